@@ -1,0 +1,1 @@
+export { DialerError } from './dialer-error.js';

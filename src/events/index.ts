@@ -1,0 +1,1 @@
+export { TypedEventEmitter, type EventMap } from './typed-event-emitter.js';

@@ -1,0 +1,29 @@
+import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
+import { redactPaths } from './redact-paths.js';
+
+export type { Logger } from 'pino';
+
+export interface CreateLoggerOptions {
+  /** Minimum level written. Default: `LOG_LEVEL` from the environment, else `info`. */
+  level?: string;
+  /** Component name bound on every line (`name` field). */
+  name?: string;
+  /** Where lines go. Default: stdout. Tests pass a stream to read lines back. */
+  destination?: DestinationStream;
+}
+
+/** The one way the process builds its root logger: JSON lines, secrets redacted. */
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const pinoOptions: LoggerOptions = {
+    level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
+    redact: { paths: [...redactPaths], censor: '[redacted]' },
+    base: { pid: process.pid },
+  };
+  if (options.name !== undefined) pinoOptions.name = options.name;
+  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+}
+
+/** A logger that writes nothing, for library callers that did not pass one. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,2 @@
+export { createLogger, silentLogger, type Logger, type CreateLoggerOptions } from './create-logger.js';
+export { redactPaths } from './redact-paths.js';

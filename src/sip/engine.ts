@@ -1,0 +1,117 @@
+import type { TypedEventEmitter } from '../events/typed-event-emitter.js';
+import type { SipFailure } from './sip-failure.js';
+import type { SipTrunk } from './sip-trunk.js';
+
+export type RegistrationState = 'registering' | 'registered' | 'failed' | 'unregistered';
+
+export interface RegistrationStatus {
+  readonly trunk: string;
+  readonly state: RegistrationState;
+  /** Expires the registrar granted, seconds (from Contact `expires` or the Expires header). */
+  readonly grantedExpiresSec?: number;
+  /** When the binding runs out, ms since the epoch. */
+  readonly expiresAt?: number;
+  /** Challenge seen on the last attempt: `401 realm="…" algorithm=MD5 qop=auth`. */
+  readonly challenge?: string;
+  /** Round trip of the last REGISTER transaction including any challenge, ms. */
+  readonly lastAttemptMs?: number;
+  readonly lastFailure?: SipFailure;
+}
+
+export type RegistrationEvents = {
+  state: [RegistrationStatus];
+};
+
+/** A binding kept fresh by the engine until `unregister()`. */
+export interface Registration extends TypedEventEmitter<RegistrationEvents> {
+  readonly status: RegistrationStatus;
+  /** Sends REGISTER with Expires: 0 and stops refreshing. Idempotent. */
+  unregister(): Promise<void>;
+}
+
+export interface ProvisionalInfo {
+  readonly status: number;
+  readonly reason: string;
+  /** Early-media SDP of a 183 (or 180 with body). */
+  readonly sdp?: string;
+  /** ms since the INVITE left. */
+  readonly afterMs: number;
+}
+
+export interface InviteOptions {
+  readonly trunk: SipTrunk;
+  /** Request-URI, e.g. `sip:5534984149880@carrier.test`. */
+  readonly uri: string;
+  /** User part of From. Default: the trunk's username. */
+  readonly from?: string;
+  /** Caller ID presented to the callee (P-Asserted-Identity and From display). */
+  readonly callerId?: string;
+  /** SDP offer. */
+  readonly sdp: string;
+  /** Extra headers. Values are checked for CR/LF at the edge. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Sends CANCEL when no final answer came within this time. */
+  readonly ringTimeoutMs: number;
+  /** Aborting sends CANCEL (or drops the attempt before any provisional, per RFC 3261 §9.1). */
+  readonly signal?: AbortSignal;
+  /** Called for each provisional response, in order. */
+  readonly onProvisional?: (info: ProvisionalInfo) => void;
+}
+
+export interface CallTimings {
+  /** ms since the epoch when the first INVITE left. */
+  readonly inviteSentAt: number;
+  /** ms from INVITE to the first 180/183 (post-dial delay). */
+  readonly postDialDelayMs?: number;
+  /** ms from INVITE to the 200. */
+  readonly setupMs: number;
+  /** Number of INVITEs sent for this call (2 when a challenge had to be answered). */
+  readonly invitesSent: number;
+}
+
+export type CallEndedBy = 'local' | 'remote' | 'error';
+
+export interface CallEnd {
+  readonly by: CallEndedBy;
+  /** `bye`, `hangup`, `session-timer-expired`, `transport-error`, … */
+  readonly reason: string;
+  /** ms since the epoch. */
+  readonly at: number;
+}
+
+export type CallLegEvents = {
+  ended: [CallEnd];
+};
+
+/** An answered call. */
+export interface CallLeg extends TypedEventEmitter<CallLegEvents> {
+  readonly callId: string;
+  readonly localSdp: string;
+  readonly remoteSdp: string;
+  readonly timings: CallTimings;
+  /** Set once the call has ended. */
+  readonly end: CallEnd | undefined;
+  /** Sends BYE (once) and resolves when the call is over. Idempotent. */
+  hangup(reason?: string): Promise<CallEnd>;
+}
+
+/**
+ * A SIP user agent that registers with carriers and places calls. Both engines (embedded and
+ * drachtio) implement it; nothing outside `src/sip/` sees how.
+ */
+export interface SipEngine {
+  readonly name: 'embedded' | 'drachtio';
+  /** Binds sockets or connects. Idempotent. */
+  start(): Promise<void>;
+  /**
+   * Registers the trunk and keeps the binding fresh. Resolves on the first success; rejects with
+   * a SipFailure if the first attempt fails (nothing keeps running then).
+   */
+  register(trunk: SipTrunk): Promise<Registration>;
+  /** Unregisters the trunk (Expires: 0). Idempotent. */
+  unregister(trunkName: string): Promise<void>;
+  /** Places a call. Resolves with the answered leg or rejects with a SipFailure. */
+  invite(options: InviteOptions): Promise<CallLeg>;
+  /** Hangs up every call, unregisters every trunk, closes sockets. Idempotent. */
+  close(): Promise<void>;
+}
