@@ -1,0 +1,10 @@
+export { buildDigestAuthorization, createCnonce } from './digest-authorization.js';
+export type { DigestAuthorizationInput } from './digest-authorization.js';
+export { authorizationHeaderName, challengeHeaderName, challengeKind } from './digest-authenticator.js';
+export { parseDigestChallenge, pickChallenge } from './digest-challenge.js';
+export type { DigestChallenge } from './digest-challenge.js';
+export { DigestChallengeError } from './digest-challenge-error.js';
+export { DigestInputError } from './digest-input-error.js';
+export { NonceCache } from './nonce-cache.js';
+export type { DigestKind, NonceCacheEntry, NonceCacheOptions } from './nonce-cache.js';
+export { UnsupportedDigestAlgorithmError } from './unsupported-digest-algorithm-error.js';
