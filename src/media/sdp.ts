@@ -1,0 +1,298 @@
+import { randomInt } from 'node:crypto';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { parse, write, type MediaDescription, type SessionDescription } from 'sdp-transform';
+import { SdpError } from './sdp-error.js';
+
+export type G711Codec = 'PCMU' | 'PCMA';
+export type SdpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+/** RFC 3551 §6 static payload types of the codecs we speak. */
+const STATIC_PAYLOAD_TYPES: Readonly<Record<G711Codec, number>> = { PCMU: 0, PCMA: 8 };
+const G711_CLOCK_RATE = 8000;
+/** The dynamic payload type we offer telephone-event (RFC 4733) at; 101 is what carriers expect. */
+const TELEPHONE_EVENT_PAYLOAD_TYPE = 101;
+const DIRECTIONS: readonly SdpDirection[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
+const DEFAULT_CODECS: readonly G711Codec[] = ['PCMU', 'PCMA'];
+
+export interface SdpOfferInput {
+  /** IP literal we receive RTP on (the port pool's address): goes in o= and c=. */
+  address: string;
+  /** Our RTP port (even; RTCP is on rtpPort + 1 by RFC 3550 default, so no a=rtcp is written). */
+  rtpPort: number;
+  /** Numeric o= session id. Default: a fresh random one (48 bits, so it fits any int64 parser). */
+  sessionId?: string | number;
+  /** o= session version. Default 0. */
+  sessionVersion?: number;
+  /** Codecs in order of preference. Default `['PCMU', 'PCMA']`. */
+  codecs?: readonly G711Codec[];
+  /** Offer RFC 4733 DTMF events 0-16 at payload type 101. Default true. */
+  telephoneEvent?: boolean;
+  /** Packetisation time in ms. Default 20. */
+  ptime?: number;
+  /** Default `sendrecv`. */
+  direction?: SdpDirection;
+}
+
+/** What we offered, so an answer can be matched against it. Defaults are the offer's defaults. */
+export interface SdpOffered {
+  codecs?: readonly G711Codec[];
+  telephoneEvent?: boolean;
+}
+
+export interface SdpAnswer {
+  /** Where to send RTP: the audio m= block's c= address, else the session's. */
+  address: string;
+  port: number;
+  /** The first codec in the answer's m= list that we offered. */
+  codec: { name: G711Codec; payloadType: number; clockRate: number };
+  /** Present when we offered telephone-event and the answer kept it (at whatever payload type it chose). */
+  telephoneEvent?: { payloadType: number };
+  ptime?: number;
+  /**
+   * As the answerer wrote it (media level, else session level, else `sendrecv` per RFC 3264):
+   * `sendonly` means they send and will not receive.
+   */
+  direction: SdpDirection;
+  /** From `a=rtcp:` (RFC 3605). Absent means the RFC 3550 default, port + 1. */
+  rtcpPort?: number;
+  /** The address in `a=rtcp:`, when it names one. */
+  rtcpAddress?: string;
+  /**
+   * The answerer does not want our media: c= is 0.0.0.0 or :: (RFC 2543 hold), or the direction
+   * is `sendonly` or `inactive`. Reported, not an error: the call is up.
+   */
+  held: boolean;
+}
+
+/** An RFC 4566 / RFC 3264 audio offer for G.711 (+ telephone-event), CRLF line endings. */
+export function buildSdpOffer(input: SdpOfferInput): string {
+  const ipVer = isIP(input.address);
+  if (ipVer === 0) {
+    throw new SdpError(`offer address must be an IP literal, got ${JSON.stringify(input.address)}`);
+  }
+  if (!Number.isInteger(input.rtpPort) || input.rtpPort < 1 || input.rtpPort > 65535) {
+    throw new SdpError(`offer rtpPort must be an integer in 1-65535, got ${String(input.rtpPort)}`);
+  }
+  const sessionId = input.sessionId ?? randomInt(1, 2 ** 48);
+  if (!/^\d{1,20}$/.test(String(sessionId))) {
+    throw new SdpError(`offer sessionId must be a non-negative integer, got ${JSON.stringify(sessionId)}`);
+  }
+  const sessionVersion = input.sessionVersion ?? 0;
+  if (!Number.isSafeInteger(sessionVersion) || sessionVersion < 0) {
+    throw new SdpError(`offer sessionVersion must be a non-negative integer, got ${String(sessionVersion)}`);
+  }
+  const codecs = input.codecs ?? DEFAULT_CODECS;
+  if (codecs.length === 0 || codecs.some((c) => !(c in STATIC_PAYLOAD_TYPES))) {
+    throw new SdpError(`offer codecs must be a non-empty list of PCMU/PCMA, got ${JSON.stringify(codecs)}`);
+  }
+  if (new Set(codecs).size !== codecs.length) {
+    throw new SdpError(`offer codecs must not repeat, got ${JSON.stringify(codecs)}`);
+  }
+  const ptime = input.ptime ?? 20;
+  if (!Number.isInteger(ptime) || ptime < 1) {
+    throw new SdpError(`offer ptime must be a positive integer (ms), got ${String(ptime)}`);
+  }
+  const direction = input.direction ?? 'sendrecv';
+  if (!DIRECTIONS.includes(direction)) {
+    throw new SdpError(`offer direction must be one of ${DIRECTIONS.join('/')}, got ${String(direction)}`);
+  }
+
+  const rtp: MediaDescription['rtp'] = codecs.map((codec) => ({
+    payload: STATIC_PAYLOAD_TYPES[codec],
+    codec,
+    rate: G711_CLOCK_RATE,
+  }));
+  const fmtp: MediaDescription['fmtp'] = [];
+  if (input.telephoneEvent ?? true) {
+    rtp.push({ payload: TELEPHONE_EVENT_PAYLOAD_TYPE, codec: 'telephone-event', rate: G711_CLOCK_RATE });
+    fmtp.push({ payload: TELEPHONE_EVENT_PAYLOAD_TYPE, config: '0-16' });
+  }
+  const description: SessionDescription = {
+    version: 0,
+    origin: {
+      username: '-',
+      sessionId: String(sessionId),
+      sessionVersion,
+      netType: 'IN',
+      ipVer,
+      address: input.address,
+    },
+    name: '-',
+    connection: { version: ipVer, ip: input.address },
+    timing: { start: 0, stop: 0 },
+    media: [
+      {
+        type: 'audio',
+        port: input.rtpPort,
+        protocol: 'RTP/AVP',
+        payloads: rtp.map((r) => r.payload).join(' '),
+        rtp,
+        fmtp,
+        ptime,
+        direction,
+      },
+    ],
+  };
+  // sdp-transform writes CRLF line endings and RFC 4566 line order.
+  return write(description);
+}
+
+/**
+ * Reads the answer to our offer. Throws `SdpError` when there is nothing usable: no SDP, no audio
+ * stream, a rejected stream (port 0), no connection address, or no codec we offered.
+ */
+export function parseSdpAnswer(sdp: string, offered: SdpOffered = {}): SdpAnswer {
+  if (typeof sdp !== 'string' || !/^v=0\s*$/m.test(sdp.trimStart().split(/\r?\n/, 1)[0] ?? '')) {
+    throw new SdpError('answer is not an SDP body: it does not start with a v=0 line');
+  }
+  const session = parse(sdp);
+  const audio = session.media.find((m) => m.type === 'audio');
+  if (audio === undefined) {
+    throw new SdpError('answer has no m=audio line');
+  }
+  if (audio.port === 0) {
+    throw new SdpError('answer rejected the audio stream (m=audio port 0)');
+  }
+  if (!Number.isInteger(audio.port) || audio.port < 1 || audio.port > 65535) {
+    throw new SdpError(`answer m=audio port is not a valid port: ${String(audio.port)}`);
+  }
+  if (String(audio.protocol).toUpperCase() !== 'RTP/AVP') {
+    throw new SdpError(`answer m=audio protocol is ${String(audio.protocol)}, we offered RTP/AVP`);
+  }
+
+  const connection = audio.connection ?? session.connection;
+  if (connection === undefined) {
+    throw new SdpError('answer has no c= line (neither in the audio m= block nor at session level)');
+  }
+  // Multicast c= carries /ttl; a unicast answer should not, but the address is what matters.
+  const address = String(connection.ip).split('/')[0] ?? '';
+  const addressOk = connection.version === 6 ? isIPv6(address) : isIPv4(address);
+  if (!addressOk) {
+    throw new SdpError(
+      `answer c= address is not an IP${connection.version} literal: ${String(connection.ip)}`,
+    );
+  }
+
+  const offeredCodecs = offered.codecs ?? DEFAULT_CODECS;
+  const payloadTypes = String(audio.payloads ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((p) => p !== '')
+    .map(Number);
+  const rtpmapOf = (pt: number): { name: string; rate: number | undefined } | undefined => {
+    const mapped = audio.rtp.find((r) => r.payload === pt);
+    if (mapped !== undefined) return { name: String(mapped.codec).toUpperCase(), rate: mapped.rate };
+    const staticName = (Object.keys(STATIC_PAYLOAD_TYPES) as G711Codec[]).find(
+      (c) => STATIC_PAYLOAD_TYPES[c] === pt,
+    );
+    return staticName === undefined ? undefined : { name: staticName, rate: G711_CLOCK_RATE };
+  };
+
+  let codec: SdpAnswer['codec'] | undefined;
+  let telephoneEvent: SdpAnswer['telephoneEvent'];
+  for (const pt of payloadTypes) {
+    const map = rtpmapOf(pt);
+    if (map === undefined) continue;
+    const rate = map.rate ?? G711_CLOCK_RATE;
+    if (
+      codec === undefined &&
+      rate === G711_CLOCK_RATE &&
+      (offeredCodecs as readonly string[]).includes(map.name)
+    ) {
+      codec = { name: map.name as G711Codec, payloadType: pt, clockRate: rate };
+    } else if (
+      telephoneEvent === undefined &&
+      (offered.telephoneEvent ?? true) &&
+      map.name === 'TELEPHONE-EVENT' &&
+      rate === G711_CLOCK_RATE
+    ) {
+      telephoneEvent = { payloadType: pt };
+    }
+  }
+  if (codec === undefined) {
+    const answered = payloadTypes.map((pt) => {
+      const map = rtpmapOf(pt);
+      return map === undefined ? String(pt) : `${pt} ${map.name}/${map.rate ?? '?'}`;
+    });
+    throw new SdpError(
+      `answer has no codec in common with our offer: answered [${answered.join(', ')}], offered [${offeredCodecs.join(', ')}]`,
+    );
+  }
+
+  const direction = audio.direction ?? session.direction ?? 'sendrecv';
+  const answer: SdpAnswer = {
+    address,
+    port: audio.port,
+    codec,
+    direction,
+    held:
+      address === '0.0.0.0' || /^::?$/.test(address) || direction === 'sendonly' || direction === 'inactive',
+  };
+  if (telephoneEvent !== undefined) answer.telephoneEvent = telephoneEvent;
+  if (audio.ptime !== undefined) {
+    const ptime = Number(audio.ptime);
+    if (Number.isFinite(ptime) && ptime > 0) answer.ptime = ptime;
+  }
+  if (audio.rtcp !== undefined) {
+    const rtcpPort = Number(audio.rtcp.port);
+    if (!Number.isInteger(rtcpPort) || rtcpPort < 1 || rtcpPort > 65535) {
+      throw new SdpError(`answer a=rtcp port is not a valid port: ${String(audio.rtcp.port)}`);
+    }
+    answer.rtcpPort = rtcpPort;
+    if (audio.rtcp.address !== undefined) answer.rtcpAddress = String(audio.rtcp.address);
+  }
+  return answer;
+}
+
+const ORIGIN_LINE = /^o=(\S+) (\S+) (\d+) ([^\r\n]*)$/m;
+
+/**
+ * The same SDP with the o= session version incremented by one; every other byte unchanged
+ * (arbitrarily large versions are handled exactly).
+ *
+ * The rule (RFC 3264 §8): bump only when the body changed. When a re-INVITE or UPDATE (e.g. a
+ * session refresh) is answered with the same media, re-send the previous SDP verbatim, same
+ * version; a carrier may treat a new version as a media change. `reviseSdp` applies the rule.
+ */
+export function bumpSdpVersion(sdp: string): string {
+  const match = ORIGIN_LINE.exec(sdp);
+  if (match === null) {
+    throw new SdpError('cannot bump the SDP version: no valid o= line (o=<user> <id> <version> ...)');
+  }
+  const [line, username, sessionId, version, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const next = `o=${username} ${sessionId} ${(BigInt(version) + 1n).toString()} ${rest}`;
+  return sdp.slice(0, match.index) + next + sdp.slice(match.index + line.length);
+}
+
+/**
+ * The SDP to send after `previous` in the same session: `previous` itself when `updated` has the
+ * same content (o= aside, line endings ignored), else `updated` carrying previous's o= line with
+ * the version bumped, as RFC 3264 §8 requires.
+ */
+export function reviseSdp(previous: string, updated: string): string {
+  const previousOrigin = ORIGIN_LINE.exec(previous);
+  if (previousOrigin === null) {
+    throw new SdpError('cannot revise the SDP: the previous SDP has no valid o= line');
+  }
+  const updatedOrigin = ORIGIN_LINE.exec(updated);
+  if (updatedOrigin === null) {
+    throw new SdpError('cannot revise the SDP: the updated SDP has no valid o= line');
+  }
+  const body = (sdp: string): string =>
+    sdp
+      .split(/\r\n|\r|\n/)
+      .filter((l) => l !== '' && !l.startsWith('o='))
+      .join('\n');
+  if (body(previous) === body(updated)) return previous;
+  const withPreviousOrigin =
+    updated.slice(0, updatedOrigin.index) +
+    previousOrigin[0] +
+    updated.slice(updatedOrigin.index + updatedOrigin[0].length);
+  return bumpSdpVersion(withPreviousOrigin);
+}
