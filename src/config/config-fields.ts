@@ -1,0 +1,187 @@
+import * as z from 'zod';
+import { isHost } from './is-host.js';
+import { parseHostPort } from './parse-host-port.js';
+import { DURATION_EXPECTED, tryParseDuration } from './parse-duration.js';
+
+/**
+ * Field validators for the configuration schema. Each one reads `unknown` and says in its own
+ * words what was expected, because zod's generic messages ("Invalid input") do not help an
+ * operator fix a YAML file. Messages never contain the value: the formatter adds it, unless the
+ * key holds a secret.
+ */
+
+/** What a field check returns: the parsed value, or a problem. */
+export type Check<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+const ok = <T>(value: T): Check<T> => ({ ok: true, value });
+const bad = <T>(problem: string): Check<T> => ({ ok: false, problem });
+
+function run<T>(check: (value: unknown) => Check<T>, value: unknown, ctx: z.RefinementCtx): T {
+  const result = check(value);
+  if (result.ok) return result.value;
+  ctx.addIssue({ code: 'custom', message: result.problem });
+  return z.NEVER;
+}
+
+/** A field that must be present. */
+export function required<T>(check: (value: unknown) => Check<T>) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): T => {
+      if (value === undefined || value === null) {
+        ctx.addIssue({ code: 'custom', message: 'is required' });
+        return z.NEVER;
+      }
+      return run(check, value, ctx);
+    });
+}
+
+/** A field that falls back to `fallback` (itself checked, so defaults are written as in YAML). */
+export function withDefault<T>(check: (value: unknown) => Check<T>, fallback: unknown) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): T => run(check, value ?? fallback, ctx));
+}
+
+/** A field that may be absent; absent stays undefined. */
+export function optional<T>(check: (value: unknown) => Check<T>) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): T | undefined => (value == null ? undefined : run(check, value, ctx)));
+}
+
+// YAML reads `+5534...` and `1234` as numbers; a hint saves a round trip.
+const QUOTE_HINT = ' (quote it in YAML)';
+
+/** A string without CR, LF or NUL: safe to put in a SIP header or a log line. */
+export function text(options: { maxLength?: number; pattern?: RegExp; expected?: string } = {}) {
+  return (value: unknown): Check<string> => {
+    if (typeof value !== 'string') {
+      return bad(`expected ${options.expected ?? 'a string'}${typeof value === 'number' ? QUOTE_HINT : ''}`);
+    }
+    if (/[\r\n\0]/.test(value)) return bad('must not contain CR, LF or NUL');
+    if (value.length === 0) return bad('must not be empty');
+    if (options.maxLength !== undefined && value.length > options.maxLength) {
+      return bad(`must be at most ${options.maxLength} characters`);
+    }
+    if (options.pattern !== undefined && !options.pattern.test(value)) {
+      return bad(`expected ${options.expected ?? `a string matching ${String(options.pattern)}`}`);
+    }
+    return ok(value);
+  };
+}
+
+/** Any string, as-is (passwords: every byte counts and none is ever shown). */
+export function secretText(value: unknown): Check<string> {
+  if (typeof value !== 'string')
+    return bad(`expected a string${typeof value === 'number' ? QUOTE_HINT : ''}`);
+  if (value.length === 0) return bad('must not be empty');
+  return ok(value);
+}
+
+/** One of a fixed set of strings. */
+export function oneOf<const T extends string>(choices: readonly T[]) {
+  return (value: unknown): Check<T> =>
+    typeof value === 'string' && (choices as readonly string[]).includes(value)
+      ? ok(value as T)
+      : bad(`expected one of ${choices.join(', ')}`);
+}
+
+/**
+ * A number in [min, max]. Strings of digits are accepted because `${ENV}` substitution always
+ * yields strings (`cps: ${CPS}`).
+ */
+export function number(options: { min: number; max: number; integer?: boolean }) {
+  const kind = options.integer === true ? 'a whole number' : 'a number';
+  return (value: unknown): Check<number> => {
+    const n = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n)) return bad(`expected ${kind}`);
+    if (options.integer === true && !Number.isInteger(n)) return bad(`expected ${kind}`);
+    if (n < options.min || n > options.max)
+      return bad(`expected ${kind} from ${options.min} to ${options.max}`);
+    return ok(n);
+  };
+}
+
+/** true/false, or the strings "true"/"false" (from `${ENV}`). */
+export function boolean(value: unknown): Check<boolean> {
+  if (typeof value === 'boolean') return ok(value);
+  if (value === 'true' || value === 'false') return ok(value === 'true');
+  return bad('expected true or false');
+}
+
+/** A duration (`30s`, `5m`, ms as a number) in milliseconds, within [minMs, maxMs]. */
+export function duration(options: { minMs?: number; maxMs?: number } = {}) {
+  return (value: unknown): Check<number> => {
+    const ms = tryParseDuration(value);
+    if (ms === undefined) return bad(DURATION_EXPECTED);
+    if (options.minMs !== undefined && ms < options.minMs) return bad(`must be at least ${options.minMs}ms`);
+    if (options.maxMs !== undefined && ms > options.maxMs) return bad(`must be at most ${options.maxMs}ms`);
+    return ok(ms);
+  };
+}
+
+/** An IP address or DNS name, no port. */
+export function host(value: unknown): Check<string> {
+  if (typeof value !== 'string') return bad('expected a host name or IP address');
+  const unbracketed = /^\[(.*)\]$/.exec(value)?.[1] ?? value;
+  return isHost(unbracketed) ? ok(unbracketed) : bad('expected a host name or IP address');
+}
+
+export interface HostAndPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port` / `[v6]:port`, the port required and within [minPort, 65535]. */
+export function hostAndPort(options: { minPort: number }) {
+  const expected = 'expected host:port (IPv6 as "[::1]:5060", quoted in YAML)';
+  return (value: unknown): Check<HostAndPort> => {
+    const parsed = typeof value === 'string' ? parseHostPort(value) : undefined;
+    if (parsed === undefined || !isHost(parsed.host) || parsed.port === undefined) return bad(expected);
+    if (parsed.port < options.minPort || parsed.port > 65535) {
+      return bad(`port must be from ${options.minPort} to 65535`);
+    }
+    return ok({ host: parsed.host, port: parsed.port });
+  };
+}
+
+/** `host` or `host:port` as the user wrote it (kept as text: resolving it is the SIP layer's job). */
+export function hostWithOptionalPort(value: unknown): Check<string> {
+  const parsed = typeof value === 'string' ? parseHostPort(value) : undefined;
+  if (typeof value !== 'string' || parsed === undefined || !isHost(parsed.host)) {
+    return bad('expected host or host:port (IPv6 as "[::1]:5060")');
+  }
+  if (parsed.port !== undefined && (parsed.port < 1 || parsed.port > 65535)) {
+    return bad('port must be from 1 to 65535');
+  }
+  return ok(value);
+}
+
+export interface PortRange {
+  readonly minPort: number;
+  readonly maxPort: number;
+}
+
+/** `20000-20999`: both ends within 1024..65535, min below max. */
+export function portRange(value: unknown): Check<PortRange> {
+  const match = typeof value === 'string' ? /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(value) : null;
+  if (match === null) return bad('expected a port range "min-max", e.g. 20000-20999');
+  const minPort = Number(match[1]);
+  const maxPort = Number(match[2]);
+  if (minPort < 1024 || maxPort > 65535) return bad('ports must be from 1024 to 65535');
+  if (minPort >= maxPort) return bad('the first port must be below the second');
+  return ok({ minPort, maxPort });
+}
+
+/** A redis:// or rediss:// URL. */
+export function redisUrl(value: unknown): Check<string> {
+  if (typeof value === 'string' && URL.canParse(value)) {
+    const protocol = new URL(value).protocol;
+    if (protocol === 'redis:' || protocol === 'rediss:') return ok(value);
+  }
+  return bad('expected a redis:// or rediss:// URL');
+}

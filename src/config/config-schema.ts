@@ -1,0 +1,391 @@
+import * as z from 'zod';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import {
+  boolean,
+  duration,
+  host,
+  hostAndPort,
+  hostWithOptionalPort,
+  number,
+  oneOf,
+  optional,
+  portRange,
+  redisUrl,
+  required,
+  secretText,
+  text,
+  withDefault,
+  type Check,
+  type HostAndPort,
+  type PortRange,
+} from './config-fields.js';
+
+export type { HostAndPort, PortRange } from './config-fields.js';
+
+export const SIP_TRANSPORTS = ['udp', 'tcp'] as const;
+export type SipTransport = (typeof SIP_TRANSPORTS)[number];
+
+export const ENGINES = ['embedded', 'drachtio'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export const DIAL_FORMATS = ['e164', 'e164-digits', 'national'] as const;
+export type DialFormatName = (typeof DIAL_FORMATS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How a number is written in the Request-URI for one trunk, tried in order on 404/484. */
+export interface DialFormatConfig {
+  readonly format: DialFormatName;
+  /** Technical prefix put before the formatted number (some carriers route on it). */
+  readonly prefix?: string;
+}
+
+export interface DrachtioConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly secret: string;
+}
+
+export interface SipTimersConfig {
+  /** RFC 3261 T1 (RTT estimate), ms. */
+  readonly t1Ms: number;
+  /** RFC 3261 T2 (maximum retransmit interval for non-INVITE requests and INVITE responses), ms. */
+  readonly t2Ms: number;
+  /** RFC 3261 T4 (maximum time a message stays in the network), ms. */
+  readonly t4Ms: number;
+}
+
+export interface SipConfig {
+  /** Local signalling address; REGISTER and INVITE both leave from here. */
+  readonly listen: HostAndPort;
+  readonly transport: SipTransport;
+  /** Address advertised in Via and Contact when behind NAT. */
+  readonly publicAddress?: string;
+  readonly userAgent: string;
+  readonly timers: SipTimersConfig;
+}
+
+export interface MediaConfig {
+  /** Local address RTP sockets bind to. */
+  readonly address: string;
+  readonly ports: PortRange;
+}
+
+/** One carrier account. Structurally a superset of the SIP layer's `SipTrunk`. */
+export interface TrunkConfig {
+  readonly name: string;
+  /** Where requests go: `host`, `host:port`; defaults to `domain`. */
+  readonly proxy: string;
+  readonly domain: string;
+  /** Defaults to `sip.transport`. */
+  readonly transport: SipTransport;
+  readonly username?: string;
+  readonly authUsername?: string;
+  /** Never logged, never shown in an error. */
+  readonly password?: string;
+  readonly register: boolean;
+  readonly registerExpiresSec: number;
+  /** ISO 3166 alpha-2 country for numbers written without a country code. */
+  readonly defaultCountry?: CountryCode;
+  readonly dialFormats: readonly DialFormatConfig[];
+  readonly callerId?: string;
+  /** Extra headers on every INVITE. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Calls per second, fleet-wide. */
+  readonly cps: number;
+  /** Concurrent calls, fleet-wide. */
+  readonly maxChannels: number;
+  /** BullMQ worker concurrency per process for this trunk; defaults to `maxChannels`. */
+  readonly concurrency: number;
+}
+
+export interface RetryDelaysConfig {
+  readonly busyMs: number;
+  readonly noAnswerMs: number;
+  /** Base delay; grows with jitter on repeated carrier errors. */
+  readonly carrierErrorMs: number;
+}
+
+/** Per-call defaults a campaign or job may override. */
+export interface CallDefaultsConfig {
+  readonly ringTimeoutMs: number;
+  readonly maxCallLengthMs: number;
+  readonly maxAttempts: number;
+  readonly retryDelays: RetryDelaysConfig;
+}
+
+export interface DialerConfig {
+  readonly redis: string;
+  /** BullMQ prefix, hash-tagged so every key of a queue lands in one Redis Cluster slot. */
+  readonly queuePrefix: string;
+  readonly engine: EngineName;
+  /** Present whenever `engine` is `drachtio`. */
+  readonly drachtio?: DrachtioConfig;
+  readonly sip: SipConfig;
+  readonly media: MediaConfig;
+  readonly trunks: readonly TrunkConfig[];
+  readonly defaults: CallDefaultsConfig;
+  readonly shutdown: { readonly graceMs: number };
+  readonly log: { readonly level: LogLevel };
+}
+
+const DAY_MS = 86_400_000;
+
+// Headers the SIP layer writes itself; letting config set them would break dialogs or auth.
+const RESERVED_HEADERS = new Set([
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'contact',
+  'max-forwards',
+  'content-length',
+  'content-type',
+  'authorization',
+  'proxy-authorization',
+]);
+
+// RFC 3261 §25.1 `token`.
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+
+function countryCode(value: unknown): Check<CountryCode> {
+  if (typeof value !== 'string' || !/^[A-Z]{2}$/.test(value)) {
+    return { ok: false, problem: 'expected an ISO 3166 alpha-2 country code in upper case, e.g. BR' };
+  }
+  if (!isSupportedCountry(value)) return { ok: false, problem: 'is not a country libphonenumber knows' };
+  return { ok: true, value };
+}
+
+const DIAL_FORMAT_EXPECTED = `expected one of ${DIAL_FORMATS.join(', ')}, or { format, prefix }`;
+const checkPrefix = text({
+  maxLength: 32,
+  pattern: /^[0-9A-Za-z*#+]+$/,
+  expected: 'a prefix of digits, letters, * # or +',
+});
+
+function dialFormat(value: unknown): Check<DialFormatConfig> {
+  if (typeof value === 'string') {
+    const format = oneOf(DIAL_FORMATS)(value);
+    return format.ok
+      ? { ok: true, value: { format: format.value } }
+      : { ok: false, problem: DIAL_FORMAT_EXPECTED };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, problem: DIAL_FORMAT_EXPECTED };
+  }
+  const { format, prefix, ...unknown } = value as Record<string, unknown>;
+  const extra = Object.keys(unknown);
+  if (extra.length > 0)
+    return { ok: false, problem: `unknown key ${extra.join(', ')}: ${DIAL_FORMAT_EXPECTED}` };
+  const checkedFormat = oneOf(DIAL_FORMATS)(format);
+  if (!checkedFormat.ok) return { ok: false, problem: `format: ${checkedFormat.problem}` };
+  if (prefix === undefined) return { ok: true, value: { format: checkedFormat.value } };
+  const checkedPrefix = checkPrefix(typeof prefix === 'number' ? String(prefix) : prefix);
+  if (!checkedPrefix.ok) return { ok: false, problem: `prefix: ${checkedPrefix.problem}` };
+  return { ok: true, value: { format: checkedFormat.value, prefix: checkedPrefix.value } };
+}
+
+const headerMap = z.record(z.string(), z.unknown()).superRefine((headers, ctx) => {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'header name must be an RFC 3261 token' });
+    } else if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'is set by the SIP layer and cannot be configured',
+      });
+    }
+    const checked = text({ maxLength: 1024 })(typeof value === 'number' ? String(value) : value);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', path: [name], message: checked.problem });
+  }
+});
+
+const trunkSchema = z
+  .strictObject({
+    name: required(
+      text({ maxLength: 64, pattern: /^[a-z0-9_-]+$/, expected: 'lower-case letters, digits, _ or -' }),
+    ),
+    proxy: optional(hostWithOptionalPort),
+    domain: required(host),
+    transport: optional(oneOf(SIP_TRANSPORTS)),
+    username: optional(
+      // RFC 3261 §25.1 `user`: unreserved / escaped / user-unreserved.
+      text({ maxLength: 128, pattern: /^[A-Za-z0-9\-_.!~*'()%&=+$,;?/]+$/, expected: 'a SIP user part' }),
+    ),
+    authUsername: optional(
+      text({ maxLength: 128, pattern: /^[^"\\]+$/, expected: 'a name without " or \\' }),
+    ),
+    password: optional(secretText),
+    register: withDefault(boolean, false),
+    registerExpires: withDefault(duration({ minMs: 1_000, maxMs: DAY_MS }), '1h'),
+    defaultCountry: optional(countryCode),
+    dialFormats: z
+      .array(required(dialFormat), { error: 'expected a list of dial formats' })
+      .min(1, 'expected at least one dial format')
+      .optional(),
+    callerId: optional(text({ maxLength: 64 })),
+    headers: headerMap.optional(),
+    cps: withDefault(number({ min: 0.01, max: 10_000 }), 10),
+    maxChannels: withDefault(number({ min: 1, max: 100_000, integer: true }), 30),
+    concurrency: optional(number({ min: 1, max: 100_000, integer: true })),
+  })
+  .superRefine((trunk, ctx) => {
+    if (trunk.register && trunk.username === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'is required when register is true' });
+    }
+    if (trunk.password !== undefined && trunk.username === undefined && trunk.authUsername === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'is set but there is no username or authUsername to use it with',
+      });
+    }
+  });
+
+const drachtioSchema = z.strictObject({
+  host: required(host),
+  port: withDefault(number({ min: 1, max: 65535, integer: true }), 9022),
+  secret: required(secretText),
+});
+
+const sipSchema = z
+  .strictObject({
+    listen: withDefault(hostAndPort({ minPort: 0 }), '0.0.0.0:5060'),
+    transport: withDefault(oneOf(SIP_TRANSPORTS), 'udp'),
+    publicAddress: optional(host),
+    userAgent: withDefault(text({ maxLength: 128 }), 'sip-dialer/0.1'),
+    timers: z
+      .strictObject({
+        t1: withDefault(duration({ minMs: 1, maxMs: 60_000 }), '500ms'),
+        t2: withDefault(duration({ minMs: 1, maxMs: 600_000 }), '4s'),
+        t4: withDefault(duration({ minMs: 1, maxMs: 600_000 }), '5s'),
+      })
+      .superRefine((timers, ctx) => {
+        if (timers.t2 < timers.t1)
+          ctx.addIssue({ code: 'custom', path: ['t2'], message: 'must not be below t1' });
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const mediaSchema = z
+  .strictObject({
+    address: withDefault(host, '0.0.0.0'),
+    ports: withDefault(portRange, '20000-20999'),
+  })
+  .prefault({});
+
+const defaultsSchema = z
+  .strictObject({
+    ringTimeout: withDefault(duration({ minMs: 1_000, maxMs: 10 * 60_000 }), '30s'),
+    maxCallLength: withDefault(duration({ minMs: 1_000, maxMs: DAY_MS }), '10m'),
+    maxAttempts: withDefault(number({ min: 1, max: 100, integer: true }), 3),
+    retryDelays: z
+      .strictObject({
+        busy: withDefault(duration({ maxMs: 30 * DAY_MS }), '5m'),
+        noAnswer: withDefault(duration({ maxMs: 30 * DAY_MS }), '15m'),
+        carrierError: withDefault(duration({ maxMs: 30 * DAY_MS }), '30s'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/**
+ * The whole file. Objects are strict so a misspelt key (`pasword`) is an error, not a silently
+ * missing setting. The output is `DialerConfig`, durations in ms.
+ */
+export const dialerConfigSchema = z
+  .strictObject({
+    redis: withDefault(redisUrl, 'redis://127.0.0.1:6379'),
+    queuePrefix: withDefault(
+      text({ maxLength: 64, pattern: /^\S+$/, expected: 'a prefix without spaces' }),
+      '{dialer}',
+    ),
+    engine: withDefault(oneOf(ENGINES), 'embedded'),
+    drachtio: drachtioSchema.optional(),
+    sip: sipSchema,
+    media: mediaSchema,
+    trunks: z
+      .array(trunkSchema, { error: 'expected a list of trunks' })
+      .min(1, 'expected at least one trunk')
+      .optional()
+      // A transform, not a refinement: zod drops refinement issues on an absent optional key.
+      .transform((trunks, ctx) => {
+        if (trunks === undefined) {
+          ctx.addIssue({ code: 'custom', message: 'is required: at least one trunk' });
+          return z.NEVER;
+        }
+        const seen = new Set<string>();
+        trunks.forEach((trunk, index) => {
+          if (seen.has(trunk.name)) {
+            ctx.addIssue({ code: 'custom', path: [index, 'name'], message: 'duplicate trunk name' });
+          }
+          seen.add(trunk.name);
+        });
+        return trunks;
+      }),
+    defaults: defaultsSchema,
+    shutdown: z.strictObject({ grace: withDefault(duration({ maxMs: 60 * 60_000 }), '30s') }).prefault({}),
+    log: z.strictObject({ level: withDefault(oneOf(LOG_LEVELS), 'info') }).prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.engine === 'drachtio' && config.drachtio === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drachtio'],
+        message: 'is required when engine is drachtio (or set DRACHTIO_URL=drachtio://:secret@host:port)',
+      });
+    }
+  })
+  .transform((raw): DialerConfig => {
+    const { grace } = raw.shutdown;
+    const { timers } = raw.sip;
+    const { retryDelays } = raw.defaults;
+    return {
+      redis: raw.redis,
+      queuePrefix: raw.queuePrefix,
+      engine: raw.engine,
+      ...(raw.drachtio !== undefined && { drachtio: raw.drachtio }),
+      sip: {
+        listen: raw.sip.listen,
+        transport: raw.sip.transport,
+        ...(raw.sip.publicAddress !== undefined && { publicAddress: raw.sip.publicAddress }),
+        userAgent: raw.sip.userAgent,
+        timers: { t1Ms: timers.t1, t2Ms: timers.t2, t4Ms: timers.t4 },
+      },
+      media: raw.media,
+      trunks: raw.trunks.map((trunk): TrunkConfig => {
+        const { registerExpires, dialFormats, concurrency, ...rest } = trunk;
+        return {
+          ...withoutUndefined(rest),
+          proxy: trunk.proxy ?? trunk.domain,
+          transport: trunk.transport ?? raw.sip.transport,
+          registerExpiresSec: Math.round(registerExpires / 1000),
+          dialFormats: dialFormats ?? [{ format: 'e164' }],
+          headers: Object.fromEntries(Object.entries(trunk.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          concurrency: concurrency ?? trunk.maxChannels,
+        };
+      }),
+      defaults: {
+        ringTimeoutMs: raw.defaults.ringTimeout,
+        maxCallLengthMs: raw.defaults.maxCallLength,
+        maxAttempts: raw.defaults.maxAttempts,
+        retryDelays: {
+          busyMs: retryDelays.busy,
+          noAnswerMs: retryDelays.noAnswer,
+          carrierErrorMs: retryDelays.carrierError,
+        },
+      },
+      shutdown: { graceMs: grace },
+      log: raw.log,
+    };
+  });
+
+// Optional settings are left out rather than present as undefined, so `'x' in trunk` and
+// spreading into SIP options behave as if the key had never been written.
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,25 @@
+export { ConfigError, type ConfigIssue } from './config-error.js';
+export { parseDuration } from './parse-duration.js';
+export { loadConfig, parseConfig, type LoadConfigOptions } from './load-config.js';
+export {
+  dialerConfigSchema,
+  DIAL_FORMATS,
+  ENGINES,
+  LOG_LEVELS,
+  SIP_TRANSPORTS,
+  type CallDefaultsConfig,
+  type DialerConfig,
+  type DialFormatConfig,
+  type DialFormatName,
+  type DrachtioConfig,
+  type EngineName,
+  type HostAndPort,
+  type LogLevel,
+  type MediaConfig,
+  type PortRange,
+  type RetryDelaysConfig,
+  type SipConfig,
+  type SipTimersConfig,
+  type SipTransport,
+  type TrunkConfig,
+} from './config-schema.js';
