@@ -131,15 +131,20 @@ export interface SipResponse {
 
 export type SipMessage = SipRequest | SipResponse;
 
-export function createRequest(method: string, uri: string, headers = new SipHeaders(), body = Buffer.alloc(0)): SipRequest {
+export function createRequest(
+  method: string,
+  uri: string,
+  headers: SipHeaders = new SipHeaders(),
+  body: Buffer = Buffer.alloc(0),
+): SipRequest {
   return { type: 'request', method, uri, headers, body };
 }
 
 export function createResponse(
   status: number,
   reason: string,
-  headers = new SipHeaders(),
-  body = Buffer.alloc(0),
+  headers: SipHeaders = new SipHeaders(),
+  body: Buffer = Buffer.alloc(0),
 ): SipResponse {
   return { type: 'response', status, reason, headers, body };
 }

@@ -1,0 +1,83 @@
+/** RFC 3261 §7.3.3 and later extensions: one-letter compact forms. */
+const COMPACT: Readonly<Record<string, string>> = {
+  i: 'Call-ID',
+  m: 'Contact',
+  e: 'Content-Encoding',
+  l: 'Content-Length',
+  c: 'Content-Type',
+  f: 'From',
+  s: 'Subject',
+  k: 'Supported',
+  t: 'To',
+  v: 'Via',
+  o: 'Event',
+  r: 'Refer-To',
+  u: 'Allow-Events',
+  x: 'Session-Expires',
+  b: 'Referred-By',
+  a: 'Accept-Contact',
+  j: 'Reject-Contact',
+  d: 'Request-Disposition',
+  y: 'Identity',
+  n: 'Identity-Info',
+};
+
+/** Names whose conventional spelling is not plain Title-Case of each dash-separated word. */
+const SPECIAL = [
+  'Call-ID',
+  'CSeq',
+  'WWW-Authenticate',
+  'MIME-Version',
+  'RSeq',
+  'RAck',
+  'Min-SE',
+  'Content-ID',
+  'SIP-ETag',
+  'SIP-If-Match',
+  'P-Called-Party-ID',
+  'P-Visited-Network-ID',
+  'P-Associated-URI',
+  'P-Charging-Function-Addresses',
+  'P-DCS-Trace-Party-ID',
+  'P-DCS-OSPS',
+  'P-DCS-Billing-Info',
+  'P-DCS-LAES',
+  'P-DCS-Redirect',
+  'Policy-ID',
+  'User-to-User',
+];
+
+const seeded = new Map<string, string>();
+for (const [short, long] of Object.entries(COMPACT)) seeded.set(short, long);
+for (const name of SPECIAL) seeded.set(name.toLowerCase(), name);
+
+/**
+ * Results keyed by the name exactly as received, so the common case (a peer that spells names the
+ * same way every time) costs one Map lookup and no lower-casing. Bounded: names come from the
+ * network, and a peer sending endless distinct names must not grow memory.
+ */
+const CACHE_LIMIT = 1024;
+const cache = new Map<string, string>();
+
+/** `cseq`, `CSEQ`, `CSeq` → `CSeq`; `i` → `Call-ID`; `x-foo-bar` → `X-Foo-Bar`. */
+export function canonicalHeaderName(name: string): string {
+  const hit = cache.get(name);
+  if (hit !== undefined) return hit;
+  const lower = name.toLowerCase();
+  const canonical = seeded.get(lower) ?? titleCase(lower);
+  // Clearing (rather than refusing new entries) lets a well-behaved peer's names back in after a flood.
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(name, canonical);
+  return canonical;
+}
+
+function titleCase(lower: string): string {
+  let out = '';
+  let start = true;
+  for (let i = 0; i < lower.length; i++) {
+    const ch = lower[i] as string;
+    out += start ? ch.toUpperCase() : ch;
+    start = ch === '-';
+  }
+  return out;
+}
