@@ -1,0 +1,240 @@
+import { TypedEventEmitter } from '../../events/typed-event-emitter.js';
+import type { Logger } from '../../log/create-logger.js';
+import type { CallEnd, CallLeg, CallLegEvents, CallTimings } from '../engine.js';
+import type { Dialog } from './dialog.js';
+import { parseCSeq } from './message/parse-cseq.js';
+import { parseNameAddr } from './message/parse-name-addr.js';
+import type { SipRequest, SipResponse } from './message/sip-message.js';
+import { readSessionTimer, sessionTimerSchedule, type SessionTimerTerms } from './session-timer.js';
+import type { Clock, TimerHandle } from './transaction/sip-timers.js';
+import type { RemoteAddress } from './transport/sip-transport.js';
+
+export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO';
+
+/** What the engine does for a call leg: it owns the sockets, resolution and auth. */
+export interface CallLegContext {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly t1: number;
+  readonly t2: number;
+  respond(
+    request: SipRequest,
+    remote: RemoteAddress,
+    status: number,
+    reason: string,
+    extra?: { headers?: Array<[string, string]>; sdp?: string },
+  ): Buffer | undefined;
+  resend(bytes: Buffer, remote: RemoteAddress): void;
+  /** Sends a request in the dialog (answering challenges) and resolves with its final response. */
+  request(dialog: Dialog, method: string, extra?: { headers?: Array<[string, string]>; sdp?: string }): Promise<SipResponse>;
+  /** Sends the ACK for the 2xx again (its retransmission means ours was lost). */
+  reAck(): void;
+  /** The leg is over: forget its dialog. */
+  released(leg: EmbeddedCallLeg): void;
+}
+
+/** An answered call: answers in-dialog requests, keeps session timers, ends with one BYE. */
+export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements CallLeg {
+  readonly callId: string;
+  readonly localSdp: string;
+  remoteSdp: string;
+  readonly timings: CallTimings;
+  readonly #dialog: Dialog;
+  readonly #ctx: CallLegContext;
+  readonly #logger: Logger;
+  #end: CallEnd | undefined;
+  #ending: Promise<CallEnd> | undefined;
+  #sessionTimer: TimerHandle | undefined;
+  #okRetransmit: { timer: TimerHandle; cseq: number } | undefined;
+  #peerAllowsUpdate: boolean;
+
+  constructor(init: {
+    dialog: Dialog;
+    context: CallLegContext;
+    localSdp: string;
+    remoteSdp: string;
+    timings: CallTimings;
+    answer: SipResponse;
+  }) {
+    super();
+    this.#dialog = init.dialog;
+    this.#ctx = init.context;
+    this.callId = init.dialog.callId;
+    this.localSdp = init.localSdp;
+    this.remoteSdp = init.remoteSdp;
+    this.timings = init.timings;
+    this.#logger = init.context.logger;
+    this.#peerAllowsUpdate = /\bUPDATE\b/i.test(init.answer.headers.getAll('Allow').join(','));
+    this.#armSessionTimer(readSessionTimer(init.answer.headers.get('Session-Expires'), true));
+  }
+
+  get end(): CallEnd | undefined {
+    return this.#end;
+  }
+
+  get dialog(): Dialog {
+    return this.#dialog;
+  }
+
+  /** An in-dialog request from the peer. */
+  handleRequest(request: SipRequest, remote: RemoteAddress): void {
+    const cseq = parseCSeq(request.headers.get('CSeq') ?? '');
+    if (request.method === 'ACK') {
+      if (this.#okRetransmit && this.#okRetransmit.cseq === cseq.seq) {
+        this.#okRetransmit.timer.cancel();
+        this.#okRetransmit = undefined;
+      }
+      return;
+    }
+    const last = this.#dialog.remoteCSeq;
+    if (last !== undefined && cseq.seq < last) {
+      this.#ctx.respond(request, remote, 500, 'Server Internal Error', { headers: [['Retry-After', '1']] });
+      return;
+    }
+    this.#dialog.remoteCSeq = cseq.seq;
+    switch (request.method) {
+      case 'BYE':
+        this.#ctx.respond(request, remote, 200, 'OK');
+        this.#finish({ by: 'remote', reason: 'bye', at: Date.now() });
+        return;
+      case 'OPTIONS':
+        this.#ctx.respond(request, remote, 200, 'OK', {
+          headers: [
+            ['Allow', ALLOWED_METHODS],
+            ['Accept', 'application/sdp'],
+            ['Supported', 'timer'],
+          ],
+        });
+        return;
+      case 'INVITE':
+      case 'UPDATE':
+        this.#answerRefresh(request, remote);
+        return;
+      case 'INFO':
+        this.#ctx.respond(request, remote, 200, 'OK');
+        return;
+      default:
+        this.#ctx.respond(request, remote, 501, 'Not Implemented', { headers: [['Allow', ALLOWED_METHODS]] });
+    }
+  }
+
+  /**
+   * A re-INVITE or UPDATE: usually a session refresh or a hold. Answer with the SDP we already
+   * offered (RFC 3264 §8: unchanged session, unchanged o= version) and take their new target.
+   */
+  #answerRefresh(request: SipRequest, remote: RemoteAddress): void {
+    if (this.#end) {
+      this.#ctx.respond(request, remote, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    const contact = request.headers.get('Contact');
+    if (contact !== undefined) this.#dialog.remoteTarget = parseNameAddr(contact).uri;
+    if (request.body.length > 0) this.remoteSdp = request.body.toString('utf8');
+    const headers: Array<[string, string]> = [
+      ['Contact', this.#dialog.contact],
+      ['Allow', ALLOWED_METHODS],
+      ['Supported', 'timer'],
+    ];
+    const terms = readSessionTimer(request.headers.get('Session-Expires'), false);
+    if (terms) {
+      headers.push(['Session-Expires', `${terms.intervalSec};refresher=${terms.weRefresh ? 'uas' : 'uac'}`]);
+      headers.push(['Require', 'timer']);
+    }
+    this.#armSessionTimer(terms);
+    const withSdp = request.method === 'INVITE' || request.body.length > 0;
+    const bytes = this.#ctx.respond(request, remote, 200, 'OK', withSdp ? { headers, sdp: this.localSdp } : { headers });
+    if (request.method === 'INVITE' && bytes && remote.transport === 'udp') {
+      this.#retransmitOk(bytes, remote, parseCSeq(request.headers.get('CSeq') ?? '').seq);
+    }
+  }
+
+  /** §13.3.1.4: a UAS re-sends its 2xx to INVITE until the ACK comes, T1 doubling to T2, for 64×T1. */
+  #retransmitOk(bytes: Buffer, remote: RemoteAddress, cseq: number): void {
+    this.#okRetransmit?.timer.cancel();
+    const started = this.#ctx.clock.now();
+    let interval = this.#ctx.t1;
+    const arm = (): TimerHandle =>
+      this.#ctx.clock.setTimer(interval, () => {
+        if (!this.#okRetransmit || this.#okRetransmit.cseq !== cseq) return;
+        if (this.#ctx.clock.now() - started >= 64 * this.#ctx.t1) {
+          this.#okRetransmit = undefined;
+          void this.hangup('ack-timeout');
+          return;
+        }
+        this.#ctx.resend(bytes, remote);
+        interval = Math.min(interval * 2, this.#ctx.t2);
+        this.#okRetransmit = { timer: arm(), cseq };
+      });
+    this.#okRetransmit = { timer: arm(), cseq };
+  }
+
+  #armSessionTimer(terms: SessionTimerTerms | undefined): void {
+    this.#sessionTimer?.cancel();
+    this.#sessionTimer = undefined;
+    if (!terms || this.#end) return;
+    const { refreshInMs, expireInMs } = sessionTimerSchedule(terms);
+    if (terms.weRefresh) {
+      this.#sessionTimer = this.#ctx.clock.setTimer(refreshInMs, () => void this.#refresh(terms));
+    } else {
+      this.#sessionTimer = this.#ctx.clock.setTimer(expireInMs, () => void this.hangup('session-timer-expired'));
+    }
+  }
+
+  /** We are the refresher: UPDATE when the peer allows it (no SDP renegotiation), else re-INVITE. */
+  async #refresh(terms: SessionTimerTerms): Promise<void> {
+    if (this.#end) return;
+    const method = this.#peerAllowsUpdate ? 'UPDATE' : 'INVITE';
+    const headers: Array<[string, string]> = [
+      ['Session-Expires', `${terms.intervalSec};refresher=uac`],
+      ['Supported', 'timer'],
+    ];
+    try {
+      const response = await this.#ctx.request(this.#dialog, method, method === 'INVITE' ? { headers, sdp: this.localSdp } : { headers });
+      if (response.status >= 200 && response.status < 300) {
+        this.#armSessionTimer(readSessionTimer(response.headers.get('Session-Expires'), true) ?? terms);
+        return;
+      }
+      // 481/408 mean the dialog is gone at the far end (RFC 5057); anything else we keep trying.
+      if (response.status === 481 || response.status === 408) {
+        this.#finish({ by: 'error', reason: `session-refresh-${response.status}`, at: Date.now() });
+        return;
+      }
+      this.#armSessionTimer(terms);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'session refresh failed');
+      this.#finish({ by: 'error', reason: 'session-refresh-failed', at: Date.now() });
+    }
+  }
+
+  /** A 2xx to our INVITE came again: our ACK was lost. */
+  handleRetransmitted2xx(): void {
+    if (!this.#end) this.#ctx.reAck();
+  }
+
+  hangup(reason = 'hangup'): Promise<CallEnd> {
+    if (this.#end) return Promise.resolve(this.#end);
+    this.#ending ??= (async () => {
+      try {
+        const response = await this.#ctx.request(this.#dialog, 'BYE');
+        if (response.status >= 300) this.#logger.debug({ status: response.status }, 'BYE answered with an error');
+      } catch (error) {
+        this.#logger.debug({ err: error }, 'BYE got no answer');
+      }
+      return this.#finish({ by: 'local', reason, at: Date.now() });
+    })();
+    return this.#ending;
+  }
+
+  /** Ends the leg without signalling (engine shutdown after BYE failed, transport gone). */
+  #finish(end: CallEnd): CallEnd {
+    if (this.#end) return this.#end;
+    this.#end = end;
+    this.#sessionTimer?.cancel();
+    this.#okRetransmit?.timer.cancel();
+    this.#okRetransmit = undefined;
+    this.#ctx.released(this);
+    this.emit('ended', end);
+    this.removeAllListeners();
+    return end;
+  }
+}

@@ -1,0 +1,565 @@
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../../log/create-logger.js';
+import { silentLogger } from '../../log/create-logger.js';
+import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
+import { SipFailure } from '../sip-failure.js';
+import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
+import { NonceCache } from './auth/nonce-cache.js';
+import { AuthenticatedRequest } from './authenticated-request.js';
+import { buildResponse } from './build-response.js';
+import { checkExtraHeader } from './check-header.js';
+import { Dialog, dialogKey } from './dialog.js';
+import { SipTargetCache } from './dns/sip-target-cache.js';
+import { ALLOWED_METHODS, EmbeddedCallLeg, type CallLegContext } from './embedded-call-leg.js';
+import { EmbeddedRegistration } from './embedded-registration.js';
+import { failureFromResponse } from './failure-from-response.js';
+import { parseNameAddr } from './message/parse-name-addr.js';
+import { createRequest, SipHeaders, type SipRequest, type SipResponse } from './message/sip-message.js';
+import { serializeMessage } from './message/serialize-message.js';
+import { ServerResponseCache } from './server-response-cache.js';
+import { SipStack } from './sip-stack.js';
+import type { SipTraceSink } from './sip-trace.js';
+import { newCallId, newTag } from './transaction/branch.js';
+import { defaultSipTimers, systemClock, type Clock, type SipTimerValues } from './transaction/sip-timers.js';
+import type { RemoteAddress, SipTransport, TransportKind } from './transport/sip-transport.js';
+import { TcpTransport } from './transport/tcp-transport.js';
+import { UdpTransport } from './transport/udp-transport.js';
+
+export interface EmbeddedEngineOptions {
+  /** Address and port bound for UDP and TCP. Port 0 picks a free one. */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Transport used when a trunk does not name one. Default: `udp`. */
+  readonly transport?: TransportKind;
+  /** Address put in Via and Contact when the bound one is not what the carrier sees. */
+  readonly publicAddress?: string;
+  /** Default: `sip-dialer`. */
+  readonly userAgent?: string;
+  /** RFC 3261 T1/T2/T4. Default: 500/4000/5000 ms. */
+  readonly timers?: Partial<SipTimerValues>;
+  /** Default: a silent logger. */
+  readonly logger?: Logger;
+  /** Receives every message sent and received (probe --trace). */
+  readonly trace?: SipTraceSink;
+  /** Default: real time. Tests pass a fake clock. */
+  readonly clock?: Clock;
+  /** Resolves proxies to addresses. Default: SRV then A/AAAA with a 60 s cache. */
+  readonly targets?: Pick<SipTargetCache, 'resolve'>;
+  /** Largest SIP message accepted. Default: 65535 bytes. */
+  readonly maxMessageBytes?: number;
+}
+
+/**
+ * A SIP user agent client in TypeScript on node:dgram and node:net. One UDP socket and one TCP
+ * listener on the same port: REGISTER and INVITE leave from the address the Contact names.
+ */
+export class EmbeddedSipEngine implements SipEngine {
+  readonly name = 'embedded' as const;
+  readonly #options: EmbeddedEngineOptions;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #timers: SipTimerValues;
+  readonly #userAgent: string;
+  readonly #nonces = new NonceCache();
+  readonly #targets: Pick<SipTargetCache, 'resolve'>;
+  readonly #registrations = new Map<string, EmbeddedRegistration>();
+  readonly #legs = new Map<string, EmbeddedCallLeg>();
+  readonly #pending = new Set<AuthenticatedRequest>();
+  /** The trunk each live dialog belongs to: in-dialog requests may be challenged too. */
+  readonly #dialogTrunks = new Map<string, SipTrunk>();
+  #transports = new Map<TransportKind, SipTransport>();
+  #stack: SipStack | undefined;
+  #responses: ServerResponseCache | undefined;
+  #starting: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #advertisedHost = '';
+
+  constructor(options: EmbeddedEngineOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger();
+    this.#clock = options.clock ?? systemClock;
+    this.#timers = { ...defaultSipTimers, ...options.timers };
+    this.#userAgent = options.userAgent ?? 'sip-dialer';
+    this.#targets = options.targets ?? new SipTargetCache();
+  }
+
+  /** The port SIP is bound on (UDP and TCP). */
+  get localPort(): number {
+    return this.#transports.get('udp')?.localPort ?? 0;
+  }
+
+  /** Calls answered and not yet ended. */
+  get activeCalls(): number {
+    return this.#legs.size;
+  }
+
+  /** Counters an operator (and the hostile-peer tests) look at. */
+  get stats(): { malformed: number; strayResponses: number; transactions: number; calls: number } {
+    return {
+      malformed: this.#stack?.malformedCount ?? 0,
+      strayResponses: this.#stack?.strayResponses ?? 0,
+      transactions: this.#stack?.activeTransactions ?? 0,
+      calls: this.#legs.size,
+    };
+  }
+
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const { host, port } = this.#options.listen;
+    const common = { host, logger: this.#logger, maxMessageBytes: this.#options.maxMessageBytes ?? 65535 };
+    const udp = await UdpTransport.open({ ...common, port });
+    let tcp: TcpTransport;
+    try {
+      tcp = await TcpTransport.open({ ...common, port: udp.localPort });
+    } catch (error) {
+      await udp.close();
+      throw error;
+    }
+    this.#transports = new Map<TransportKind, SipTransport>([
+      ['udp', udp],
+      ['tcp', tcp],
+    ]);
+    this.#advertisedHost = this.#options.publicAddress ?? advertisableAddress(udp.localAddress);
+    this.#stack = new SipStack({
+      transports: this.#transports,
+      advertisedHost: this.#advertisedHost,
+      timers: this.#timers,
+      clock: this.#clock,
+      logger: this.#logger,
+      trace: this.#options.trace,
+    });
+    this.#responses = new ServerResponseCache(this.#clock, 64 * this.#timers.t1);
+    this.#stack.setHandlers({
+      onRequest: (request, remote) => this.#onRequest(request, remote),
+      onStray2xx: (response) => this.#onStray2xx(response),
+    });
+    this.#logger.info({ host, port: udp.localPort, advertised: this.#advertisedHost }, 'SIP engine listening (udp+tcp)');
+  }
+
+  async register(trunk: SipTrunk): Promise<Registration> {
+    await this.start();
+    const stack = this.#requireStack();
+    const previous = this.#registrations.get(trunk.name);
+    if (previous) await previous.unregister();
+    const transport = this.#transportOf(trunk);
+    const registration: EmbeddedRegistration = new EmbeddedRegistration({
+      trunk,
+      stack,
+      nonces: this.#nonces,
+      clock: this.#clock,
+      logger: this.#logger.child({ trunk: trunk.name }),
+      userAgent: this.#userAgent,
+      resolve: () => this.#resolveTrunk(trunk),
+      contact: this.#contact(trunk.username, transport),
+      onClosed: () => {
+        if (this.#registrations.get(trunk.name) === registration) this.#registrations.delete(trunk.name);
+      },
+    });
+    this.#registrations.set(trunk.name, registration);
+    try {
+      await registration.start();
+    } catch (error) {
+      await registration.unregister();
+      throw error;
+    }
+    return registration;
+  }
+
+  async unregister(trunkName: string): Promise<void> {
+    await this.#registrations.get(trunkName)?.unregister();
+  }
+
+  async invite(options: InviteOptions): Promise<CallLeg> {
+    for (const [name, value] of Object.entries(options.headers ?? {})) checkExtraHeader(name, value);
+    if (options.callerId !== undefined) checkExtraHeader('P-Asserted-Identity', options.callerId);
+    if (options.from !== undefined) checkExtraHeader('From', options.from);
+    await this.start();
+    const stack = this.#requireStack();
+    const { trunk } = options;
+    const transport = this.#transportOf(trunk);
+    const logger = this.#logger.child({ trunk: trunk.name });
+    const remote = await this.#resolveTrunk(trunk);
+    const callId = newCallId(this.#advertisedHost);
+    const callLogger = logger.child({ callId });
+    const fromTag = newTag();
+    const fromUser = options.from ?? trunk.username ?? digitsOf(options.callerId) ?? 'dialer';
+    const display = options.callerId !== undefined ? `"${options.callerId.replace(/["\\]/g, '')}" ` : '';
+    const from = `${display}<sip:${fromUser}@${trunk.domain}>;tag=${fromTag}`;
+    const contact = this.#contact(fromUser, transport);
+    const sdp = Buffer.from(options.sdp, 'utf8');
+    const startedAt = Date.now();
+    const startedPerf = performance.now();
+    let postDialDelayMs: number | undefined;
+
+    const request = new AuthenticatedRequest({
+      stack,
+      nonces: this.#nonces,
+      scope: trunk.name,
+      credentials: trunkCredentials(trunk),
+      remote,
+      firstCSeq: 1,
+      logger: callLogger,
+      build: (cseq) => {
+        const headers = new SipHeaders();
+        headers.append('Max-Forwards', '70');
+        headers.append('From', from);
+        headers.append('To', `<${options.uri}>`);
+        headers.append('Call-ID', callId);
+        headers.append('CSeq', `${cseq} INVITE`);
+        headers.append('Contact', contact);
+        headers.append('Allow', ALLOWED_METHODS);
+        headers.append('Supported', 'timer');
+        headers.append('User-Agent', this.#userAgent);
+        if (options.callerId !== undefined) {
+          headers.append('P-Asserted-Identity', `<sip:${digitsOf(options.callerId) ?? options.callerId}@${trunk.domain}>`);
+        }
+        for (const [name, value] of Object.entries(options.headers ?? {})) headers.append(name, value);
+        headers.append('Content-Type', 'application/sdp');
+        return createRequest('INVITE', options.uri, headers, sdp);
+      },
+      onProvisional: (response) => {
+        const afterMs = Math.round(performance.now() - startedPerf);
+        if (postDialDelayMs === undefined && (response.status === 180 || response.status === 183)) postDialDelayMs = afterMs;
+        const early = response.body.length > 0 ? { sdp: response.body.toString('utf8') } : {};
+        try {
+          options.onProvisional?.({ status: response.status, reason: response.reason, afterMs, ...early });
+        } catch (error) {
+          callLogger.warn({ err: error }, 'onProvisional listener threw');
+        }
+      },
+      onLate2xx: (response) => this.#onLate2xx(response, callId, fromTag),
+    });
+
+    let cancelCause: 'ring-timeout' | 'aborted' | undefined;
+    const cancel = (cause: 'ring-timeout' | 'aborted'): void => {
+      if (cancelCause) return;
+      cancelCause = cause;
+      callLogger.debug({ cause }, 'cancelling INVITE');
+      request.cancel();
+    };
+    const ringTimer = this.#clock.setTimer(options.ringTimeoutMs, () => cancel('ring-timeout'));
+    const onAbort = (): void => cancel('aborted');
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    this.#pending.add(request);
+    callLogger.debug({ uri: options.uri }, 'INVITE');
+
+    try {
+      const result = await request.run();
+      const { response } = result;
+      if (response.status >= 200 && response.status < 300) {
+        const leg = this.#establish({
+          trunk,
+          invite: result.request,
+          response,
+          remote,
+          transport,
+          contact,
+          localSdp: options.sdp,
+          logger: callLogger,
+          timings: {
+            inviteSentAt: startedAt,
+            setupMs: Math.round(performance.now() - startedPerf),
+            invitesSent: result.sent,
+            ...(postDialDelayMs !== undefined ? { postDialDelayMs } : {}),
+          },
+        });
+        if (cancelCause) {
+          // The 200 crossed our CANCEL: the callee picked up as we gave up. ACKed; now BYE.
+          await leg.hangup(cancelCause);
+          throw new SipFailure({ status: 487, reason: 'Request Terminated', phase: 'ringing', local: true, cancelCause });
+        }
+        return leg;
+      }
+      if (response.status === 401 || response.status === 407) {
+        throw failureFromResponse(response, 'auth');
+      }
+      throw failureFromResponse(response, result.heardProvisional ? 'ringing' : 'setup', {
+        cancelCause: response.status === 487 ? cancelCause : undefined,
+      });
+    } catch (error) {
+      if (error instanceof SipFailure && cancelCause && error.cancelCause === undefined && error.local) {
+        throw new SipFailure({ status: error.status, reason: error.reason, phase: error.phase, local: true, cancelCause, cause: error });
+      }
+      throw error;
+    } finally {
+      ringTimer.cancel();
+      options.signal?.removeEventListener('abort', onAbort);
+      this.#pending.delete(request);
+    }
+  }
+
+  #establish(input: {
+    trunk: SipTrunk;
+    invite: SipRequest;
+    response: SipResponse;
+    remote: RemoteAddress;
+    transport: TransportKind;
+    contact: string;
+    localSdp: string;
+    logger: Logger;
+    timings: EmbeddedCallLeg['timings'];
+  }): EmbeddedCallLeg {
+    const { invite, response } = input;
+    const stack = this.#requireStack();
+    const to = response.headers.get('To') ?? '';
+    const remoteTag = parseNameAddr(to).params.get('tag') ?? '';
+    const from = invite.headers.get('From') ?? '';
+    const localTag = parseNameAddr(from).params.get('tag') ?? '';
+    const contactHeader = response.headers.get('Contact');
+    const remoteTarget = contactHeader !== undefined ? parseNameAddr(contactHeader).uri : invite.uri;
+    const cseq = Number((invite.headers.get('CSeq') ?? '1').split(/\s+/)[0]);
+    const dialog = new Dialog({
+      callId: invite.headers.get('Call-ID') ?? '',
+      localTag,
+      remoteTag,
+      localParty: from,
+      remoteParty: to,
+      remoteTarget,
+      routeSet: [...response.headers.getAll('Record-Route')].reverse(),
+      localCSeq: cseq,
+      transport: input.transport,
+      contact: input.contact,
+      userAgent: this.#userAgent,
+    });
+    // ACK for 2xx is its own transaction (§13.2.2.4), carries the INVITE's credentials (§22.1),
+    // and goes where the dialog says, not necessarily where the INVITE went.
+    const ack = dialog.buildRequest('ACK', cseq);
+    for (const name of ['Authorization', 'Proxy-Authorization']) {
+      for (const value of invite.headers.getAll(name)) ack.headers.append(name, value);
+    }
+    let ackBytes: Buffer | undefined;
+    let ackRemote: RemoteAddress = input.remote;
+    const sendAck = async (): Promise<void> => {
+      if (!ackBytes) {
+        ackRemote = await this.#resolveHop(dialog, input.remote);
+        ack.headers.prepend('Via', `SIP/2.0/${ackRemote.transport.toUpperCase()} ${stack.sentBy(ackRemote.transport)};rport;branch=z9hG4bK${newTag()}${newTag()}`);
+        ackBytes = serializeMessage(ack);
+      }
+      await stack.send(ackBytes, ackRemote);
+    };
+    const logAckFailure = (error: unknown): void => input.logger.warn({ err: error }, 'ACK could not be sent');
+    void sendAck().catch(logAckFailure);
+
+    const context: CallLegContext = {
+      logger: input.logger,
+      clock: this.#clock,
+      t1: this.#timers.t1,
+      t2: this.#timers.t2,
+      respond: (request, remote, status, reason, extra) => this.#respond(request, remote, status, reason, extra),
+      resend: (bytes, remote) => void stack.send(bytes, remote).catch(logAckFailure),
+      request: (d, method, extra) => this.#requestInDialog(d, method, input.remote, extra),
+      reAck: () => void sendAck().catch(logAckFailure),
+      released: (leg) => {
+        if (this.#legs.get(leg.dialog.key) !== leg) return;
+        this.#legs.delete(leg.dialog.key);
+        this.#dialogTrunks.delete(leg.dialog.key);
+      },
+    };
+    const leg = new EmbeddedCallLeg({
+      dialog,
+      context,
+      localSdp: input.localSdp,
+      remoteSdp: response.body.toString('utf8'),
+      timings: input.timings,
+      answer: response,
+    });
+    this.#legs.set(dialog.key, leg);
+    this.#dialogTrunks.set(dialog.key, input.trunk);
+    return leg;
+  }
+
+  async #requestInDialog(
+    dialog: Dialog,
+    method: string,
+    fallback: RemoteAddress,
+    extra: { headers?: Array<[string, string]>; sdp?: string } = {},
+  ): Promise<SipResponse> {
+    const remote = await this.#resolveHop(dialog, fallback);
+    const trunkScope = this.#scopeOfDialog(dialog);
+    const request = new AuthenticatedRequest({
+      stack: this.#requireStack(),
+      nonces: this.#nonces,
+      scope: trunkScope.scope,
+      credentials: trunkScope.credentials,
+      remote,
+      firstCSeq: dialog.localCSeq + 1,
+      logger: this.#logger,
+      build: (cseq) => {
+        dialog.localCSeq = Math.max(dialog.localCSeq, cseq);
+        const body = extra.sdp !== undefined ? { contentType: 'application/sdp', data: Buffer.from(extra.sdp, 'utf8') } : undefined;
+        const built = dialog.buildRequest(method, cseq, body);
+        for (const [name, value] of extra.headers ?? []) built.headers.append(name, value);
+        return built;
+      },
+    });
+    const result = await request.run();
+    return result.response;
+  }
+
+  /** Dialogs remember the trunk through the nonce scope they were created with. */
+  #scopeOfDialog(dialog: Dialog): { scope: string; credentials: { username: string; password: string } | undefined } {
+    const trunk = this.#dialogTrunks.get(dialog.key);
+    return { scope: trunk?.name ?? '', credentials: trunk ? trunkCredentials(trunk) : undefined };
+  }
+
+  async #resolveHop(dialog: Dialog, fallback: RemoteAddress): Promise<RemoteAddress> {
+    const hop = dialog.nextHop();
+    try {
+      const target = hop.port !== undefined ? `${bracket(hop.host)}:${hop.port}` : hop.host;
+      const [first] = await this.#targets.resolve(target, hop.transport);
+      if (first) return { transport: hop.transport, address: first.address, port: first.port };
+    } catch (error) {
+      this.#logger.debug({ err: error, host: hop.host }, 'in-dialog next hop did not resolve; using the INVITE target');
+    }
+    return fallback;
+  }
+
+  async #resolveTrunk(trunk: SipTrunk): Promise<RemoteAddress> {
+    const transport = this.#transportOf(trunk);
+    const target = trunk.proxy ?? trunk.domain;
+    let targets;
+    try {
+      targets = await this.#targets.resolve(target, transport);
+    } catch (error) {
+      throw new SipFailure({ status: 503, reason: `Cannot resolve ${target}`, phase: 'resolve', local: true, cause: error });
+    }
+    const first = targets[0];
+    if (!first) throw new SipFailure({ status: 503, reason: `Cannot resolve ${target}`, phase: 'resolve', local: true });
+    return { transport, address: first.address, port: first.port };
+  }
+
+  #transportOf(trunk: SipTrunk): TransportKind {
+    return trunk.transport ?? this.#options.transport ?? 'udp';
+  }
+
+  #contact(user: string | undefined, transport: TransportKind): string {
+    const stack = this.#requireStack();
+    const userPart = user ? `${user}@` : '';
+    return `<sip:${userPart}${stack.sentBy(transport)}${transport === 'tcp' ? ';transport=tcp' : ''}>`;
+  }
+
+  #requireStack(): SipStack {
+    if (!this.#stack) throw new SipFailure({ status: 503, reason: 'SIP engine is not started', phase: 'transport', local: true });
+    return this.#stack;
+  }
+
+  #respond(
+    request: SipRequest,
+    remote: RemoteAddress,
+    status: number,
+    reason: string,
+    extra: { headers?: Array<[string, string]>; sdp?: string } = {},
+  ): Buffer | undefined {
+    const stack = this.#stack;
+    if (!stack) return undefined;
+    const response = buildResponse(request, status, reason, {
+      toTag: newTag(),
+      headers: [['User-Agent', this.#userAgent], ...(extra.headers ?? [])],
+      ...(extra.sdp !== undefined ? { body: { contentType: 'application/sdp', data: Buffer.from(extra.sdp, 'utf8') } } : {}),
+    });
+    const bytes = serializeMessage(response);
+    const key = ServerResponseCache.keyOf(request);
+    if (key) this.#responses?.remember(key, bytes, remote);
+    void stack.send(bytes, remote).catch((error: unknown) => this.#logger.debug({ err: error }, 'response could not be sent'));
+    return bytes;
+  }
+
+  #onRequest(request: SipRequest, remote: RemoteAddress): void {
+    if (request.method !== 'ACK') {
+      const key = ServerResponseCache.keyOf(request);
+      const cached = key ? this.#responses?.lookup(key) : undefined;
+      if (cached) {
+        void this.#stack?.send(cached.bytes, cached.remote).catch(() => undefined);
+        return;
+      }
+    }
+    const callId = request.headers.get('Call-ID') ?? '';
+    const toTag = parseNameAddr(request.headers.get('To') ?? '').params.get('tag');
+    const leg = toTag ? this.#legs.get(dialogKey(callId, toTag)) : undefined;
+    if (leg) {
+      leg.handleRequest(request, remote);
+      return;
+    }
+    switch (request.method) {
+      case 'ACK':
+        return;
+      case 'OPTIONS':
+        // Carriers ping registered contacts; answering keeps the trunk marked alive.
+        this.#respond(request, remote, 200, 'OK', { headers: [['Allow', ALLOWED_METHODS], ['Accept', 'application/sdp']] });
+        return;
+      case 'INVITE':
+        if (toTag) this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist');
+        else this.#respond(request, remote, 480, 'Temporarily Unavailable');
+        return;
+      case 'NOTIFY':
+        // Unsolicited NOTIFY (message-summary) from some carriers: accept and ignore.
+        this.#respond(request, remote, toTag ? 481 : 200, toTag ? 'Call/Transaction Does Not Exist' : 'OK');
+        return;
+      case 'BYE':
+      case 'CANCEL':
+      case 'UPDATE':
+      case 'INFO':
+        this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist');
+        return;
+      default:
+        this.#respond(request, remote, 405, 'Method Not Allowed', { headers: [['Allow', ALLOWED_METHODS]] });
+    }
+  }
+
+  /** A 2xx after the INVITE transaction ended: re-ACK its dialog, or ACK and BYE an unknown fork. */
+  #onStray2xx(response: SipResponse): void {
+    const callId = response.headers.get('Call-ID') ?? '';
+    const fromTag = parseNameAddr(response.headers.get('From') ?? '').params.get('tag') ?? '';
+    this.#onLate2xx(response, callId, fromTag);
+  }
+
+  #onLate2xx(response: SipResponse, callId: string, fromTag: string): void {
+    const leg = this.#legs.get(dialogKey(callId, fromTag));
+    const remoteTag = parseNameAddr(response.headers.get('To') ?? '').params.get('tag');
+    if (leg && leg.dialog.remoteTag === remoteTag) {
+      leg.handleRetransmitted2xx();
+      return;
+    }
+    this.#logger.debug({ callId, remoteTag }, '2xx from a fork or a dead call; ignored');
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    for (const request of this.#pending) request.cancel();
+    await Promise.allSettled([...this.#legs.values()].map((leg) => leg.hangup('shutdown')));
+    await Promise.allSettled([...this.#registrations.values()].map((r) => r.unregister()));
+    this.#stack?.close();
+    this.#responses?.close();
+    await Promise.allSettled([...this.#transports.values()].map((t) => t.close()));
+  }
+}
+
+function digitsOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const digits = value.replace(/[^0-9+]/g, '');
+  return digits.length > 0 ? digits : undefined;
+}
+
+function bracket(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** A wildcard bind cannot go in a Contact: advertise the first external IPv4 address instead. */
+function advertisableAddress(bound: string): string {
+  if (bound !== '0.0.0.0' && bound !== '::') return bound;
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,172 @@
+import net from 'node:net';
+import { TypedEventEmitter } from '../../../events/typed-event-emitter.js';
+import type { Logger } from '../../../log/create-logger.js';
+import { parseMessage } from '../message/parse-message.js';
+import { SipStreamFramer } from '../message/stream-framer.js';
+import { SipTransportError } from './sip-transport-error.js';
+import { remoteKey, type RemoteAddress, type SipTransport, type SipTransportEvents } from './sip-transport.js';
+
+export interface TcpTransportOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Largest message accepted on a connection; a bigger one closes the connection. Default: 65535. */
+  maxMessageBytes?: number;
+  /** Give up connecting after this long. Default: 5000 ms. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Listens for connections (in-dialog requests from the carrier) and keeps one outbound connection
+ * per remote, reused for every request, so REGISTER and INVITE reach the carrier on the same
+ * connection the registration was made on (RFC 3261 §18, RFC 5923 connection reuse).
+ */
+export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implements SipTransport {
+  readonly kind = 'tcp' as const;
+  readonly #server: net.Server;
+  readonly #connections = new Map<string, Promise<net.Socket>>();
+  readonly #sockets = new Set<net.Socket>();
+  readonly #logger: Logger;
+  readonly #maxBytes: number;
+  readonly #connectTimeoutMs: number;
+  #malformed = 0;
+  #closed = false;
+
+  private constructor(server: net.Server, options: TcpTransportOptions) {
+    super();
+    this.#server = server;
+    this.#logger = options.logger;
+    this.#maxBytes = options.maxMessageBytes ?? 65535;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    server.on('connection', (socket) => {
+      const remote = this.#remoteOf(socket);
+      this.#adopt(socket, remote);
+      this.#connections.set(remoteKey(remote), Promise.resolve(socket));
+    });
+    server.on('error', (error) => this.#logger.error({ err: error }, 'tcp listener error'));
+  }
+
+  static async open(options: TcpTransportOptions): Promise<TcpTransport> {
+    const server = net.createServer({ noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void =>
+        reject(new SipTransportError(`cannot listen on tcp ${options.host}:${options.port}: ${error.message}`, { cause: error }));
+      server.once('error', onError);
+      server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    return new TcpTransport(server, options);
+  }
+
+  get localAddress(): string {
+    const address = this.#server.address();
+    return typeof address === 'object' && address ? address.address : '';
+  }
+
+  get localPort(): number {
+    const address = this.#server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  get malformedCount(): number {
+    return this.#malformed;
+  }
+
+  async send(data: Buffer, to: RemoteAddress): Promise<void> {
+    if (this.#closed) throw new SipTransportError('tcp transport is closed');
+    const socket = await this.#connection(to);
+    await new Promise<void>((resolve, reject) => {
+      socket.write(data, (error) => {
+        if (error) reject(new SipTransportError(`tcp send to ${remoteKey(to)} failed: ${error.message}`, { cause: error }));
+        else resolve();
+      });
+    });
+  }
+
+  #connection(to: RemoteAddress): Promise<net.Socket> {
+    const key = remoteKey(to);
+    const existing = this.#connections.get(key);
+    if (existing) return existing;
+    const connecting = new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect({ host: to.address, port: to.port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new SipTransportError(`tcp connect to ${key} timed out after ${this.#connectTimeoutMs} ms`));
+      }, this.#connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        this.#adopt(socket, to);
+        resolve(socket);
+      });
+      const onError = (error: Error): void => {
+        clearTimeout(timer);
+        reject(new SipTransportError(`tcp connect to ${key} failed: ${error.message}`, { cause: error }));
+      };
+      socket.once('error', onError);
+    });
+    this.#connections.set(key, connecting);
+    connecting.catch(() => {
+      if (this.#connections.get(key) === connecting) this.#connections.delete(key);
+    });
+    return connecting;
+  }
+
+  #adopt(socket: net.Socket, remote: RemoteAddress): void {
+    this.#sockets.add(socket);
+    socket.setKeepAlive(true, 30_000);
+    const framer = new SipStreamFramer({ maxMessageBytes: this.#maxBytes });
+    const key = remoteKey(remote);
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Buffer[];
+      try {
+        frames = framer.push(chunk);
+      } catch (error) {
+        // Framing is lost for good on a stream: drop the connection, not the process.
+        this.#dropMalformed(remote, error instanceof Error ? error.message : String(error));
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        let message;
+        try {
+          message = parseMessage(frame, { maxMessageBytes: this.#maxBytes });
+        } catch (error) {
+          this.#dropMalformed(remote, error instanceof Error ? error.message : String(error));
+          continue;
+        }
+        this.emit('message', message, remote, frame);
+      }
+    });
+    socket.on('error', (error) => this.#logger.debug({ err: error, remote: key }, 'tcp connection error'));
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      const current = this.#connections.get(key);
+      if (current) {
+        void current.then((s) => {
+          if (s === socket) this.#connections.delete(key);
+        });
+      }
+    });
+  }
+
+  #remoteOf(socket: net.Socket): RemoteAddress {
+    return { transport: 'tcp', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+  }
+
+  #dropMalformed(remote: RemoteAddress, reason: string): void {
+    this.#malformed += 1;
+    this.#logger.debug({ remote: remoteKey(remote), reason, malformed: this.#malformed }, 'dropped malformed SIP message');
+    this.emit('malformed', remote, reason);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.removeAllListeners();
+  }
+}

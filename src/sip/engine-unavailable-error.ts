@@ -1,0 +1,6 @@
+import { DialerError } from '../errors/dialer-error.js';
+
+/** The configured engine cannot run here. Code: `SIP_ENGINE_UNAVAILABLE`. */
+export class EngineUnavailableError extends DialerError {
+  readonly code = 'SIP_ENGINE_UNAVAILABLE';
+}

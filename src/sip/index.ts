@@ -1,0 +1,21 @@
+export type {
+  CallEnd,
+  CallEndedBy,
+  CallLeg,
+  CallLegEvents,
+  CallTimings,
+  InviteOptions,
+  ProvisionalInfo,
+  Registration,
+  RegistrationEvents,
+  RegistrationState,
+  RegistrationStatus,
+  SipEngine,
+} from './engine.js';
+export { SipFailure, type SipFailureInit, type SipFailurePhase, type CancelCause } from './sip-failure.js';
+export { trunkCredentials, type SipTrunk } from './sip-trunk.js';
+export { createSipEngine, type CreateSipEngineOptions } from './create-sip-engine.js';
+export { EngineUnavailableError } from './engine-unavailable-error.js';
+export { EmbeddedSipEngine, type EmbeddedEngineOptions } from './embedded/embedded-engine.js';
+export type { SipTraceEntry, SipTraceSink } from './embedded/sip-trace.js';
+export { HeaderValueError } from './embedded/header-value-error.js';
