@@ -120,7 +120,9 @@ export class AuthenticatedRequest {
         reason: response.reason,
         phase: 'auth',
         headers: response.headers.toRecord(),
-        ...(error instanceof UnsupportedDigestAlgorithmError ? { unsupportedAlgorithm: error.algorithm } : {}),
+        ...(error instanceof UnsupportedDigestAlgorithmError
+          ? { unsupportedAlgorithm: error.algorithm }
+          : {}),
         cause: error,
       });
     }
@@ -181,7 +183,15 @@ export class AuthenticatedRequest {
             }),
           ),
         onTransportError: (error) =>
-          reject(new SipFailure({ status: 503, reason: 'Service Unavailable', phase: 'transport', local: true, cause: error })),
+          reject(
+            new SipFailure({
+              status: 503,
+              reason: 'Service Unavailable',
+              phase: 'transport',
+              local: true,
+              cause: error,
+            }),
+          ),
       });
       this.#transaction = transaction;
     });
@@ -189,7 +199,8 @@ export class AuthenticatedRequest {
 
   #sendCancel(): void {
     const transaction = this.#transaction as InviteClientTransaction | undefined;
-    if (!transaction || this.#cancelSent || transaction.method !== 'INVITE' || transaction.lastStatus >= 200) return;
+    if (!transaction || this.#cancelSent || transaction.method !== 'INVITE' || transaction.lastStatus >= 200)
+      return;
     this.#cancelSent = true;
     const cancel = buildCancel(transaction.request);
     this.#init.stack.startTransaction(
@@ -204,7 +215,13 @@ export class AuthenticatedRequest {
     );
   }
 
-  #result(response: SipResponse, request: SipRequest, sent: number, authRejected: boolean, cseq: number): AuthenticatedResult {
+  #result(
+    response: SipResponse,
+    request: SipRequest,
+    sent: number,
+    authRejected: boolean,
+    cseq: number,
+  ): AuthenticatedResult {
     return {
       response,
       request,

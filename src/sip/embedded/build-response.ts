@@ -5,7 +5,11 @@ export function buildResponse(
   request: SipRequest,
   status: number,
   reason: string,
-  options: { toTag?: string; headers?: ReadonlyArray<readonly [string, string]>; body?: { contentType: string; data: Buffer } } = {},
+  options: {
+    toTag?: string;
+    headers?: ReadonlyArray<readonly [string, string]>;
+    body?: { contentType: string; data: Buffer };
+  } = {},
 ): SipResponse {
   const headers = new SipHeaders();
   for (const via of request.headers.getAll('Via')) headers.append('Via', via);

@@ -105,7 +105,8 @@ export class Dialog {
     const first = this.routeSet[0];
     if (first === undefined) return { requestUri: this.remoteTarget, routes: [] };
     const firstUri = parseNameAddr(first).uri;
-    if (parseUri(firstUri).params.has('lr')) return { requestUri: this.remoteTarget, routes: [...this.routeSet] };
+    if (parseUri(firstUri).params.has('lr'))
+      return { requestUri: this.remoteTarget, routes: [...this.routeSet] };
     // Strict router (RFC 2543 style): it takes the Request-URI, the remote target rides last.
     return { requestUri: firstUri, routes: [...this.routeSet.slice(1), `<${this.remoteTarget}>`] };
   }

@@ -26,7 +26,11 @@ export interface CallLegContext {
   ): Buffer | undefined;
   resend(bytes: Buffer, remote: RemoteAddress): void;
   /** Sends a request in the dialog (answering challenges) and resolves with its final response. */
-  request(dialog: Dialog, method: string, extra?: { headers?: Array<[string, string]>; sdp?: string }): Promise<SipResponse>;
+  request(
+    dialog: Dialog,
+    method: string,
+    extra?: { headers?: Array<[string, string]>; sdp?: string },
+  ): Promise<SipResponse>;
   /** Sends the ACK for the 2xx again (its retransmission means ours was lost). */
   reAck(): void;
   /** The leg is over: forget its dialog. */
@@ -142,7 +146,13 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
     }
     this.#armSessionTimer(terms);
     const withSdp = request.method === 'INVITE' || request.body.length > 0;
-    const bytes = this.#ctx.respond(request, remote, 200, 'OK', withSdp ? { headers, sdp: this.localSdp } : { headers });
+    const bytes = this.#ctx.respond(
+      request,
+      remote,
+      200,
+      'OK',
+      withSdp ? { headers, sdp: this.localSdp } : { headers },
+    );
     if (request.method === 'INVITE' && bytes && remote.transport === 'udp') {
       this.#retransmitOk(bytes, remote, parseCSeq(request.headers.get('CSeq') ?? '').seq);
     }
@@ -176,7 +186,10 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
     if (terms.weRefresh) {
       this.#sessionTimer = this.#ctx.clock.setTimer(refreshInMs, () => void this.#refresh(terms));
     } else {
-      this.#sessionTimer = this.#ctx.clock.setTimer(expireInMs, () => void this.hangup('session-timer-expired'));
+      this.#sessionTimer = this.#ctx.clock.setTimer(
+        expireInMs,
+        () => void this.hangup('session-timer-expired'),
+      );
     }
   }
 
@@ -189,7 +202,11 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
       ['Supported', 'timer'],
     ];
     try {
-      const response = await this.#ctx.request(this.#dialog, method, method === 'INVITE' ? { headers, sdp: this.localSdp } : { headers });
+      const response = await this.#ctx.request(
+        this.#dialog,
+        method,
+        method === 'INVITE' ? { headers, sdp: this.localSdp } : { headers },
+      );
       if (response.status >= 200 && response.status < 300) {
         this.#armSessionTimer(readSessionTimer(response.headers.get('Session-Expires'), true) ?? terms);
         return;
@@ -216,7 +233,8 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
     this.#ending ??= (async () => {
       try {
         const response = await this.#ctx.request(this.#dialog, 'BYE');
-        if (response.status >= 300) this.#logger.debug({ status: response.status }, 'BYE answered with an error');
+        if (response.status >= 300)
+          this.#logger.debug({ status: response.status }, 'BYE answered with an error');
       } catch (error) {
         this.#logger.debug({ err: error }, 'BYE got no answer');
       }

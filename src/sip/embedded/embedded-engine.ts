@@ -137,7 +137,10 @@ export class EmbeddedSipEngine implements SipEngine {
       onRequest: (request, remote) => this.#onRequest(request, remote),
       onStray2xx: (response) => this.#onStray2xx(response),
     });
-    this.#logger.info({ host, port: udp.localPort, advertised: this.#advertisedHost }, 'SIP engine listening (udp+tcp)');
+    this.#logger.info(
+      { host, port: udp.localPort, advertised: this.#advertisedHost },
+      'SIP engine listening (udp+tcp)',
+    );
   }
 
   async register(trunk: SipTrunk): Promise<Registration> {
@@ -215,7 +218,10 @@ export class EmbeddedSipEngine implements SipEngine {
         headers.append('Supported', 'timer');
         headers.append('User-Agent', this.#userAgent);
         if (options.callerId !== undefined) {
-          headers.append('P-Asserted-Identity', `<sip:${digitsOf(options.callerId) ?? options.callerId}@${trunk.domain}>`);
+          headers.append(
+            'P-Asserted-Identity',
+            `<sip:${digitsOf(options.callerId) ?? options.callerId}@${trunk.domain}>`,
+          );
         }
         for (const [name, value] of Object.entries(options.headers ?? {})) headers.append(name, value);
         headers.append('Content-Type', 'application/sdp');
@@ -223,7 +229,8 @@ export class EmbeddedSipEngine implements SipEngine {
       },
       onProvisional: (response) => {
         const afterMs = Math.round(performance.now() - startedPerf);
-        if (postDialDelayMs === undefined && (response.status === 180 || response.status === 183)) postDialDelayMs = afterMs;
+        if (postDialDelayMs === undefined && (response.status === 180 || response.status === 183))
+          postDialDelayMs = afterMs;
         const early = response.body.length > 0 ? { sdp: response.body.toString('utf8') } : {};
         try {
           options.onProvisional?.({ status: response.status, reason: response.reason, afterMs, ...early });
@@ -271,7 +278,13 @@ export class EmbeddedSipEngine implements SipEngine {
         if (cancelCause) {
           // The 200 crossed our CANCEL: the callee picked up as we gave up. ACKed; now BYE.
           await leg.hangup(cancelCause);
-          throw new SipFailure({ status: 487, reason: 'Request Terminated', phase: 'ringing', local: true, cancelCause });
+          throw new SipFailure({
+            status: 487,
+            reason: 'Request Terminated',
+            phase: 'ringing',
+            local: true,
+            cancelCause,
+          });
         }
         return leg;
       }
@@ -283,7 +296,14 @@ export class EmbeddedSipEngine implements SipEngine {
       });
     } catch (error) {
       if (error instanceof SipFailure && cancelCause && error.cancelCause === undefined && error.local) {
-        throw new SipFailure({ status: error.status, reason: error.reason, phase: error.phase, local: true, cancelCause, cause: error });
+        throw new SipFailure({
+          status: error.status,
+          reason: error.reason,
+          phase: error.phase,
+          local: true,
+          cancelCause,
+          cause: error,
+        });
       }
       throw error;
     } finally {
@@ -337,12 +357,16 @@ export class EmbeddedSipEngine implements SipEngine {
     const sendAck = async (): Promise<void> => {
       if (!ackBytes) {
         ackRemote = await this.#resolveHop(dialog, input.remote);
-        ack.headers.prepend('Via', `SIP/2.0/${ackRemote.transport.toUpperCase()} ${stack.sentBy(ackRemote.transport)};rport;branch=z9hG4bK${newTag()}${newTag()}`);
+        ack.headers.prepend(
+          'Via',
+          `SIP/2.0/${ackRemote.transport.toUpperCase()} ${stack.sentBy(ackRemote.transport)};rport;branch=z9hG4bK${newTag()}${newTag()}`,
+        );
         ackBytes = serializeMessage(ack);
       }
       await stack.send(ackBytes, ackRemote);
     };
-    const logAckFailure = (error: unknown): void => input.logger.warn({ err: error }, 'ACK could not be sent');
+    const logAckFailure = (error: unknown): void =>
+      input.logger.warn({ err: error }, 'ACK could not be sent');
     void sendAck().catch(logAckFailure);
 
     const context: CallLegContext = {
@@ -350,7 +374,8 @@ export class EmbeddedSipEngine implements SipEngine {
       clock: this.#clock,
       t1: this.#timers.t1,
       t2: this.#timers.t2,
-      respond: (request, remote, status, reason, extra) => this.#respond(request, remote, status, reason, extra),
+      respond: (request, remote, status, reason, extra) =>
+        this.#respond(request, remote, status, reason, extra),
       resend: (bytes, remote) => void stack.send(bytes, remote).catch(logAckFailure),
       request: (d, method, extra) => this.#requestInDialog(d, method, input.remote, extra),
       reAck: () => void sendAck().catch(logAckFailure),
@@ -391,7 +416,10 @@ export class EmbeddedSipEngine implements SipEngine {
       logger: this.#logger,
       build: (cseq) => {
         dialog.localCSeq = Math.max(dialog.localCSeq, cseq);
-        const body = extra.sdp !== undefined ? { contentType: 'application/sdp', data: Buffer.from(extra.sdp, 'utf8') } : undefined;
+        const body =
+          extra.sdp !== undefined
+            ? { contentType: 'application/sdp', data: Buffer.from(extra.sdp, 'utf8') }
+            : undefined;
         const built = dialog.buildRequest(method, cseq, body);
         for (const [name, value] of extra.headers ?? []) built.headers.append(name, value);
         return built;
@@ -402,7 +430,10 @@ export class EmbeddedSipEngine implements SipEngine {
   }
 
   /** Dialogs remember the trunk through the nonce scope they were created with. */
-  #scopeOfDialog(dialog: Dialog): { scope: string; credentials: { username: string; password: string } | undefined } {
+  #scopeOfDialog(dialog: Dialog): {
+    scope: string;
+    credentials: { username: string; password: string } | undefined;
+  } {
     const trunk = this.#dialogTrunks.get(dialog.key);
     return { scope: trunk?.name ?? '', credentials: trunk ? trunkCredentials(trunk) : undefined };
   }
@@ -414,7 +445,10 @@ export class EmbeddedSipEngine implements SipEngine {
       const [first] = await this.#targets.resolve(target, hop.transport);
       if (first) return { transport: hop.transport, address: first.address, port: first.port };
     } catch (error) {
-      this.#logger.debug({ err: error, host: hop.host }, 'in-dialog next hop did not resolve; using the INVITE target');
+      this.#logger.debug(
+        { err: error, host: hop.host },
+        'in-dialog next hop did not resolve; using the INVITE target',
+      );
     }
     return fallback;
   }
@@ -426,10 +460,22 @@ export class EmbeddedSipEngine implements SipEngine {
     try {
       targets = await this.#targets.resolve(target, transport);
     } catch (error) {
-      throw new SipFailure({ status: 503, reason: `Cannot resolve ${target}`, phase: 'resolve', local: true, cause: error });
+      throw new SipFailure({
+        status: 503,
+        reason: `Cannot resolve ${target}`,
+        phase: 'resolve',
+        local: true,
+        cause: error,
+      });
     }
     const first = targets[0];
-    if (!first) throw new SipFailure({ status: 503, reason: `Cannot resolve ${target}`, phase: 'resolve', local: true });
+    if (!first)
+      throw new SipFailure({
+        status: 503,
+        reason: `Cannot resolve ${target}`,
+        phase: 'resolve',
+        local: true,
+      });
     return { transport, address: first.address, port: first.port };
   }
 
@@ -444,7 +490,13 @@ export class EmbeddedSipEngine implements SipEngine {
   }
 
   #requireStack(): SipStack {
-    if (!this.#stack) throw new SipFailure({ status: 503, reason: 'SIP engine is not started', phase: 'transport', local: true });
+    if (!this.#stack)
+      throw new SipFailure({
+        status: 503,
+        reason: 'SIP engine is not started',
+        phase: 'transport',
+        local: true,
+      });
     return this.#stack;
   }
 
@@ -460,12 +512,16 @@ export class EmbeddedSipEngine implements SipEngine {
     const response = buildResponse(request, status, reason, {
       toTag: newTag(),
       headers: [['User-Agent', this.#userAgent], ...(extra.headers ?? [])],
-      ...(extra.sdp !== undefined ? { body: { contentType: 'application/sdp', data: Buffer.from(extra.sdp, 'utf8') } } : {}),
+      ...(extra.sdp !== undefined
+        ? { body: { contentType: 'application/sdp', data: Buffer.from(extra.sdp, 'utf8') } }
+        : {}),
     });
     const bytes = serializeMessage(response);
     const key = ServerResponseCache.keyOf(request);
     if (key) this.#responses?.remember(key, bytes, remote);
-    void stack.send(bytes, remote).catch((error: unknown) => this.#logger.debug({ err: error }, 'response could not be sent'));
+    void stack
+      .send(bytes, remote)
+      .catch((error: unknown) => this.#logger.debug({ err: error }, 'response could not be sent'));
     return bytes;
   }
 
@@ -490,7 +546,12 @@ export class EmbeddedSipEngine implements SipEngine {
         return;
       case 'OPTIONS':
         // Carriers ping registered contacts; answering keeps the trunk marked alive.
-        this.#respond(request, remote, 200, 'OK', { headers: [['Allow', ALLOWED_METHODS], ['Accept', 'application/sdp']] });
+        this.#respond(request, remote, 200, 'OK', {
+          headers: [
+            ['Allow', ALLOWED_METHODS],
+            ['Accept', 'application/sdp'],
+          ],
+        });
         return;
       case 'INVITE':
         if (toTag) this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist');

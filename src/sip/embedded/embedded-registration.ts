@@ -114,7 +114,16 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
         this.#askExpiresSec = minExpires;
       }
     } catch (error) {
-      const failure = error instanceof SipFailure ? error : new SipFailure({ status: 503, reason: 'Service Unavailable', phase: 'transport', local: true, cause: error });
+      const failure =
+        error instanceof SipFailure
+          ? error
+          : new SipFailure({
+              status: 503,
+              reason: 'Service Unavailable',
+              phase: 'transport',
+              local: true,
+              cause: error,
+            });
       this.#failed(failure, started, undefined);
       return failure;
     }
@@ -132,14 +141,20 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
       this.#schedule(registrationRefreshMs(granted));
       return undefined;
     }
-    const failure = failureFromResponse(response, result.authRejected || response.status === 401 || response.status === 407 ? 'auth' : 'setup');
+    const failure = failureFromResponse(
+      response,
+      result.authRejected || response.status === 401 || response.status === 407 ? 'auth' : 'setup',
+    );
     this.#failed(failure, started, result.challenge);
     return failure;
   }
 
   #failed(failure: SipFailure, started: number, challenge: string | undefined): void {
     this.#failures += 1;
-    this.#init.logger.warn({ status: failure.status, reason: failure.reason, failures: this.#failures }, 'registration failed');
+    this.#init.logger.warn(
+      { status: failure.status, reason: failure.reason, failures: this.#failures },
+      'registration failed',
+    );
     this.#setState('failed', {
       lastFailure: failure,
       lastAttemptMs: Math.round(this.#init.clock.now() - started),
@@ -148,7 +163,12 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
     // Only a binding that once succeeded is retried here; a failed first attempt is the caller's call.
     if (this.#status.grantedExpiresSec !== undefined || this.#failures > 1) {
       this.#schedule(
-        registrationRetryMs(this.#failures, this.#init.retryBaseMs ?? 2000, this.#init.retryMaxMs ?? 300_000, failure.retryAfterMs),
+        registrationRetryMs(
+          this.#failures,
+          this.#init.retryBaseMs ?? 2000,
+          this.#init.retryMaxMs ?? 300_000,
+          failure.retryAfterMs,
+        ),
       );
     }
   }
@@ -204,7 +224,12 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
         const contact = parseNameAddr(value);
         const uri = parseUri(contact.uri);
         const expires = contact.params.get('expires');
-        if (expires && uri.host === ours.host && (uri.port ?? 5060) === (ours.port ?? 5060) && uri.user === ours.user) {
+        if (
+          expires &&
+          uri.host === ours.host &&
+          (uri.port ?? 5060) === (ours.port ?? 5060) &&
+          uri.user === ours.user
+        ) {
           return Math.max(1, Number(expires));
         }
       } catch {
@@ -221,7 +246,12 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
       state === 'failed' || state === 'registering'
         ? { grantedExpiresSec: this.#status.grantedExpiresSec, expiresAt: this.#status.expiresAt }
         : {};
-    this.#status = Object.freeze({ trunk: this.#init.trunk.name, state, ...keep, ...extra }) as RegistrationStatus;
+    this.#status = Object.freeze({
+      trunk: this.#init.trunk.name,
+      state,
+      ...keep,
+      ...extra,
+    }) as RegistrationStatus;
     this.emit('state', this.#status);
   }
 }

@@ -8,7 +8,13 @@ export function registrationRefreshMs(grantedSec: number): number {
 }
 
 /** Back-off after a failed REGISTER: doubling from `baseMs`, capped, ±20 % jitter, never before Retry-After. */
-export function registrationRetryMs(failures: number, baseMs: number, maxMs: number, retryAfterMs?: number, random = Math.random): number {
+export function registrationRetryMs(
+  failures: number,
+  baseMs: number,
+  maxMs: number,
+  retryAfterMs?: number,
+  random = Math.random,
+): number {
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
   const jittered = exp * (0.8 + 0.4 * random());
   return Math.max(jittered, retryAfterMs ?? 0);

@@ -10,7 +10,10 @@ export interface SessionTimerTerms {
  * Reads `Session-Expires: 1800;refresher=uac` from a response to our request (`weAreUac` true) or
  * from a request the peer sent us (false). No header means no session timer.
  */
-export function readSessionTimer(headerValue: string | undefined, weAreUac: boolean): SessionTimerTerms | undefined {
+export function readSessionTimer(
+  headerValue: string | undefined,
+  weAreUac: boolean,
+): SessionTimerTerms | undefined {
   if (headerValue === undefined) return undefined;
   const match = /^\s*(\d{1,9})\s*(.*)$/.exec(headerValue);
   if (!match?.[1]) return undefined;

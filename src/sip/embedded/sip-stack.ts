@@ -81,10 +81,18 @@ export class SipStack {
   }
 
   /** Adds our Via on top (new branch) and starts a client transaction. */
-  startTransaction(request: SipRequest, remote: RemoteAddress, user: ClientTransactionUser, branch = newBranch()): ClientTransaction {
+  startTransaction(
+    request: SipRequest,
+    remote: RemoteAddress,
+    user: ClientTransactionUser,
+    branch = newBranch(),
+  ): ClientTransaction {
     if (this.#closed) throw new SipTransportError('SIP stack is closed');
     const transportName = remote.transport.toUpperCase();
-    request.headers.prepend('Via', `SIP/2.0/${transportName} ${this.sentBy(remote.transport)};rport;branch=${branch}`);
+    request.headers.prepend(
+      'Via',
+      `SIP/2.0/${transportName} ${this.sentBy(remote.transport)};rport;branch=${branch}`,
+    );
     const bytes = serializeMessage(request);
     const key = transactionKey(branch, request.method);
     const init = {
@@ -100,7 +108,9 @@ export class SipStack {
       },
     };
     const transaction: ClientTransaction =
-      request.method === 'INVITE' ? new InviteClientTransaction(init, branch) : new NonInviteClientTransaction(init, branch);
+      request.method === 'INVITE'
+        ? new InviteClientTransaction(init, branch)
+        : new NonInviteClientTransaction(init, branch);
     this.#transactions.set(key, transaction);
     transaction.start();
     return transaction;
@@ -133,7 +143,10 @@ export class SipStack {
       this.#receiveResponse(message, remote);
     } catch (error) {
       // Whatever a peer sends, the stack stays up: log and drop.
-      this.#options.logger.warn({ err: error, remote: `${remote.address}:${remote.port}` }, 'dropped SIP message that could not be handled');
+      this.#options.logger.warn(
+        { err: error, remote: `${remote.address}:${remote.port}` },
+        'dropped SIP message that could not be handled',
+      );
     }
   }
 
@@ -156,7 +169,10 @@ export class SipStack {
       return;
     }
     this.#strayResponses += 1;
-    this.#options.logger.debug({ status: response.status, branch, method }, 'response matches no transaction');
+    this.#options.logger.debug(
+      { status: response.status, branch, method },
+      'response matches no transaction',
+    );
   }
 
   /** Stops every transaction; the transports are closed by their owner. Idempotent. */

@@ -23,7 +23,10 @@ export class InviteClientTransaction implements ClientTransaction {
   #ackBytes: Buffer | undefined;
   readonly #reliable: boolean;
 
-  constructor(private readonly init: ClientTransactionInit, branch: string) {
+  constructor(
+    private readonly init: ClientTransactionInit,
+    branch: string,
+  ) {
     this.branch = branch;
     this.#interval = init.timers.t1;
     this.#reliable = init.remote.transport !== 'udp';

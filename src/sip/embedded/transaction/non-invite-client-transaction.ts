@@ -16,7 +16,10 @@ export class NonInviteClientTransaction implements ClientTransaction {
   #interval: number;
   readonly #reliable: boolean;
 
-  constructor(private readonly init: ClientTransactionInit, branch: string) {
+  constructor(
+    private readonly init: ClientTransactionInit,
+    branch: string,
+  ) {
     this.branch = branch;
     this.method = init.request.method;
     this.#interval = init.timers.t1;
@@ -51,7 +54,10 @@ export class NonInviteClientTransaction implements ClientTransaction {
       if (this.#state !== 'trying' && this.#state !== 'proceeding') return;
       this.#transmit();
       // In Proceeding the interval stays at T2; in Trying it doubles up to T2.
-      this.#interval = this.#state === 'proceeding' ? this.init.timers.t2 : Math.min(this.#interval * 2, this.init.timers.t2);
+      this.#interval =
+        this.#state === 'proceeding'
+          ? this.init.timers.t2
+          : Math.min(this.#interval * 2, this.init.timers.t2);
       this.#armE();
     });
   }

@@ -30,5 +30,7 @@ export interface SipTransport extends TypedEventEmitter<SipTransportEvents> {
 
 /** `host:port` key of a remote, IPv6 in brackets. */
 export function remoteKey(remote: { address: string; port: number }): string {
-  return remote.address.includes(':') ? `[${remote.address}]:${remote.port}` : `${remote.address}:${remote.port}`;
+  return remote.address.includes(':')
+    ? `[${remote.address}]:${remote.port}`
+    : `${remote.address}:${remote.port}`;
 }

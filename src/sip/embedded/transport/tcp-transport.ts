@@ -4,7 +4,12 @@ import type { Logger } from '../../../log/create-logger.js';
 import { parseMessage } from '../message/parse-message.js';
 import { SipStreamFramer } from '../message/stream-framer.js';
 import { SipTransportError } from './sip-transport-error.js';
-import { remoteKey, type RemoteAddress, type SipTransport, type SipTransportEvents } from './sip-transport.js';
+import {
+  remoteKey,
+  type RemoteAddress,
+  type SipTransport,
+  type SipTransportEvents,
+} from './sip-transport.js';
 
 export interface TcpTransportOptions {
   host: string;
@@ -50,7 +55,11 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
     const server = net.createServer({ noDelay: true });
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void =>
-        reject(new SipTransportError(`cannot listen on tcp ${options.host}:${options.port}: ${error.message}`, { cause: error }));
+        reject(
+          new SipTransportError(`cannot listen on tcp ${options.host}:${options.port}: ${error.message}`, {
+            cause: error,
+          }),
+        );
       server.once('error', onError);
       server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
         server.off('error', onError);
@@ -79,7 +88,10 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
     const socket = await this.#connection(to);
     await new Promise<void>((resolve, reject) => {
       socket.write(data, (error) => {
-        if (error) reject(new SipTransportError(`tcp send to ${remoteKey(to)} failed: ${error.message}`, { cause: error }));
+        if (error)
+          reject(
+            new SipTransportError(`tcp send to ${remoteKey(to)} failed: ${error.message}`, { cause: error }),
+          );
         else resolve();
       });
     });
@@ -158,7 +170,10 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
 
   #dropMalformed(remote: RemoteAddress, reason: string): void {
     this.#malformed += 1;
-    this.#logger.debug({ remote: remoteKey(remote), reason, malformed: this.#malformed }, 'dropped malformed SIP message');
+    this.#logger.debug(
+      { remote: remoteKey(remote), reason, malformed: this.#malformed },
+      'dropped malformed SIP message',
+    );
     this.emit('malformed', remote, reason);
   }
 

@@ -33,10 +33,18 @@ export class UdpTransport extends TypedEventEmitter<SipTransportEvents> implemen
 
   static async open(options: UdpTransportOptions): Promise<UdpTransport> {
     const type = options.host.includes(':') ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
+    const socket = dgram.createSocket({
+      type,
+      recvBufferSize: 4 * 1024 * 1024,
+      sendBufferSize: 4 * 1024 * 1024,
+    });
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void =>
-        reject(new SipTransportError(`cannot bind udp ${options.host}:${options.port}: ${error.message}`, { cause: error }));
+        reject(
+          new SipTransportError(`cannot bind udp ${options.host}:${options.port}: ${error.message}`, {
+            cause: error,
+          }),
+        );
       socket.once('error', onError);
       socket.bind({ address: options.host, port: options.port, exclusive: true }, () => {
         socket.off('error', onError);
@@ -62,7 +70,12 @@ export class UdpTransport extends TypedEventEmitter<SipTransportEvents> implemen
     if (this.#closed) return Promise.reject(new SipTransportError('udp transport is closed'));
     return new Promise((resolve, reject) => {
       this.#socket.send(data, to.port, to.address, (error) => {
-        if (error) reject(new SipTransportError(`udp send to ${to.address}:${to.port} failed: ${error.message}`, { cause: error }));
+        if (error)
+          reject(
+            new SipTransportError(`udp send to ${to.address}:${to.port} failed: ${error.message}`, {
+              cause: error,
+            }),
+          );
         else resolve();
       });
     });
@@ -89,7 +102,10 @@ export class UdpTransport extends TypedEventEmitter<SipTransportEvents> implemen
   #dropMalformed(remote: RemoteAddress, reason: string): void {
     this.#malformed += 1;
     // Debug, not warn: a hostile peer must not be able to flood the logs.
-    this.#logger.debug({ remote: `${remote.address}:${remote.port}`, reason, malformed: this.#malformed }, 'dropped malformed SIP datagram');
+    this.#logger.debug(
+      { remote: `${remote.address}:${remote.port}`, reason, malformed: this.#malformed },
+      'dropped malformed SIP datagram',
+    );
     this.emit('malformed', remote, reason);
   }
 

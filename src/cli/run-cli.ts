@@ -1,0 +1,51 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config-error.js';
+import { DialerError } from '../errors/dialer-error.js';
+import type { CliIo } from './cli-io.js';
+import { probeCommand } from './probe/probe-command.js';
+import { UsageError } from './usage-error.js';
+
+/** Exit statuses, documented in the README. */
+export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });
+
+/** Runs the `dialer` command line; resolves with the exit status instead of exiting. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = new Command('dialer')
+    .description(
+      'outbound SIP dialer: queue calls in Redis, place them through a SIP trunk, classify every outcome',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError();
+  program.addCommand(probeCommand(io));
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      io.err(`dialer: ${error.message}`);
+      return EXIT.usage;
+    }
+    if (error instanceof DialerError) {
+      io.err(`dialer: ${error.message} [${error.code}]`);
+      return EXIT.failure;
+    }
+    io.err(
+      `dialer: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return EXIT.failure;
+  }
+}

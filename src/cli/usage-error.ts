@@ -1,0 +1,6 @@
+import { DialerError } from '../errors/dialer-error.js';
+
+/** Bad command-line usage: the CLI exits with status 2. Code: `CLI_USAGE`. */
+export class UsageError extends DialerError {
+  readonly code = 'CLI_USAGE';
+}
