@@ -45,7 +45,7 @@ export function probeCommand(io: CliIo): Command {
       const report = await runProbeRegister({
         config,
         trunk,
-        logger: createLogger({ level: config.log.level, destination: io.logDestination }),
+        logger: createLogger({ level: io.env['LOG_LEVEL'] ?? 'warn', destination: io.logDestination }),
         ...(options.listen !== undefined ? { listen: parseListen(options.listen) } : {}),
       });
       io.out(
@@ -89,7 +89,7 @@ export function probeCommand(io: CliIo): Command {
             options.ringTimeout !== undefined
               ? parseDuration(options.ringTimeout, '--ring-timeout')
               : config.defaults.ringTimeoutMs,
-          logger: createLogger({ level: config.log.level, destination: io.logDestination }),
+          logger: createLogger({ level: io.env['LOG_LEVEL'] ?? 'warn', destination: io.logDestination }),
           ...(options.listen !== undefined ? { listen: parseListen(options.listen) } : {}),
         });
         io.out(
