@@ -61,6 +61,31 @@ const cache = new Map<string, string>();
 
 /** `cseq`, `CSEQ`, `CSeq` → `CSeq`; `i` → `Call-ID`; `x-foo-bar` → `X-Foo-Bar`. */
 export function canonicalHeaderName(name: string): string {
+  // The names of nearly every message, already canonical: a length check and a compare each,
+  // cheaper than hashing a freshly sliced string for the Map.
+  switch (name) {
+    case 'Via':
+    case 'From':
+    case 'To':
+    case 'Call-ID':
+    case 'CSeq':
+    case 'Contact':
+    case 'Max-Forwards':
+    case 'Content-Length':
+    case 'Content-Type':
+    case 'Record-Route':
+    case 'Route':
+    case 'Allow':
+    case 'Supported':
+    case 'User-Agent':
+    case 'Server':
+    case 'WWW-Authenticate':
+    case 'Proxy-Authenticate':
+    case 'Authorization':
+    case 'Proxy-Authorization':
+    case 'Expires':
+      return name;
+  }
   const hit = cache.get(name);
   if (hit !== undefined) return hit;
   const lower = name.toLowerCase();

@@ -1,11 +1,9 @@
 import { parseContentLength } from './content-length.js';
 import { canonicalHeaderName } from './header-names.js';
 import { parseCSeq } from './parse-cseq.js';
-import { parseVia } from './parse-via.js';
 import { createRequest, createResponse, SipHeaders, type SipMessage } from './sip-message.js';
 import { SipParseError } from './sip-parse-error.js';
 import { excerpt, isToken, isTokenChar, isWsp } from './sip-syntax.js';
-import { splitHeaderValues } from './split-header-values.js';
 
 export interface ParseLimits {
   /** Larger datagrams are refused before any parsing (default 65535, the largest UDP payload). */
@@ -20,10 +18,11 @@ const LFLF = Buffer.from('\n\n', 'latin1');
 /**
  * Parses one SIP message from a datagram, or from a frame cut by SipStreamFramer (RFC 3261 §7, §18.3).
  *
- * Checks what the transport and transaction layers rely on: the start line, header syntax,
- * Content-Length, the presence of Via, From, To, Call-ID and CSeq, a CSeq that parses (and names the
- * request's method), and a top Via that parses. Other headers are kept as text for the layers that
- * need them. The body is a view into `data`, cut to Content-Length when there is one (extra octets
+ * Checks framing and what every layer relies on: the start line, header syntax, Content-Length,
+ * the presence of Via, From, To, Call-ID and CSeq (each of the last four once), and a CSeq that
+ * parses and names the request's method. Other header values are kept as text: the layer that
+ * needs one parses it (parseVia, parseNameAddr, …) and rejects the message if it does not parse, so
+ * no value is parsed twice on the hot path. The body is a view into `data`, cut to Content-Length when there is one (extra octets
  * in a datagram are ignored, §18.3); without Content-Length the rest of the datagram is the body.
  *
  * Tolerated: CRLFs before the start line, bare-LF line endings, folded header lines, compact names.
@@ -39,97 +38,74 @@ export function parseMessage(data: Buffer, limits?: ParseLimits): SipMessage {
   while (start < data.length && (data[start] === 0x0d || data[start] === 0x0a)) start++;
   if (start === data.length) throw new SipParseError('empty message');
 
-  const crlf = data.indexOf(CRLFCRLF, start);
-  const lf = data.indexOf(LFLF, start);
-  let headEnd: number;
-  let bodyStart: number;
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) {
-    headEnd = crlf;
-    bodyStart = crlf + 4;
-  } else if (lf !== -1) {
-    headEnd = lf;
-    bodyStart = lf + 2;
-  } else {
-    throw new SipParseError('no empty line after the headers');
+  // Look for the terminator matching the start line's ending first: one scan in the usual case.
+  const firstLf = data.indexOf(0x0a, start);
+  const crlfFirst = firstLf > start && data[firstLf - 1] === 0x0d;
+  let headEnd = data.indexOf(crlfFirst ? CRLFCRLF : LFLF, start);
+  let bodyStart = headEnd + (crlfFirst ? 4 : 2);
+  if (headEnd === -1) {
+    headEnd = data.indexOf(crlfFirst ? LFLF : CRLFCRLF, start);
+    bodyStart = headEnd + (crlfFirst ? 2 : 4);
   }
+  if (headEnd === -1) throw new SipParseError('no empty line after the headers');
 
   const head = data.toString('utf8', start, headEnd);
+  const len = head.length;
   const firstNl = head.indexOf('\n');
-  const startLine = stripCr(head, 0, firstNl === -1 ? head.length : firstNl);
+  const startLine =
+    firstNl === -1
+      ? head
+      : head.slice(0, firstNl > 0 && head.charCodeAt(firstNl - 1) === 0x0d ? firstNl - 1 : firstNl);
 
-  const headers = new SipHeaders();
+  const state: HeaderState = {
+    headers: new SipHeaders(),
+    topVia: undefined,
+    cseq: undefined,
+    contentLength: undefined,
+    from: 0,
+    to: 0,
+    callId: 0,
+  };
   let count = 0;
-  let topVia: string | undefined;
-  let cseq: string | undefined;
-  let contentLength: string | undefined;
-  let from = 0;
-  let to = 0;
-  let callId = 0;
-
   let name: string | undefined;
   let value = '';
-  const flush = (): void => {
-    const canonical = canonicalHeaderName(name as string);
-    headers.append(canonical, value);
-    switch (canonical) {
-      case 'Via':
-        topVia ??= value;
-        break;
-      case 'From':
-        from++;
-        break;
-      case 'To':
-        to++;
-        break;
-      case 'Call-ID':
-        if (value === '') throw new SipParseError('Call-ID: empty');
-        callId++;
-        break;
-      case 'CSeq':
-        if (cseq !== undefined) throw new SipParseError('CSeq: more than one');
-        cseq = value;
-        break;
-      case 'Content-Length':
-        if (contentLength !== undefined && contentLength !== value) {
-          throw new SipParseError(
-            `Content-Length: conflicting values ${excerpt(contentLength)} and ${excerpt(value)}`,
-          );
-        }
-        contentLength = value;
-        break;
-    }
-  };
-
-  let pos = firstNl === -1 ? head.length : firstNl + 1;
-  while (pos < head.length) {
-    let end = head.indexOf('\n', pos);
-    if (end === -1) end = head.length;
-    const line = stripCr(head, pos, end);
-    pos = end + 1;
-    if (line.indexOf('\r') !== -1) throw new SipParseError(`header line with a bare CR: ${excerpt(line)}`);
-    const c0 = line.charCodeAt(0);
+  let pos = firstNl === -1 ? len : firstNl + 1;
+  let nextCr = head.indexOf('\r', pos);
+  while (pos < len) {
+    let nl = head.indexOf('\n', pos);
+    if (nl === -1) nl = len;
+    let end = nl;
+    if (end > pos && head.charCodeAt(end - 1) === 0x0d) end--;
+    if (nextCr !== -1 && nextCr < pos) nextCr = head.indexOf('\r', pos);
+    if (nextCr !== -1 && nextCr < end)
+      throw new SipParseError(`header line with a bare CR: ${excerpt(head.slice(pos, end))}`);
+    const c0 = head.charCodeAt(pos);
     if (c0 === 0x20 || c0 === 0x09) {
       if (name === undefined)
-        throw new SipParseError(`continuation line before any header: ${excerpt(line)}`);
-      const more = trimWsp(line);
+        throw new SipParseError(`continuation line before any header: ${excerpt(head.slice(pos, end))}`);
+      const more = trimmed(head, pos, end);
       value = value === '' ? more : more === '' ? value : `${value} ${more}`;
-      continue;
+    } else {
+      if (name !== undefined) addHeader(state, name, value);
+      const colon = head.indexOf(':', pos);
+      if (colon === -1 || colon >= end)
+        throw new SipParseError(`header line without ":": ${excerpt(head.slice(pos, end))}`);
+      let nameEnd = colon;
+      while (nameEnd > pos && isWsp(head.charCodeAt(nameEnd - 1))) nameEnd--;
+      if (nameEnd === pos)
+        throw new SipParseError(`header line without a name: ${excerpt(head.slice(pos, end))}`);
+      for (let i = pos; i < nameEnd; i++) {
+        if (!isTokenChar(head.charCodeAt(i)))
+          throw new SipParseError(`invalid header name ${excerpt(head.slice(pos, nameEnd))}`);
+      }
+      if (++count > maxHeaders) throw new SipParseError(`more than ${maxHeaders} header fields`);
+      name = head.slice(pos, nameEnd);
+      value = trimmed(head, colon + 1, end);
     }
-    if (name !== undefined) flush();
-    const colon = line.indexOf(':');
-    if (colon === -1) throw new SipParseError(`header line without ":": ${excerpt(line)}`);
-    let nameEnd = colon;
-    while (nameEnd > 0 && isWsp(line.charCodeAt(nameEnd - 1))) nameEnd--;
-    if (nameEnd === 0) throw new SipParseError(`header line without a name: ${excerpt(line)}`);
-    for (let i = 0; i < nameEnd; i++) {
-      if (!isTokenChar(line.charCodeAt(i)))
-        throw new SipParseError(`invalid header name ${excerpt(line.slice(0, nameEnd))}`);
-    }
-    if (++count > maxHeaders) throw new SipParseError(`more than ${maxHeaders} header fields`);
-    name = line.slice(0, nameEnd);
-    value = trimWsp(line.slice(colon + 1));
+    pos = nl + 1;
   }
-  if (name !== undefined) flush();
+  if (name !== undefined) addHeader(state, name, value);
+  const { headers, topVia, cseq, contentLength, from, to, callId } = state;
 
   if (topVia === undefined) throw new SipParseError('missing Via');
   if (from === 0) throw new SipParseError('missing From');
@@ -138,15 +114,6 @@ export function parseMessage(data: Buffer, limits?: ParseLimits): SipMessage {
   if (cseq === undefined) throw new SipParseError('missing CSeq');
   if (from > 1 || to > 1 || callId > 1) throw new SipParseError('From, To and Call-ID must each appear once');
   const parsedCSeq = parseCSeq(cseq);
-  const firstVia = splitHeaderValues(topVia)[0];
-  if (firstVia === undefined) throw new SipParseError('Via: empty');
-  try {
-    parseVia(firstVia);
-  } catch (err) {
-    if (!(err instanceof SipParseError)) throw err;
-    throw new SipParseError(`top Via ${excerpt(firstVia)}: ${err.reason}`, { cause: err });
-  }
-
   const available = data.length - bodyStart;
   let body: Buffer;
   if (contentLength === undefined) {
@@ -170,6 +137,49 @@ export function parseMessage(data: Buffer, limits?: ParseLimits): SipMessage {
     );
   }
   return createRequest(method, uri, headers, body);
+}
+
+interface HeaderState {
+  readonly headers: SipHeaders;
+  topVia: string | undefined;
+  cseq: string | undefined;
+  contentLength: string | undefined;
+  from: number;
+  to: number;
+  callId: number;
+}
+
+/** Records one complete (unfolded) header and what the checks after the loop need to know about it. */
+function addHeader(state: HeaderState, name: string, value: string): void {
+  const canonical = canonicalHeaderName(name);
+  state.headers.append(canonical, value);
+  switch (canonical) {
+    case 'Via':
+      state.topVia ??= value;
+      break;
+    case 'From':
+      state.from++;
+      break;
+    case 'To':
+      state.to++;
+      break;
+    case 'Call-ID':
+      if (value === '') throw new SipParseError('Call-ID: empty');
+      state.callId++;
+      break;
+    case 'CSeq':
+      if (state.cseq !== undefined) throw new SipParseError('CSeq: more than one');
+      state.cseq = value;
+      break;
+    case 'Content-Length':
+      if (state.contentLength !== undefined && state.contentLength !== value) {
+        throw new SipParseError(
+          `Content-Length: conflicting values ${excerpt(state.contentLength)} and ${excerpt(value)}`,
+        );
+      }
+      state.contentLength = value;
+      break;
+  }
 }
 
 /** Request-Line = Method SP Request-URI SP SIP-Version: exactly one SP between the three (§25.1). */
@@ -233,15 +243,9 @@ function checkRequestUri(uri: string): void {
   if (!ok) throw new SipParseError(`request line: invalid Request-URI ${excerpt(uri)}`);
 }
 
-function stripCr(s: string, from: number, to: number): string {
-  return to > from && s.charCodeAt(to - 1) === 0x0d ? s.slice(from, to - 1) : s.slice(from, to);
-}
-
-/** Trims SP and HTAB only: other characters (a BOM, NBSP) are part of the value. */
-function trimWsp(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isWsp(s.charCodeAt(a))) a++;
-  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
+/** head[from, to) without leading/trailing SP and HTAB; other characters (a BOM, NBSP) are part of the value. */
+function trimmed(head: string, from: number, to: number): string {
+  while (from < to && isWsp(head.charCodeAt(from))) from++;
+  while (to > from && isWsp(head.charCodeAt(to - 1))) to--;
+  return head.slice(from, to);
 }

@@ -54,7 +54,9 @@ const common = fc.record({
   body: fc.uint8Array({ maxLength: 200 }),
 });
 
-function headersFor(c: fc.GeneratedValueType<typeof common>, method: string): SipHeaders {
+type Common = typeof common extends fc.Arbitrary<infer T> ? T : never;
+
+function headersFor(c: Common, method: string): SipHeaders {
   return new SipHeaders([
     ['Via', `SIP/2.0/UDP ${c.host}:5060;branch=z9hG4bK${c.branch}`],
     ['From', `<sip:a@${c.host}>;tag=${c.fromTag}`],

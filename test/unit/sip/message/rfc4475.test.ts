@@ -192,10 +192,9 @@ describe('RFC 4475 §3.1.1 valid messages: the parser accepts them', () => {
 });
 
 describe('RFC 4475 §3.1.2 and §3.3: invalid messages', () => {
-  // Rejected by the message layer: these break framing, the start line, or a header the
-  // transport/transaction layers read on every message (top Via, CSeq, Content-Length).
+  // Rejected by the message layer: these break framing, the start line, a required header's
+  // presence, or CSeq (which every layer reads).
   const parserRejects: Array<[name: string, why: RegExp]> = [
-    ['badinv01', /Via/], // empty parameters in the top Via (";;,;,,")
     ['clerr', /Content-Length 9999/], // Content-Length larger than the datagram
     ['ncl', /Content-Length.*-999/], // negative Content-Length
     ['scalar02', /CSeq.*out of range/], // CSeq >= 2^31 (the huge Max-Forwards/Expires are not ours to judge)
@@ -216,6 +215,12 @@ describe('RFC 4475 §3.1.2 and §3.3: invalid messages', () => {
 
   // Accepted by the message layer: well-framed, and the fault is in a header only some layer
   // reads. Each test shows what that layer sees, so it can answer (400, 415, 420) or discard.
+  it('badinv01: accepted; the transaction layer fails parsing the top Via (";;" params) and answers 400', () => {
+    const m = request('badinv01');
+    expect(() => parseVia(m.headers.getAll('Via')[0] ?? '')).toThrow(SipParseError);
+    expect(() => parseNameAddr(header(m, 'Contact'))).toThrow(SipParseError);
+  });
+
   it('quotbal: accepted; the UA fails parsing To (unterminated quote) and answers 400', () => {
     const m = request('quotbal');
     expect(() => parseNameAddr(header(m, 'To'))).toThrow(SipParseError);
