@@ -425,4 +425,21 @@ describe('AuthenticatedRequest', () => {
     await env.udp.nextRequest('ACK');
     expect((await running).response.status).toBe(487);
   });
+
+  // Known issue (reported, not fixed here): when cancel() was asked for and the INVITE then gets a
+  // 401/407 it never answered, run() reports authRejected true although no credentials were refused.
+  // The engine ignores authRejected for INVITE today, so nothing downstream misreports it yet.
+  it.fails('does not call a challenge that arrives after cancel() an auth rejection', async () => {
+    const env = setup();
+    const request = authenticated(env, buildInvite);
+    const running = request.run();
+    const invite = await env.udp.nextRequest('INVITE');
+    request.cancel();
+    env.udp.deliver(
+      reply(invite, 407, 'Proxy Authentication Required', [['Proxy-Authenticate', challenge('p1')]]),
+    );
+    await env.udp.nextRequest('ACK');
+    await env.udp.expectNothingMore();
+    expect(await running).toMatchObject({ sent: 1, authRejected: false });
+  });
 });
