@@ -84,12 +84,12 @@ export class AuthenticatedRequest {
       if (response.status !== 401 && response.status !== 407) {
         return this.#result(response, request, sent, false, cseq);
       }
+      const answeredFresh = attached.some((nonce) => freshNonces.has(nonce));
       if (init.credentials === undefined || this.#cancelRequested) {
-        return this.#result(response, request, sent, init.credentials !== undefined, cseq);
+        return this.#result(response, request, sent, answeredFresh, cseq);
       }
       const challenge = this.#readChallenge(response);
       this.#lastChallenge = describeChallenge(response.status, challenge);
-      const answeredFresh = attached.some((nonce) => freshNonces.has(nonce));
       if (answeredFresh) {
         if (!challenge.stale || staleRetried) {
           init.nonces.forget(init.scope, challengeKind(response.status));
