@@ -11,7 +11,6 @@ import { isValidTimeZone } from './zoned-time.js';
  * AC and TA (not in zone.tab) share St Helena's zone; XK uses Belgrade's.
  * Generated from /usr/share/zoneinfo/zone.tab (tzdata 2025b) and checked against this runtime's Intl.
  */
-// prettier-ignore -- one row per line would make a 250-line table of a lookup
 const ZONES: Readonly<Record<string, string>> = Object.freeze({
   AC: 'Atlantic/St_Helena',
   AD: 'Europe/Andorra',
