@@ -1,0 +1,61 @@
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+
+const HOST = '127.0.0.1';
+
+/** A UDP port on 127.0.0.1 that nothing was bound to a moment ago. */
+export async function freeUdpPort(): Promise<number> {
+  return bindUdp(0);
+}
+
+/** A TCP port on 127.0.0.1 that nothing was listening on a moment ago. */
+export async function freeTcpPort(): Promise<number> {
+  return listenTcp(0);
+}
+
+/**
+ * A port number free for both UDP and TCP on 127.0.0.1: a SIP peer on one port answers on either
+ * transport, and the engine under test sends REGISTER and INVITE from the same one.
+ */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freeTcpPort();
+    if (await udpPortIsFree(port)) return port;
+  }
+  throw new Error(`no port free for both UDP and TCP on ${HOST} after 50 attempts`);
+}
+
+async function udpPortIsFree(port: number): Promise<boolean> {
+  try {
+    await bindUdp(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bindUdp(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.bind(port, HOST, () => {
+      const bound = socket.address().port;
+      socket.close(() => resolve(bound));
+    });
+  });
+}
+
+function listenTcp(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port, host: HOST, exclusive: true }, () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(bound));
+    });
+  });
+}
