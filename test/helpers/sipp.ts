@@ -41,6 +41,8 @@ export interface SippExit {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** True when stop() ended it: sipp then still exits 0 if no call had failed yet, so read the code with care. */
+  readonly stopped: boolean;
 }
 
 export interface SippPeer {
@@ -158,17 +160,18 @@ async function startOnce(options: StartSippOptions): Promise<SippPeer> {
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   let hasExited = false;
+  let stopped = false;
   const exited = new Promise<SippExit>((resolveExit) => {
     child.once('error', (err) => {
       hasExited = true;
       liveChildren.delete(child);
       const hint = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (apt-get install sip-tester)' : '';
-      resolveExit({ code: null, signal: null, stdout, stderr: `${stderr}${String(err)}${hint}` });
+      resolveExit({ code: null, signal: null, stdout, stderr: `${stderr}${String(err)}${hint}`, stopped });
     });
     child.once('close', (code, signal) => {
       hasExited = true;
       liveChildren.delete(child);
-      resolveExit({ code, signal, stdout, stderr });
+      resolveExit({ code, signal, stdout, stderr, stopped });
     });
   });
 
@@ -176,6 +179,7 @@ async function startOnce(options: StartSippOptions): Promise<SippPeer> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       if (!hasExited) {
+        stopped = true;
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
         await exited;
