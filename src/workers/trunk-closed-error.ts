@@ -1,0 +1,9 @@
+import { DialerError } from '../errors/dialer-error.js';
+
+/**
+ * A trunk limiter, circuit or control subscriber was used after `close()`. Stable code:
+ * `TRUNK_CLOSED`.
+ */
+export class TrunkClosedError extends DialerError {
+  readonly code = 'TRUNK_CLOSED';
+}

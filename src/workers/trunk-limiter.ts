@@ -1,0 +1,282 @@
+import type { Redis } from 'ioredis';
+import { TypedEventEmitter } from '../events/typed-event-emitter.js';
+import type { DialerKeys } from '../jobs/dialer-keys.js';
+import { checkNumber, checkTrunkName, clockArg } from './trunk-option-checks.js';
+import { TrunkClosedError } from './trunk-closed-error.js';
+import {
+  acquireChannelScript,
+  acquireStartScript,
+  channelsInUseScript,
+  pauseScript,
+  recordSuccessScript,
+  renewChannelScript,
+  slowDownScript,
+} from './trunk-limiter-scripts.js';
+
+export interface TrunkLimiterOptions {
+  /** Shared connection; the limiter does not own it and never closes it. */
+  redis: Redis;
+  keys: DialerKeys;
+  trunk: string;
+  /** Configured calls-per-second cap of the trunk (> 0; fractions allowed: 0.5 is one call per 2 s). */
+  cps: number;
+  /** Concurrent channels the trunk allows, fleet-wide (integer >= 1). */
+  maxChannels: number;
+  /**
+   * Clock in milliseconds, for tests. Default: none, and every script reads the Redis server's
+   * `TIME`, so workers on machines whose clocks disagree still share one clock. An injected clock
+   * must be the same for every limiter of the trunk.
+   */
+  now?: () => number;
+  /** Life of a channel lease without renewal (a crashed worker's channel frees after this). Default 60 000. */
+  channelLeaseMs?: number;
+  /**
+   * Starts allowed back to back after an idle spell. Default 1: calls evenly spaced, never more than
+   * `cps` starts in any one-second window. At most one second's worth of the current pace (a
+   * higher value is capped to it when the pace is slowed).
+   */
+  burst?: number;
+  /** Multiplicative decrease of `slowDown`. Default 0.5 (halve). */
+  slowDownFactor?: number;
+  /** The pace never drops below this. Default 0.5 (one call per 2 s), or `cps` if that is lower. */
+  minCps?: number;
+  /** Further `slowDown` calls within this long of a decrease are one signal, ignored. Default 1 000. */
+  slowDownCooldownMs?: number;
+  /** Additive increase of `recordSuccess`, as a fraction of the cap. Default 0.1. */
+  rampStep?: number;
+  /** At most one increase per this long since the last change of pace. Default 1 000. */
+  rampIntervalMs?: number;
+}
+
+export type StartGrant = { ok: true; at: number } | { ok: false; waitMs: number };
+
+/** A pace decision: cps before and after, and whether this call changed it. */
+export interface PaceChange {
+  readonly before: number;
+  readonly after: number;
+  readonly changed: boolean;
+}
+
+/** A channel lease being renewed on a timer until `release()`. */
+export interface HeldChannel {
+  readonly leaseId: string;
+  release(): Promise<void>;
+}
+
+export type TrunkLimiterEvents = {
+  /**
+   * A held lease had expired before its renewal (the event loop or Redis stalled longer than the
+   * lease) and the channel could not be taken back because the trunk is full: the fleet is
+   * momentarily over its channel cap.
+   */
+  leaseLost: [leaseId: string];
+  /** A background renewal failed (Redis unreachable); the next tick tries again. */
+  renewFailed: [leaseId: string, error: unknown];
+};
+
+/**
+ * Per-trunk limits shared by every worker process through Redis: calls per second (GCRA at the
+ * adaptive current pace, plus a fleet-wide pause for Retry-After) and concurrent channels (a
+ * sorted set of leases that expire unless renewed).
+ */
+export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
+  readonly trunk: string;
+  readonly cps: number;
+  readonly maxChannels: number;
+  readonly channelLeaseMs: number;
+  readonly burst: number;
+  readonly #redis: Redis;
+  readonly #keys: { cps: string; channels: string; pace: string };
+  readonly #now: (() => number) | undefined;
+  readonly #slowDownFactor: number;
+  readonly #minCps: number;
+  readonly #slowDownCooldownMs: number;
+  readonly #rampStep: number;
+  readonly #rampIntervalMs: number;
+  readonly #held = new Map<string, NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(options: TrunkLimiterOptions) {
+    super();
+    this.trunk = checkTrunkName('trunk', options.trunk);
+    this.cps = checkNumber('cps', options.cps, { min: 0, minExclusive: true });
+    this.maxChannels = checkNumber('maxChannels', options.maxChannels, { min: 1, integer: true });
+    this.channelLeaseMs = checkNumber('channelLeaseMs', options.channelLeaseMs ?? 60_000, {
+      min: 3,
+      integer: true,
+    });
+    this.burst = checkNumber('burst', options.burst ?? 1, {
+      min: 1,
+      max: Math.max(1, Math.floor(this.cps)),
+      integer: true,
+    });
+    this.#slowDownFactor = checkNumber('slowDownFactor', options.slowDownFactor ?? 0.5, {
+      min: 0,
+      max: 1,
+      minExclusive: true,
+    });
+    this.#minCps = Math.min(
+      this.cps,
+      checkNumber('minCps', options.minCps ?? 0.5, { min: 0, minExclusive: true }),
+    );
+    this.#slowDownCooldownMs = checkNumber('slowDownCooldownMs', options.slowDownCooldownMs ?? 1_000, {
+      min: 0,
+    });
+    this.#rampStep = checkNumber('rampStep', options.rampStep ?? 0.1, { min: 0, max: 1, minExclusive: true });
+    this.#rampIntervalMs = checkNumber('rampIntervalMs', options.rampIntervalMs ?? 1_000, { min: 0 });
+    this.#redis = options.redis;
+    this.#keys = options.keys.trunkLimiter(this.trunk);
+    this.#now = options.now;
+  }
+
+  /**
+   * Asks to start one call now. Denied while the trunk is paused or when the current pace has no
+   * room; `waitMs` says when to ask again. `at` is the limiter clock's time of the grant.
+   */
+  async acquireStart(): Promise<StartGrant> {
+    this.#checkOpen();
+    const reply = (await acquireStartScript.run(
+      this.#redis,
+      [this.#keys.cps, this.#keys.pace],
+      [clockArg(this.#now), this.cps, this.burst],
+    )) as [number, string, string];
+    return reply[0] === 1 ? { ok: true, at: Number(reply[2]) } : { ok: false, waitMs: Number(reply[1]) };
+  }
+
+  /** Takes one of the trunk's channels for `leaseId`, for `channelLeaseMs` unless renewed. False when all are taken. */
+  async acquireChannel(leaseId: string): Promise<boolean> {
+    this.#checkOpen();
+    checkTrunkName('leaseId', leaseId);
+    const reply = await acquireChannelScript.run(
+      this.#redis,
+      [this.#keys.channels],
+      [clockArg(this.#now), this.maxChannels, this.channelLeaseMs, leaseId],
+    );
+    return reply === 1;
+  }
+
+  /** Extends a lease by `channelLeaseMs`. False when it had already expired (and was dropped). */
+  async renewChannel(leaseId: string): Promise<boolean> {
+    this.#checkOpen();
+    const reply = await renewChannelScript.run(
+      this.#redis,
+      [this.#keys.channels],
+      [clockArg(this.#now), this.channelLeaseMs, leaseId],
+    );
+    return reply === 1;
+  }
+
+  /** Gives the channel back. Safe to call for a lease that expired or was never taken. */
+  async releaseChannel(leaseId: string): Promise<void> {
+    this.#stopRenewing(leaseId);
+    await this.#redis.zrem(this.#keys.channels, leaseId);
+  }
+
+  /** Leases currently held fleet-wide (expired ones swept first). */
+  async channelsInUse(): Promise<number> {
+    this.#checkOpen();
+    return Number(await channelsInUseScript.run(this.#redis, [this.#keys.channels], [clockArg(this.#now)]));
+  }
+
+  /**
+   * Keeps an acquired lease alive while a call lasts: renews every `channelLeaseMs / 3` on an
+   * unref'd timer (a live call, not this timer, is what keeps the process up) until `release()`.
+   * A lease found expired at renewal is taken again if there is room, else `leaseLost` is emitted.
+   */
+  holdChannel(leaseId: string): HeldChannel {
+    this.#checkOpen();
+    this.#stopRenewing(leaseId);
+    let inFlight = false;
+    const timer = setInterval(
+      () => {
+        if (inFlight) return;
+        inFlight = true;
+        void this.#renewHeld(leaseId).finally(() => {
+          inFlight = false;
+        });
+      },
+      Math.max(1, Math.floor(this.channelLeaseMs / 3)),
+    );
+    timer.unref();
+    this.#held.set(leaseId, timer);
+    let released: Promise<void> | undefined;
+    return {
+      leaseId,
+      release: () => (released ??= this.releaseChannel(leaseId)),
+    };
+  }
+
+  /** Cuts the pace (multiplicative decrease) for every worker of the fleet: 503, "CPS exceeded"... */
+  async slowDown(reason: string): Promise<PaceChange> {
+    this.#checkOpen();
+    const reply = (await slowDownScript.run(
+      this.#redis,
+      [this.#keys.pace],
+      [clockArg(this.#now), this.cps, this.#slowDownFactor, this.#minCps, this.#slowDownCooldownMs, reason],
+    )) as [string, string, number];
+    return paceChange(reply);
+  }
+
+  /** A call the carrier handled normally: ramps the pace back towards the cap (additive increase). */
+  async recordSuccess(): Promise<PaceChange> {
+    this.#checkOpen();
+    const reply = (await recordSuccessScript.run(
+      this.#redis,
+      [this.#keys.pace],
+      [clockArg(this.#now), this.cps, this.#rampStep * this.cps, this.#rampIntervalMs],
+    )) as [string, string, number];
+    return paceChange(reply);
+  }
+
+  /** The trunk's pace right now, fleet-wide, in calls per second. */
+  async currentCps(): Promise<number> {
+    this.#checkOpen();
+    const stored = await this.#redis.hget(this.#keys.pace, 'cps');
+    return stored === null ? this.cps : Math.min(this.cps, Number(stored));
+  }
+
+  /**
+   * Blocks every new start fleet-wide for `ms` (a carrier's Retry-After). A pause already set to
+   * end later is kept. Resolves with the time the pause ends, on the limiter's clock.
+   */
+  async pauseFor(ms: number, reason = 'retry-after'): Promise<number> {
+    this.#checkOpen();
+    checkNumber('pauseFor ms', ms, { min: 0 });
+    return Number(await pauseScript.run(this.#redis, [this.#keys.pace], [clockArg(this.#now), ms, reason]));
+  }
+
+  /** Stops every renewal timer. Held leases are not released: they expire on their own. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#held.values()) clearInterval(timer);
+    this.#held.clear();
+  }
+
+  async #renewHeld(leaseId: string): Promise<void> {
+    try {
+      if (await this.renewChannel(leaseId)) return;
+      if (!this.#held.has(leaseId)) return; // released while the renewal was in flight
+      if (await this.acquireChannel(leaseId)) return;
+      this.emit('leaseLost', leaseId);
+    } catch (error) {
+      if (this.#closed) return;
+      this.emit('renewFailed', leaseId, error);
+    }
+  }
+
+  #stopRenewing(leaseId: string): void {
+    const timer = this.#held.get(leaseId);
+    if (timer === undefined) return;
+    clearInterval(timer);
+    this.#held.delete(leaseId);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new TrunkClosedError(`trunk limiter for ${this.trunk} is closed`);
+  }
+}
+
+function paceChange(reply: [string, string, number]): PaceChange {
+  return { before: Number(reply[0]), after: Number(reply[1]), changed: reply[2] === 1 };
+}
