@@ -34,6 +34,7 @@ export interface EmbeddedRegistrationInit {
 }
 
 const MAX_423_RETRIES = 2;
+const UNREGISTER_WAIT_MS = 5000;
 
 /**
  * A registration binding kept fresh on the expiry the registrar granted (not the one asked for),
@@ -81,7 +82,11 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
     await this.#serialised(async () => {
       if (this.#status.state === 'registered') {
         try {
-          await this.#send(0);
+          // A registrar that is down must not hold a shutdown for Timer F (32 s).
+          await Promise.race([
+            this.#send(0),
+            new Promise((resolve) => this.#init.clock.setTimer(UNREGISTER_WAIT_MS, () => resolve(undefined))),
+          ]);
         } catch (error) {
           this.#init.logger.warn({ err: error }, 'unregister got no answer');
         }
