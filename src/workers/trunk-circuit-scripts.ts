@@ -1,0 +1,143 @@
+import { LUA_NOW, LuaScript } from './lua-script.js';
+
+/*
+ * The trunk circuit's transitions, each one Lua script. KEYS: the circuit hash, the control
+ * channel (published from inside the script, so a change and its announcement are one step).
+ * ARGV[1]: clock (see LUA_NOW), ARGV[2]: trunk name. No hash means closed with no failures.
+ * "open" whose `until` has passed becomes "half-open" the first time any script looks at it.
+ * Every reply is an array whose last element is the messages the script published, one JSON per
+ * line, so the caller can log the changes it made.
+ */
+
+const PRELUDE = `${LUA_NOW}
+local h = KEYS[1]
+local published = {}
+local function publish(state, reason, kind, untilMs)
+  local msg = { type = 'circuit', trunk = ARGV[2], state = state, reason = reason }
+  if kind and kind ~= '' then msg.kind = kind end
+  if untilMs and untilMs > 0 then msg['until'] = untilMs end
+  local json = cjson.encode(msg)
+  redis.call('PUBLISH', KEYS[2], json)
+  published[#published + 1] = json
+end
+local function done(...)
+  local out = { ... }
+  out[#out + 1] = table.concat(published, '\\n')
+  return out
+end
+local function load()
+  local f = redis.call('HMGET', h, 'state', 'failures', 'kind', 'reason', 'until', 'probeUntil')
+  local s = {
+    state = f[1] or 'closed', failures = tonumber(f[2]) or 0, kind = f[3] or '', reason = f[4] or '',
+    untilMs = tonumber(f[5]) or 0, probeUntil = tonumber(f[6]) or 0,
+  }
+  if s.state == 'open' and now >= s.untilMs then
+    s.state = 'half-open'
+    redis.call('HSET', h, 'state', 'half-open')
+    publish('half-open', s.reason, s.kind, 0)
+  end
+  return s
+end
+local function open(kind, reason, ms)
+  local untilMs = math.ceil(now + ms)
+  redis.call('DEL', h)
+  redis.call('HSET', h, 'state', 'open', 'kind', kind, 'reason', reason, 'until', untilMs,
+    'openedAt', math.floor(now))
+  publish('open', reason, kind, untilMs)
+  return untilMs
+end
+local function reply(s)
+  return done(s.state, tostring(s.failures), s.kind, s.reason, tostring(s.untilMs), tostring(s.probeUntil))
+end
+`;
+
+/** ARGV: now, trunk. Reply: {state, failures, kind, reason, until, probeUntil, published}. */
+export const circuitStateScript = new LuaScript(
+  'circuit-state',
+  `${PRELUDE}
+return reply(load())
+`,
+);
+
+/**
+ * May a call be placed? In half-open only one caller fleet-wide gets the probe, for
+ * probeLeaseMs at most (a probe whose worker died must not hold the trunk shut).
+ * ARGV: now, trunk, probeLeaseMs. Reply: {ok 1|0, probe 1|0, retryAt, reason, published}.
+ */
+export const circuitCanDialScript = new LuaScript(
+  'circuit-can-dial',
+  `${PRELUDE}
+local s = load()
+if s.state == 'closed' then return done(1, 0, '0', '') end
+if s.state == 'open' then return done(0, 0, tostring(s.untilMs), s.reason) end
+if s.probeUntil > now then
+  return done(0, 0, tostring(math.ceil(s.probeUntil)), 'half-open, probe in flight: ' .. s.reason)
+end
+redis.call('HSET', h, 'probeUntil', math.ceil(now + tonumber(ARGV[3])))
+return done(1, 1, '0', '')
+`,
+);
+
+/**
+ * The carrier handled a call normally. Closed: the run of errors is broken. Half-open: the probe
+ * worked, close. Open: a call started before the circuit opened says nothing about now; ignored.
+ * ARGV: now, trunk. Reply: {state after, published}.
+ */
+export const circuitSuccessScript = new LuaScript(
+  'circuit-success',
+  `${PRELUDE}
+local s = load()
+if s.state == 'open' then return done('open') end
+redis.call('DEL', h)
+if s.state == 'half-open' then publish('closed', 'probe succeeded', '', 0) end
+return done('closed')
+`,
+);
+
+/**
+ * 5xx or a transport timeout. ARGV: now, trunk, threshold, openMs, reason.
+ * Reply: {state after, published}.
+ */
+export const circuitCarrierErrorScript = new LuaScript(
+  'circuit-carrier-error',
+  `${PRELUDE}
+local threshold = tonumber(ARGV[3])
+local s = load()
+if s.state == 'open' then return done('open') end
+if s.state == 'half-open' then
+  open('carrier', 'probe failed: ' .. ARGV[5], tonumber(ARGV[4]))
+  return done('open')
+end
+local failures = s.failures + 1
+if failures >= threshold then
+  open('carrier', ARGV[5] .. ' (' .. failures .. ' carrier errors in a row)', tonumber(ARGV[4]))
+  return done('open')
+end
+redis.call('HSET', h, 'state', 'closed', 'failures', failures)
+return done('closed')
+`,
+);
+
+/**
+ * Credentials rejected: open at once. Already open for auth: left as it is (calls started before
+ * it opened report the same failure again). ARGV: now, trunk, authOpenMs, reason.
+ * Reply: {published}.
+ */
+export const circuitAuthFailureScript = new LuaScript(
+  'circuit-auth-failure',
+  `${PRELUDE}
+local s = load()
+if s.state ~= 'open' or s.kind ~= 'auth' then open('auth', ARGV[4], tonumber(ARGV[3])) end
+return done()
+`,
+);
+
+/** Operator action: closed, no failures. ARGV: now, trunk, reason. Reply: {published}. */
+export const circuitResetScript = new LuaScript(
+  'circuit-reset',
+  `${PRELUDE}
+redis.call('DEL', h)
+publish('closed', ARGV[3], '', 0)
+return done()
+`,
+);
