@@ -41,8 +41,8 @@ export interface AuthenticatedResult {
   readonly challenge: string | undefined;
   /** Last CSeq number used, so the dialog continues from it. */
   readonly cseq: number;
-  /** A provisional response came back (CANCEL was possible). */
-  readonly heardProvisional: boolean;
+  /** A provisional response above 100 came back: the far end was ringing or in early media. */
+  readonly heardRinging: boolean;
 }
 
 const MAX_SENDS = 4;
@@ -59,6 +59,7 @@ export class AuthenticatedRequest {
   #cancelRequested = false;
   #cancelSent = false;
   #heardProvisional = false;
+  #heardRinging = false;
   #lastChallenge: string | undefined;
 
   constructor(init: AuthenticatedRequestInit) {
@@ -154,6 +155,7 @@ export class AuthenticatedRequest {
 
   #transact(request: SipRequest): Promise<SipResponse> {
     this.#heardProvisional = false;
+    this.#heardRinging = false;
     this.#cancelSent = false;
     let gotFinal = false;
     return new Promise<SipResponse>((resolve, reject) => {
@@ -162,7 +164,10 @@ export class AuthenticatedRequest {
           if (response.status < 200) {
             this.#heardProvisional = true;
             if (this.#cancelRequested) this.#sendCancel();
-            if (response.status > 100) this.#init.onProvisional?.(response);
+            if (response.status > 100) {
+              this.#heardRinging = true;
+              this.#init.onProvisional?.(response);
+            }
             return;
           }
           // 2xx retransmissions reach here too (RFC 6026 Accepted state); only the first settles.
@@ -178,7 +183,7 @@ export class AuthenticatedRequest {
             new SipFailure({
               status: 408,
               reason: 'Request Timeout',
-              phase: this.#heardProvisional ? 'ringing' : 'transport',
+              phase: this.#heardRinging ? 'ringing' : 'transport',
               local: true,
             }),
           ),
@@ -229,7 +234,7 @@ export class AuthenticatedRequest {
       authRejected,
       challenge: this.#lastChallenge,
       cseq,
-      heardProvisional: this.#heardProvisional,
+      heardRinging: this.#heardRinging,
     };
   }
 }

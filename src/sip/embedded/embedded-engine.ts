@@ -291,7 +291,7 @@ export class EmbeddedSipEngine implements SipEngine {
       if (response.status === 401 || response.status === 407) {
         throw failureFromResponse(response, 'auth');
       }
-      throw failureFromResponse(response, result.heardProvisional ? 'ringing' : 'setup', {
+      throw failureFromResponse(response, result.heardRinging ? 'ringing' : 'setup', {
         cancelCause: response.status === 487 ? cancelCause : undefined,
       });
     } catch (error) {

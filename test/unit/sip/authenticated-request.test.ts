@@ -405,7 +405,7 @@ describe('AuthenticatedRequest', () => {
     expect(branchOf(ack)).toBe(branchOf(invite));
     const result: AuthenticatedResult = await running;
     expect(result.response.status).toBe(487);
-    expect(result.heardProvisional).toBe(true);
+    expect(result.heardRinging).toBe(true);
     expect(provisionals).toEqual([180, 180]);
     await env.udp.expectNothingMore();
   });

@@ -1,0 +1,125 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/run-cli.js';
+import { freePortPair } from '../../helpers/free-port.js';
+import { startSipp, type SippPeer } from '../../helpers/sipp.js';
+
+async function configFor(peer: SippPeer | { uri: string }, extra = ''): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'probe-'));
+  const sipPort = await freePortPair();
+  const rtpBase = 30000 + Math.floor(Math.random() * 1000) * 20;
+  const file = join(dir, 'dialer.yaml');
+  await writeFile(
+    file,
+    `sip: { listen: 127.0.0.1:${sipPort} }
+media: { address: 127.0.0.1, ports: ${rtpBase}-${rtpBase + 19} }
+trunks:
+  - name: carrier
+    proxy: ${peer.uri}
+    domain: carrier.test
+    username: dialer1
+    password: \${PROBE_PASSWORD}
+${extra}`,
+  );
+  return file;
+}
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, {
+    env: { PROBE_PASSWORD: 'secret', LOG_LEVEL: 'silent' },
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
+  });
+  return { code, out, err };
+}
+
+describe('dialer probe', () => {
+  it('probe call: timeline, final status, post-dial delay and the media address; exit 0', async () => {
+    const peer = await startSipp({ scenario: 'uas-challenge-401.xml' });
+    const config = await configFor(peer);
+    const { code, out } = await run([
+      'probe',
+      'call',
+      '5534984149880',
+      '--config',
+      config,
+      '--hangup-after',
+      '100ms',
+    ]);
+    expect(code).toBe(0);
+    expect(out).toContain('INVITE sip:5534984149880@carrier.test');
+    expect(out).toMatch(/<- SIP\/2\.0 401 Unauthorized/);
+    expect(out).toMatch(/final: 200 OK/);
+    expect(out).toMatch(/post-dial delay: \d+ ms/);
+    expect(out).toMatch(/setup time: \d+ ms \(2 INVITEs\)/);
+    expect(out).toMatch(/media: PCM[UA] to 127\.0\.0\.1:\d+/);
+    expect(await peer.waitForExit()).toBe(0);
+  });
+
+  it('probe call --json --trace: every message, digest proof masked, password nowhere', async () => {
+    const peer = await startSipp({ scenario: 'uas-challenge-401.xml' });
+    const config = await configFor(peer);
+    const { code, out } = await run([
+      'probe',
+      'call',
+      '100',
+      '--config',
+      config,
+      '--hangup-after',
+      '50ms',
+      '--json',
+      '--trace',
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { status: number; trace: Array<{ raw: string; direction: string }> };
+    expect(report.status).toBe(200);
+    const authorized = report.trace.find((t) => /^Authorization:/m.test(t.raw));
+    expect(authorized?.raw).toMatch(/response="\*\*\*"/);
+    expect(out).not.toContain('secret');
+    expect(report.trace.map((t) => t.direction)).toContain('received');
+  });
+
+  it('probe call reports a rejection and still exits 0', async () => {
+    const peer = await startSipp({ scenario: 'uas-reject-404.xml' });
+    const config = await configFor(peer);
+    const { code, out } = await run(['probe', 'call', '+5534984149880', '--config', config]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/final: 404 Not Found \[setup\]/);
+  });
+
+  it('probe register: granted expiry, the challenge, and the unregister', async () => {
+    const peer = await startSipp({ scenario: 'uas-register.xml', vars: { expires: '120' } });
+    const config = await configFor(peer, '    register: true\n');
+    const { code, out } = await run(['probe', 'register', '--config', config]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/registered: yes, granted expiry 120s/);
+    expect(out).toMatch(/challenge: 401 realm="carrier\.test"/);
+    expect(out).toMatch(/unregistered: yes/);
+    await peer.stop();
+    const registers = (await peer.messages()).filter(
+      (m) => m.direction === 'received' && m.method === 'REGISTER',
+    );
+    expect(registers.at(-1)?.headers['expires']).toBe('0');
+  });
+
+  it('exits 2 naming the problem: unknown trunk, bad number, bad config', async () => {
+    const config = await configFor({ uri: '127.0.0.1:9' });
+    const unknown = await run(['probe', 'call', '100', '--config', config, '--trunk', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('--trunk "nope"');
+    const injected = await run(['probe', 'call', '100@evil.example;transport=tcp', '--config', config]);
+    expect(injected.code).toBe(2);
+    expect(injected.err).toContain('NUMBER');
+    const badConfig = join(await mkdtemp(join(tmpdir(), 'probe-')), 'bad.yaml');
+    await writeFile(badConfig, 'trunks:\n  - name: carrier\n    domain: carrier.test\n    pasword: x\n');
+    const bad = await run(['probe', 'register', '--config', badConfig]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('pasword');
+    const missing = await run(['probe', 'call']);
+    expect(missing.code).toBe(2);
+  });
+});
