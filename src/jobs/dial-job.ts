@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const noLineBreaks = (field: string) =>
+  z.string().refine((v) => !/[\r\n\0]/.test(v), { message: `${field} must not contain CR, LF or NUL` });
+
+/** Names: campaigns and trunks, safe in Redis keys, job ids and file names. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export const callScriptSchema = z
+  .object({
+    play: z.string().max(512).optional(),
+    repeat: z.number().int().min(1).max(100).optional(),
+    collect: z
+      .object({
+        maxDigits: z.number().int().min(1).max(64),
+        timeoutMs: z.number().int().min(100).max(600_000),
+        terminator: z.string().regex(/^[0-9*#]$/).optional(),
+      })
+      .strict()
+      .optional(),
+    hangupAfterMs: z.number().int().min(0).max(86_400_000).optional(),
+  })
+  .strict();
+
+/**
+ * What a worker needs to place one call, as stored in the BullMQ job. Producers never build it
+ * by hand: the client normalises and validates input into it.
+ */
+export const dialJobSchema = z
+  .object({
+    v: z.literal(1),
+    /** E.164, normalised at enqueue. */
+    number: z.string().regex(/^\+[1-9][0-9]{6,14}$/),
+    /** ISO country of the number (for dial formats and calling hours). */
+    country: z.string().regex(/^[A-Z]{2}$/).optional(),
+    trunk: z.string().regex(NAME_PATTERN),
+    campaign: z.string().regex(NAME_PATTERN).optional(),
+    callerId: noLineBreaks('callerId').pipe(z.string().max(64)).optional(),
+    ringTimeoutMs: z.number().int().min(1000).max(300_000).optional(),
+    maxCallLengthMs: z.number().int().min(1000).max(86_400_000).optional(),
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    script: callScriptSchema.optional(),
+    /** Opaque to the dialer, returned in the outcome. */
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    idempotencyKey: z.string().max(128).optional(),
+    enqueuedAt: z.number().int(),
+  })
+  .strict();
+
+export type DialJob = z.infer<typeof dialJobSchema>;
+export type CallScript = z.infer<typeof callScriptSchema>;

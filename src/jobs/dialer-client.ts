@@ -1,0 +1,193 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { CallOutcome } from './call-outcome.js';
+import type { DialJob } from './dial-job.js';
+import { DialerKeys } from './dialer-keys.js';
+import { jobIdFor } from './job-id.js';
+import { OutcomeStore } from './outcome-store.js';
+import { TrunkDirectory, type TrunkInfo } from './trunk-directory.js';
+import { validateJobInput, type EnqueueCallInput } from './validate-job-input.js';
+import { OutcomeTimeoutError } from './outcome-timeout-error.js';
+
+export interface DialerClientOptions {
+  /** Redis URL or an ioredis instance (then owned by the caller). Default: `redis://127.0.0.1:6379`. */
+  readonly redis?: string | Redis;
+  /** Key prefix; must match the workers'. Default: `{dialer}`. */
+  readonly prefix?: string;
+  /** Trunks to validate against. Default: those the workers published in Redis. */
+  readonly trunks?: ReadonlyArray<Omit<TrunkInfo, 'publishedAt'>>;
+}
+
+export interface EnqueuedCall {
+  readonly jobId: string;
+  /** E.164. */
+  readonly number: string;
+  readonly trunk: string;
+  /** True when this job id was already queued (same campaign and number, or same idempotency key). */
+  readonly duplicate: boolean;
+}
+
+export type EnqueueManyResult = { readonly ok: true; readonly call: EnqueuedCall } | { readonly ok: false; readonly index: number; readonly error: Error };
+
+/** Default BullMQ options of a dial job: retries are decided by the dialer, never by BullMQ. */
+export const DIAL_JOB_OPTIONS: JobsOptions = Object.freeze({
+  attempts: 1,
+  removeOnComplete: { age: 7 * 86_400 },
+  removeOnFail: { age: 30 * 86_400 },
+});
+
+/**
+ * The typed producer: other services enqueue calls and read outcomes with a Redis URL and
+ * nothing else. Input is normalised and validated here, at the edge.
+ */
+export class DialerClient {
+  readonly keys: DialerKeys;
+  readonly #redis: Redis;
+  readonly #ownsRedis: boolean;
+  readonly #queues = new Map<string, Queue>();
+  readonly #directory: TrunkDirectory;
+  readonly #outcomes: OutcomeStore;
+  readonly #localTrunks: Map<string, TrunkInfo> | undefined;
+  #closed = false;
+
+  constructor(options: DialerClientOptions = {}) {
+    this.keys = new DialerKeys(options.prefix ?? '{dialer}');
+    if (typeof options.redis === 'object') {
+      this.#redis = options.redis;
+      this.#ownsRedis = false;
+    } else {
+      this.#redis = new Redis(options.redis ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+      this.#ownsRedis = true;
+    }
+    this.#directory = new TrunkDirectory(this.#redis, this.keys);
+    this.#outcomes = new OutcomeStore({ redis: this.#redis, keys: this.keys });
+    this.#localTrunks = options.trunks ? new Map(options.trunks.map((t) => [t.name, { ...t, publishedAt: 0 }])) : undefined;
+  }
+
+  get redis(): Redis {
+    return this.#redis;
+  }
+
+  /** The BullMQ queue of a trunk (created on first use, closed with the client). */
+  queue(trunk: string): Queue {
+    let queue = this.#queues.get(trunk);
+    if (!queue) {
+      queue = new Queue(this.keys.queueName(trunk), { connection: this.#redis, prefix: this.keys.prefix });
+      this.#queues.set(trunk, queue);
+    }
+    return queue;
+  }
+
+  async #trunks(): Promise<ReadonlyMap<string, TrunkInfo>> {
+    return this.#localTrunks ?? this.#directory.all();
+  }
+
+  /** Validates and enqueues one call. Throws an error naming the field when the input is bad. */
+  async enqueueCall(input: EnqueueCallInput, options: { delayMs?: number } = {}): Promise<EnqueuedCall> {
+    const { job } = validateJobInput(input, await this.#trunks());
+    return this.#add(job, options.delayMs);
+  }
+
+  /**
+   * Validates every input first (bad ones are reported by index, the others still go), then
+   * enqueues per trunk with addBulk.
+   */
+  async enqueueMany(inputs: readonly EnqueueCallInput[]): Promise<EnqueueManyResult[]> {
+    const trunks = await this.#trunks();
+    const results: EnqueueManyResult[] = new Array(inputs.length);
+    const byTrunk = new Map<string, Array<{ index: number; jobId: string; data: DialJob }>>();
+    inputs.forEach((input, index) => {
+      try {
+        const { job } = validateJobInput(input, trunks);
+        const list = byTrunk.get(job.trunk) ?? [];
+        list.push({ index, jobId: this.#jobId(job), data: job });
+        byTrunk.set(job.trunk, list);
+      } catch (error) {
+        results[index] = { ok: false, index, error: error as Error };
+      }
+    });
+    for (const [trunk, list] of byTrunk) {
+      const added = await this.addJobs(trunk, list);
+      list.forEach((item, i) => {
+        results[item.index] = { ok: true, call: { jobId: item.jobId, number: item.data.number, trunk, duplicate: !added[i] } };
+      });
+    }
+    return results;
+  }
+
+  /** Adds prepared jobs to a trunk's queue; returns, per job, whether it was new. */
+  async addJobs(trunk: string, jobs: ReadonlyArray<{ jobId: string; data: DialJob }>): Promise<boolean[]> {
+    if (jobs.length === 0) return [];
+    const queue = this.queue(trunk);
+    const existing = await this.#existing(queue, jobs.map((j) => j.jobId));
+    await queue.addBulk(jobs.map((j) => ({ name: 'dial', data: j.data, opts: { ...DIAL_JOB_OPTIONS, jobId: j.jobId } })));
+    return existing.map((e) => !e);
+  }
+
+  async #add(job: DialJob, delayMs?: number): Promise<EnqueuedCall> {
+    const jobId = this.#jobId(job);
+    const queue = this.queue(job.trunk);
+    const [existed] = await this.#existing(queue, [jobId]);
+    await queue.add('dial', job, { ...DIAL_JOB_OPTIONS, jobId, ...(delayMs ? { delay: delayMs } : {}) });
+    return { jobId, number: job.number, trunk: job.trunk, duplicate: existed ?? false };
+  }
+
+  /** Which ids already exist as jobs or as finished outcomes (a finished job may be gone from BullMQ). */
+  async #existing(queue: Queue, ids: readonly string[]): Promise<boolean[]> {
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) {
+      pipeline.exists(`${this.keys.prefix}:${queue.name}:${id}`);
+      pipeline.exists(this.keys.outcome(id));
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.map((_, i) => Number(replies[2 * i]?.[1]) > 0 || Number(replies[2 * i + 1]?.[1]) > 0);
+  }
+
+  #jobId(job: DialJob): string {
+    if (job.idempotencyKey !== undefined) return jobIdFor({ idempotencyKey: job.idempotencyKey });
+    if (job.campaign !== undefined) return jobIdFor({ campaign: job.campaign, e164: job.number });
+    return jobIdFor({});
+  }
+
+  getOutcome(jobId: string): Promise<CallOutcome | undefined> {
+    return this.#outcomes.get(jobId);
+  }
+
+  /** Resolves with the job's final outcome, waiting for it (blocking stream reads, no polling storm). */
+  async waitForOutcome(jobId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CallOutcome> {
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    const reader = this.#redis.duplicate();
+    try {
+      let lastId = '$';
+      for (;;) {
+        const outcome = await this.#outcomes.get(jobId);
+        if (outcome) return outcome;
+        if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+        const left = deadline - Date.now();
+        if (left <= 0) throw new OutcomeTimeoutError(jobId, options.timeoutMs ?? 0);
+        const reply = (await reader.xread('COUNT', 1000, 'BLOCK', Math.max(1, Math.min(1000, left)), 'STREAMS', this.keys.outcomes, lastId)) as
+          | Array<[string, Array<[string, string[]]>]>
+          | null;
+        for (const [, entries] of reply ?? []) {
+          for (const [id, fields] of entries) {
+            lastId = id;
+            const at = fields.indexOf('jobId');
+            if (at !== -1 && fields[at + 1] === jobId) {
+              const json = fields[fields.indexOf('outcome') + 1];
+              if (json !== undefined) return JSON.parse(json) as CallOutcome;
+            }
+          }
+        }
+      }
+    } finally {
+      reader.disconnect();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
+    if (this.#ownsRedis) await this.#redis.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import type { CallOutcome } from './call-outcome.js';
+import type { DialerKeys } from './dialer-keys.js';
+
+export interface OutcomeStoreOptions {
+  readonly redis: Redis;
+  readonly keys: DialerKeys;
+  /** Approximate cap on the outcomes stream. Default: 1 000 000 entries. */
+  readonly streamMaxLen?: number;
+  /** How long an outcome is kept for `getOutcome`. Default: 30 days. */
+  readonly retentionMs?: number;
+}
+
+// SET NX is the "exactly once": whoever writes first wins, every later writer reads the winner.
+// The stream entry and the campaign counters move in the same script, so they can never disagree.
+const WRITE_ONCE = `
+local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[6])
+if not ok then return redis.call('GET', KEYS[1]) end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'jobId', ARGV[5], 'status', ARGV[2], 'outcome', ARGV[1])
+if ARGV[7] == '1' then
+  redis.call('HINCRBY', KEYS[3], 'status:' .. ARGV[2], 1)
+  redis.call('HINCRBY', KEYS[3], 'attempts', tonumber(ARGV[3]))
+  redis.call('HINCRBY', KEYS[3], 'done', 1)
+end
+return false
+`;
+
+/** Final outcomes: written once per job, streamed, counted per campaign. */
+export class OutcomeStore {
+  readonly #redis: Redis;
+  readonly #keys: DialerKeys;
+  readonly #maxLen: number;
+  readonly #retentionMs: number;
+
+  constructor(options: OutcomeStoreOptions) {
+    this.#redis = options.redis;
+    this.#keys = options.keys;
+    this.#maxLen = options.streamMaxLen ?? 1_000_000;
+    this.#retentionMs = options.retentionMs ?? 30 * 86_400_000;
+  }
+
+  /** Writes the outcome unless one exists; returns the one that stands. */
+  async writeOnce(outcome: CallOutcome): Promise<{ written: boolean; outcome: CallOutcome }> {
+    const json = JSON.stringify(outcome);
+    const campaignKey = outcome.campaign !== undefined ? this.#keys.campaign(outcome.campaign) : this.#keys.outcome(outcome.jobId);
+    const attempts = new Set(outcome.attempts.map((a) => a.attempt)).size;
+    const existing = (await this.#redis.eval(
+      WRITE_ONCE,
+      3,
+      this.#keys.outcome(outcome.jobId),
+      this.#keys.outcomes,
+      campaignKey,
+      json,
+      outcome.status,
+      String(attempts),
+      String(this.#maxLen),
+      outcome.jobId,
+      String(this.#retentionMs),
+      outcome.campaign !== undefined ? '1' : '0',
+    )) as string | null;
+    if (existing === null) return { written: true, outcome };
+    return { written: false, outcome: JSON.parse(existing) as CallOutcome };
+  }
+
+  async get(jobId: string): Promise<CallOutcome | undefined> {
+    const json = await this.#redis.get(this.#keys.outcome(jobId));
+    return json === null ? undefined : (JSON.parse(json) as CallOutcome);
+  }
+}

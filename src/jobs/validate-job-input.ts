@@ -1,0 +1,99 @@
+import { normalizeNumber } from '../numbers/normalize-number.js';
+import type { NormalizedNumber } from '../numbers/normalized-number.js';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { dialJobSchema, NAME_PATTERN, type CallScript, type DialJob } from './dial-job.js';
+import { EnqueueError } from './enqueue-error.js';
+import type { TrunkInfo } from './trunk-directory.js';
+
+/** What a producer asks for. Everything but `number` is optional. */
+export interface EnqueueCallInput {
+  /** As written by a person: `+55 34 98414-9880`, `(034) 98414-9880` with a default country, … */
+  readonly number: string;
+  /** Default: the only trunk, when the fleet serves one. */
+  readonly trunk?: string;
+  readonly campaign?: string;
+  /** Country for numbers written without a country code. Default: the trunk's. */
+  readonly defaultCountry?: string;
+  readonly callerId?: string;
+  readonly ringTimeoutMs?: number;
+  readonly maxCallLengthMs?: number;
+  readonly maxAttempts?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly script?: CallScript;
+  /** Opaque, returned in the outcome. At most 8 KiB as JSON. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** Same key, same job: enqueueing twice never dials twice. */
+  readonly idempotencyKey?: string;
+}
+
+const HEADER_NAME = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+const RESERVED_HEADERS = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'contact', 'content-length', 'content-type', 'max-forwards', 'route', 'record-route', 'authorization', 'proxy-authorization']);
+const MAX_METADATA_BYTES = 8192;
+
+/** Turns producer input into a valid DialJob, or throws an error naming the field. */
+export function validateJobInput(
+  input: EnqueueCallInput,
+  trunks: ReadonlyMap<string, TrunkInfo>,
+  now = Date.now(),
+): { job: DialJob; normalized: NormalizedNumber } {
+  if (typeof input !== 'object' || input === null) throw new EnqueueError('input', input, 'must be an object');
+  const trunkName = input.trunk ?? (trunks.size === 1 ? [...trunks.keys()][0] : undefined);
+  if (trunkName === undefined) {
+    throw new EnqueueError('trunk', input.trunk, trunks.size === 0 ? 'no trunk is published yet: start a worker, or pass trunks to the client' : `required when several trunks exist (${[...trunks.keys()].join(', ')})`);
+  }
+  const trunk = trunks.get(trunkName);
+  if (!trunk) throw new EnqueueError('trunk', trunkName, `unknown trunk (known: ${[...trunks.keys()].join(', ') || 'none'})`);
+  if (input.campaign !== undefined && !NAME_PATTERN.test(input.campaign)) {
+    throw new EnqueueError('campaign', input.campaign, 'must match [a-z0-9][a-z0-9_-]{0,63}');
+  }
+  const country = (input.defaultCountry ?? trunk.defaultCountry) as CountryCode | undefined;
+  const normalized = normalizeNumber(String(input.number), { ...(country ? { defaultCountry: country } : {}), field: 'number' });
+  if (input.callerId !== undefined) checkLine('callerId', input.callerId, 64);
+  for (const [name, value] of Object.entries(input.headers ?? {})) {
+    if (!HEADER_NAME.test(name)) throw new EnqueueError(`headers.${name}`, name, 'header name is not a SIP token');
+    if (RESERVED_HEADERS.has(name.toLowerCase())) throw new EnqueueError(`headers.${name}`, value, 'this header is set by the dialer');
+    checkLine(`headers.${name}`, value, 1024);
+  }
+  if (input.metadata !== undefined) {
+    let json: string;
+    try {
+      json = JSON.stringify(input.metadata);
+    } catch (error) {
+      throw new EnqueueError('metadata', '[unserialisable]', `must be JSON: ${(error as Error).message}`);
+    }
+    if (Buffer.byteLength(json) > MAX_METADATA_BYTES) throw new EnqueueError('metadata', `${Buffer.byteLength(json)} bytes`, `must be at most ${MAX_METADATA_BYTES} bytes as JSON`);
+  }
+  if (input.idempotencyKey !== undefined && !/^[A-Za-z0-9._-]{1,128}$/.test(input.idempotencyKey)) {
+    throw new EnqueueError('idempotencyKey', input.idempotencyKey, 'may hold only letters, digits, . _ - (at most 128)');
+  }
+  const candidate = {
+    v: 1 as const,
+    number: normalized.e164,
+    ...(normalized.country ? { country: normalized.country } : {}),
+    trunk: trunkName,
+    ...(input.campaign !== undefined ? { campaign: input.campaign } : {}),
+    ...(input.callerId !== undefined ? { callerId: input.callerId } : {}),
+    ...(input.ringTimeoutMs !== undefined ? { ringTimeoutMs: input.ringTimeoutMs } : {}),
+    ...(input.maxCallLengthMs !== undefined ? { maxCallLengthMs: input.maxCallLengthMs } : {}),
+    ...(input.maxAttempts !== undefined ? { maxAttempts: input.maxAttempts } : {}),
+    ...(input.headers !== undefined ? { headers: { ...input.headers } } : {}),
+    ...(input.script !== undefined ? { script: input.script } : {}),
+    ...(input.metadata !== undefined ? { metadata: { ...input.metadata } } : {}),
+    ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+    enqueuedAt: now,
+  };
+  const parsed = dialJobSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || 'input';
+    const value = issue?.path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k as string], candidate);
+    throw new EnqueueError(field, value, issue?.message ?? 'invalid');
+  }
+  return { job: parsed.data, normalized };
+}
+
+function checkLine(field: string, value: unknown, max: number): void {
+  if (typeof value !== 'string') throw new EnqueueError(field, value, 'must be a string');
+  if (/[\r\n\0]/.test(value)) throw new EnqueueError(field, value, 'must not contain CR, LF or NUL');
+  if (value.length > max) throw new EnqueueError(field, `${value.length} characters`, `must be at most ${max} characters`);
+}

@@ -1,0 +1,18 @@
+import type { AttemptResult } from '../jobs/attempt-result.js';
+import { SipFailure } from '../sip/sip-failure.js';
+
+/** What the retry policy needs to know of an INVITE's failure, and nothing of the wire. */
+export function attemptResultOf(error: unknown): AttemptResult {
+  if (error instanceof SipFailure) {
+    return {
+      kind: 'sip-failure',
+      status: error.status,
+      phase: error.phase,
+      local: error.local,
+      reason: error.reason,
+      ...(error.cancelCause ? { cancelCause: error.cancelCause } : {}),
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
+  }
+  return { kind: 'error', reason: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,240 @@
+import { DelayedError, type Job } from 'bullmq';
+import type { CallDefaultsConfig, TrunkConfig } from '../config/config-schema.js';
+import type { CallOutcome, AttemptRecord } from '../jobs/call-outcome.js';
+import { dialJobSchema, type DialJob } from '../jobs/dial-job.js';
+import type { FinalStatus } from '../jobs/final-status.js';
+import type { OutcomeStore } from '../jobs/outcome-store.js';
+import { decideRetry, type RetryPolicy } from '../jobs/retry-policy.js';
+import type { RetryDecision } from '../jobs/retry-decision.js';
+import type { Logger } from '../log/create-logger.js';
+import type { RtpPortPool } from '../media/port-pool.js';
+import { dialAttemptsFor } from '../numbers/dial-plan.js';
+import { formatForDial, type DialFormat } from '../numbers/dial-format.js';
+import { normalizeNumber } from '../numbers/normalize-number.js';
+import { buildRequestUri } from '../numbers/request-uri.js';
+import type { SipEngine } from '../sip/engine.js';
+import type { AttemptFence } from './attempt-fence.js';
+import type { DialGate, TrunkFeedback } from './dial-gate.js';
+import type { FormatMemory } from './format-memory.js';
+import { newAttemptRecord, placeAttempt } from './place-attempt.js';
+
+export interface CallProcessorDeps {
+  readonly engine: SipEngine;
+  readonly ports: RtpPortPool;
+  readonly trunk: TrunkConfig;
+  readonly defaults: CallDefaultsConfig;
+  readonly fence: AttemptFence;
+  readonly outcomes: OutcomeStore;
+  readonly formats: FormatMemory;
+  readonly gate: DialGate;
+  readonly feedback: TrunkFeedback;
+  /** The retry policy for a job (campaign overrides applied). */
+  readonly policyFor: (job: DialJob) => Promise<RetryPolicy>;
+  readonly workerId: string;
+  readonly logger: Logger;
+  /** Extra time the number stays fenced after the longest a call can last. Default: 60 s. */
+  readonly fenceMarginMs?: number;
+}
+
+/** The abort reason a worker gives its live calls when it shuts down: the job is requeued. */
+export const SHUTDOWN_REASON = 'shutdown';
+
+/**
+ * Takes one dial job from BullMQ to its final outcome, or back to the queue as a delayed job.
+ * Each INVITE is fenced in Redis first; a re-run of a job counts the attempts a dead worker left.
+ */
+export function createCallProcessor(deps: CallProcessorDeps) {
+  return async function processDialJob(
+    job: Job<DialJob, CallOutcome>,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<CallOutcome> {
+    const jobId = job.id ?? '';
+    const logger = deps.logger.child({
+      jobId,
+      trunk: deps.trunk.name,
+      ...(job.data?.campaign ? { campaign: job.data.campaign } : {}),
+    });
+    const parsed = dialJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'job data is not a valid dial job');
+      return finish(
+        deps,
+        jobId,
+        fallbackJob(job.data, deps.trunk.name),
+        [],
+        'failed',
+        `invalid job data: ${parsed.error.issues[0]?.message ?? ''}`,
+      );
+    }
+    const data = parsed.data;
+    const existing = await deps.outcomes.get(jobId);
+    if (existing) return existing;
+
+    const records = await deps.fence.markInterrupted(jobId, await deps.fence.list(jobId));
+    const attemptsMade = new Set(records.map((r) => r.attempt)).size;
+    const policy = await deps.policyFor(data);
+    const maxAttempts = data.maxAttempts ?? policy.maxAttempts;
+    if (attemptsMade >= maxAttempts) {
+      const last = records.at(-1);
+      return finish(
+        deps,
+        jobId,
+        data,
+        records,
+        statusOf(last),
+        `max attempts (${maxAttempts}) reached${last?.state === 'interrupted' ? '; the last was interrupted' : ''}`,
+      );
+    }
+
+    const verdict = await deps.gate.check(data, jobId);
+    if (verdict.kind === 'final') return finish(deps, jobId, data, records, verdict.status, verdict.reason);
+    if (verdict.kind === 'delay') {
+      logger.debug({ until: verdict.until, reason: verdict.reason }, 'job delayed before dialing');
+      return delay(job, token, verdict.until);
+    }
+
+    const ringTimeoutMs = data.ringTimeoutMs ?? deps.defaults.ringTimeoutMs;
+    const maxCallLengthMs = data.maxCallLengthMs ?? deps.defaults.maxCallLengthMs;
+    const liveMs = ringTimeoutMs + maxCallLengthMs + (deps.fenceMarginMs ?? 60_000);
+    const normalized = normalizeNumber(data.number, { field: 'number' });
+    const remembered = normalized.country
+      ? await deps.formats.get(deps.trunk.name, normalized.country)
+      : undefined;
+    const formats = dialAttemptsFor(
+      normalized,
+      deps.trunk.dialFormats.map((f) => ({
+        name: f.format,
+        ...(f.prefix !== undefined ? { prefix: f.prefix } : {}),
+      })),
+      remembered,
+    );
+    const attempt = attemptsMade + 1;
+    const abort = signal ?? new AbortController().signal;
+    let decision: RetryDecision | undefined;
+    let lastRecord: AttemptRecord | undefined;
+    try {
+      for (let i = 0; i < formats.length; i++) {
+        const format = formats[i] as DialFormat;
+        const uri = buildRequestUri(formatForDial(normalized, format), deps.trunk.domain);
+        const record = newAttemptRecord({ attempt, uri, dialFormat: format.name, workerId: deps.workerId });
+        const fenced = await deps.fence.begin(jobId, data.number, record, liveMs);
+        if (!fenced.ok) {
+          logger.info({ waitMs: fenced.waitMs }, 'number has a call that may still be alive; waiting');
+          return delay(job, token, Date.now() + fenced.waitMs);
+        }
+        logger.debug({ uri, attempt }, 'dialing');
+        const placed = await placeAttempt(
+          {
+            engine: deps.engine,
+            ports: deps.ports,
+            trunk: deps.trunk,
+            job: data,
+            uri,
+            attempt,
+            dialFormat: format.name,
+            ringTimeoutMs,
+            maxCallLengthMs,
+            workerId: deps.workerId,
+            logger,
+            signal: abort,
+          },
+          record,
+        );
+        decision = decideRetry(
+          placed.result,
+          { attempt, maxAttempts, formatsLeft: formats.length - i - 1 },
+          policy,
+        );
+        lastRecord = {
+          ...placed.record,
+          decision: `${decision.action}: ${decision.reason}`,
+          pointsTo: decision.status,
+        };
+        await deps.fence.finish(jobId, data.number, lastRecord);
+        if (decision.trunkSignal) {
+          await deps.feedback.report(decision.trunkSignal, {
+            reason: decision.reason,
+            ...(placed.result.retryAfterMs !== undefined ? { retryAfterMs: placed.result.retryAfterMs } : {}),
+          });
+        }
+        if (decision.action !== 'next-format') {
+          if (placed.result.kind === 'answered' && normalized.country && i > 0) {
+            await deps.formats.remember(deps.trunk.name, normalized.country, format.name);
+          }
+          break;
+        }
+        logger.info({ uri, sipCode: placed.result.status }, 'dial format refused; trying the next one');
+      }
+    } finally {
+      await verdict.release();
+    }
+    const all = await deps.fence.list(jobId);
+    if (!decision || !lastRecord) return finish(deps, jobId, data, all, 'failed', 'no dial format to try');
+    if (abort.aborted && abort.reason === SHUTDOWN_REASON && lastRecord.sipCode !== 200) {
+      logger.info('worker shutting down: job goes back to the queue');
+      return delay(job, token, Date.now() + 1000);
+    }
+    switch (decision.action) {
+      case 'retry':
+        logger.info({ delayMs: decision.delayMs, reason: decision.reason }, 'retry scheduled');
+        return delay(job, token, Date.now() + decision.delayMs);
+      case 'hold':
+        logger.warn({ reason: decision.reason }, 'trunk stopped; job held until it is healthy');
+        return delay(job, token, await deps.feedback.holdUntil());
+      default:
+        return finish(deps, jobId, data, all, decision.status, decision.reason);
+    }
+  };
+}
+
+async function delay(job: Job, token: string | undefined, until: number): Promise<never> {
+  await job.moveToDelayed(Math.max(until, Date.now() + 1), token);
+  throw new DelayedError();
+}
+
+async function finish(
+  deps: CallProcessorDeps,
+  jobId: string,
+  data: DialJob,
+  attempts: readonly AttemptRecord[],
+  status: FinalStatus,
+  reason: string,
+): Promise<CallOutcome> {
+  const answered = attempts.find((a) => a.sipCode === 200 && a.state === 'done');
+  const outcome: CallOutcome = {
+    jobId,
+    to: data.number,
+    trunk: data.trunk,
+    ...(data.campaign !== undefined ? { campaign: data.campaign } : {}),
+    status,
+    reason,
+    attempts,
+    enqueuedAt: data.enqueuedAt,
+    completedAt: Date.now(),
+    ...(data.metadata !== undefined ? { metadata: data.metadata } : {}),
+    ...(answered?.talkMs !== undefined ? { talkMs: answered.talkMs } : {}),
+  };
+  const stored = await deps.outcomes.writeOnce(outcome);
+  deps.logger.info(
+    { jobId, status: stored.outcome.status, attempts: attempts.length, written: stored.written },
+    'final outcome',
+  );
+  return stored.outcome;
+}
+
+/** The status the last attempt pointed to, for a job whose attempts ran out on a re-run. */
+function statusOf(record: AttemptRecord | undefined): FinalStatus {
+  if (!record || record.state === 'interrupted') return 'failed';
+  return record.pointsTo ?? 'failed';
+}
+
+function fallbackJob(data: unknown, trunk: string): DialJob {
+  const d = (data ?? {}) as Partial<DialJob>;
+  return {
+    v: 1,
+    number: typeof d.number === 'string' ? d.number : '',
+    trunk,
+    enqueuedAt: typeof d.enqueuedAt === 'number' ? d.enqueuedAt : Date.now(),
+  };
+}

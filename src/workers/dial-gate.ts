@@ -1,0 +1,29 @@
+import type { FinalStatus } from '../jobs/final-status.js';
+import type { DialJob } from '../jobs/dial-job.js';
+
+/** What the checks before a dial decided. */
+export type GateVerdict =
+  /** Dial now; `release()` gives back the channel (and anything else held) when the attempt ends. */
+  | { readonly kind: 'go'; release(): Promise<void> }
+  /** Not now: the job waits (BullMQ delayed) until `until` (ms since the epoch). Not an attempt. */
+  | { readonly kind: 'delay'; readonly until: number; readonly reason: string; readonly parkedIn?: string }
+  /** Never: the job ends with this status (DNC → blocked, cancelled campaign → cancelled). */
+  | { readonly kind: 'final'; readonly status: FinalStatus; readonly reason: string };
+
+/**
+ * Everything checked when a job is taken, before an INVITE may go out: campaign state, DNC,
+ * calling hours, the daily cap, the trunk's circuit, its fleet-wide pace and channels.
+ */
+export interface DialGate {
+  check(job: DialJob, jobId: string): Promise<GateVerdict>;
+}
+
+/** What an attempt tells the trunk (circuit breaker and pace). */
+export interface TrunkFeedback {
+  report(
+    signal: 'ok' | 'carrier-error' | 'slow-down' | 'auth-failed',
+    detail: { reason: string; retryAfterMs?: number },
+  ): Promise<void>;
+  /** When a held job (circuit open) may come back. */
+  holdUntil(): Promise<number>;
+}
