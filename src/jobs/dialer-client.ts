@@ -27,7 +27,9 @@ export interface EnqueuedCall {
   readonly duplicate: boolean;
 }
 
-export type EnqueueManyResult = { readonly ok: true; readonly call: EnqueuedCall } | { readonly ok: false; readonly index: number; readonly error: Error };
+export type EnqueueManyResult =
+  | { readonly ok: true; readonly call: EnqueuedCall }
+  | { readonly ok: false; readonly index: number; readonly error: Error };
 
 /** Default BullMQ options of a dial job: retries are decided by the dialer, never by BullMQ. */
 export const DIAL_JOB_OPTIONS: JobsOptions = Object.freeze({
@@ -61,7 +63,9 @@ export class DialerClient {
     }
     this.#directory = new TrunkDirectory(this.#redis, this.keys);
     this.#outcomes = new OutcomeStore({ redis: this.#redis, keys: this.keys });
-    this.#localTrunks = options.trunks ? new Map(options.trunks.map((t) => [t.name, { ...t, publishedAt: 0 }])) : undefined;
+    this.#localTrunks = options.trunks
+      ? new Map(options.trunks.map((t) => [t.name, { ...t, publishedAt: 0 }]))
+      : undefined;
   }
 
   get redis(): Redis {
@@ -109,7 +113,10 @@ export class DialerClient {
     for (const [trunk, list] of byTrunk) {
       const added = await this.addJobs(trunk, list);
       list.forEach((item, i) => {
-        results[item.index] = { ok: true, call: { jobId: item.jobId, number: item.data.number, trunk, duplicate: !added[i] } };
+        results[item.index] = {
+          ok: true,
+          call: { jobId: item.jobId, number: item.data.number, trunk, duplicate: !added[i] },
+        };
       });
     }
     return results;
@@ -119,8 +126,13 @@ export class DialerClient {
   async addJobs(trunk: string, jobs: ReadonlyArray<{ jobId: string; data: DialJob }>): Promise<boolean[]> {
     if (jobs.length === 0) return [];
     const queue = this.queue(trunk);
-    const existing = await this.#existing(queue, jobs.map((j) => j.jobId));
-    await queue.addBulk(jobs.map((j) => ({ name: 'dial', data: j.data, opts: { ...DIAL_JOB_OPTIONS, jobId: j.jobId } })));
+    const existing = await this.#existing(
+      queue,
+      jobs.map((j) => j.jobId),
+    );
+    await queue.addBulk(
+      jobs.map((j) => ({ name: 'dial', data: j.data, opts: { ...DIAL_JOB_OPTIONS, jobId: j.jobId } })),
+    );
     return existing.map((e) => !e);
   }
 
@@ -154,7 +166,10 @@ export class DialerClient {
   }
 
   /** Resolves with the job's final outcome, waiting for it (blocking stream reads, no polling storm). */
-  async waitForOutcome(jobId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CallOutcome> {
+  async waitForOutcome(
+    jobId: string,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<CallOutcome> {
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     const reader = this.#redis.duplicate();
     try {
@@ -165,9 +180,15 @@ export class DialerClient {
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
         const left = deadline - Date.now();
         if (left <= 0) throw new OutcomeTimeoutError(jobId, options.timeoutMs ?? 0);
-        const reply = (await reader.xread('COUNT', 1000, 'BLOCK', Math.max(1, Math.min(1000, left)), 'STREAMS', this.keys.outcomes, lastId)) as
-          | Array<[string, Array<[string, string[]]>]>
-          | null;
+        const reply = (await reader.xread(
+          'COUNT',
+          1000,
+          'BLOCK',
+          Math.max(1, Math.min(1000, left)),
+          'STREAMS',
+          this.keys.outcomes,
+          lastId,
+        )) as Array<[string, Array<[string, string[]]>]> | null;
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
             lastId = id;

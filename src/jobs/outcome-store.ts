@@ -42,7 +42,10 @@ export class OutcomeStore {
   /** Writes the outcome unless one exists; returns the one that stands. */
   async writeOnce(outcome: CallOutcome): Promise<{ written: boolean; outcome: CallOutcome }> {
     const json = JSON.stringify(outcome);
-    const campaignKey = outcome.campaign !== undefined ? this.#keys.campaign(outcome.campaign) : this.#keys.outcome(outcome.jobId);
+    const campaignKey =
+      outcome.campaign !== undefined
+        ? this.#keys.campaign(outcome.campaign)
+        : this.#keys.outcome(outcome.jobId);
     const attempts = new Set(outcome.attempts.map((a) => a.attempt)).size;
     const existing = (await this.#redis.eval(
       WRITE_ONCE,

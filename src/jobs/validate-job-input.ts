@@ -27,7 +27,21 @@ export interface EnqueueCallInput {
 }
 
 const HEADER_NAME = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
-const RESERVED_HEADERS = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'contact', 'content-length', 'content-type', 'max-forwards', 'route', 'record-route', 'authorization', 'proxy-authorization']);
+const RESERVED_HEADERS = new Set([
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'contact',
+  'content-length',
+  'content-type',
+  'max-forwards',
+  'route',
+  'record-route',
+  'authorization',
+  'proxy-authorization',
+]);
 const MAX_METADATA_BYTES = 8192;
 
 /** Turns producer input into a valid DialJob, or throws an error naming the field. */
@@ -36,22 +50,39 @@ export function validateJobInput(
   trunks: ReadonlyMap<string, TrunkInfo>,
   now = Date.now(),
 ): { job: DialJob; normalized: NormalizedNumber } {
-  if (typeof input !== 'object' || input === null) throw new EnqueueError('input', input, 'must be an object');
+  if (typeof input !== 'object' || input === null)
+    throw new EnqueueError('input', input, 'must be an object');
   const trunkName = input.trunk ?? (trunks.size === 1 ? [...trunks.keys()][0] : undefined);
   if (trunkName === undefined) {
-    throw new EnqueueError('trunk', input.trunk, trunks.size === 0 ? 'no trunk is published yet: start a worker, or pass trunks to the client' : `required when several trunks exist (${[...trunks.keys()].join(', ')})`);
+    throw new EnqueueError(
+      'trunk',
+      input.trunk,
+      trunks.size === 0
+        ? 'no trunk is published yet: start a worker, or pass trunks to the client'
+        : `required when several trunks exist (${[...trunks.keys()].join(', ')})`,
+    );
   }
   const trunk = trunks.get(trunkName);
-  if (!trunk) throw new EnqueueError('trunk', trunkName, `unknown trunk (known: ${[...trunks.keys()].join(', ') || 'none'})`);
+  if (!trunk)
+    throw new EnqueueError(
+      'trunk',
+      trunkName,
+      `unknown trunk (known: ${[...trunks.keys()].join(', ') || 'none'})`,
+    );
   if (input.campaign !== undefined && !NAME_PATTERN.test(input.campaign)) {
     throw new EnqueueError('campaign', input.campaign, 'must match [a-z0-9][a-z0-9_-]{0,63}');
   }
   const country = (input.defaultCountry ?? trunk.defaultCountry) as CountryCode | undefined;
-  const normalized = normalizeNumber(String(input.number), { ...(country ? { defaultCountry: country } : {}), field: 'number' });
+  const normalized = normalizeNumber(String(input.number), {
+    ...(country ? { defaultCountry: country } : {}),
+    field: 'number',
+  });
   if (input.callerId !== undefined) checkLine('callerId', input.callerId, 64);
   for (const [name, value] of Object.entries(input.headers ?? {})) {
-    if (!HEADER_NAME.test(name)) throw new EnqueueError(`headers.${name}`, name, 'header name is not a SIP token');
-    if (RESERVED_HEADERS.has(name.toLowerCase())) throw new EnqueueError(`headers.${name}`, value, 'this header is set by the dialer');
+    if (!HEADER_NAME.test(name))
+      throw new EnqueueError(`headers.${name}`, name, 'header name is not a SIP token');
+    if (RESERVED_HEADERS.has(name.toLowerCase()))
+      throw new EnqueueError(`headers.${name}`, value, 'this header is set by the dialer');
     checkLine(`headers.${name}`, value, 1024);
   }
   if (input.metadata !== undefined) {
@@ -61,10 +92,19 @@ export function validateJobInput(
     } catch (error) {
       throw new EnqueueError('metadata', '[unserialisable]', `must be JSON: ${(error as Error).message}`);
     }
-    if (Buffer.byteLength(json) > MAX_METADATA_BYTES) throw new EnqueueError('metadata', `${Buffer.byteLength(json)} bytes`, `must be at most ${MAX_METADATA_BYTES} bytes as JSON`);
+    if (Buffer.byteLength(json) > MAX_METADATA_BYTES)
+      throw new EnqueueError(
+        'metadata',
+        `${Buffer.byteLength(json)} bytes`,
+        `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
+      );
   }
   if (input.idempotencyKey !== undefined && !/^[A-Za-z0-9._-]{1,128}$/.test(input.idempotencyKey)) {
-    throw new EnqueueError('idempotencyKey', input.idempotencyKey, 'may hold only letters, digits, . _ - (at most 128)');
+    throw new EnqueueError(
+      'idempotencyKey',
+      input.idempotencyKey,
+      'may hold only letters, digits, . _ - (at most 128)',
+    );
   }
   const candidate = {
     v: 1 as const,
@@ -86,7 +126,10 @@ export function validateJobInput(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || 'input';
-    const value = issue?.path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k as string], candidate);
+    const value = issue?.path.reduce<unknown>(
+      (v, k) => (v as Record<string | number, unknown> | undefined)?.[k as string],
+      candidate,
+    );
     throw new EnqueueError(field, value, issue?.message ?? 'invalid');
   }
   return { job: parsed.data, normalized };
@@ -95,5 +138,6 @@ export function validateJobInput(
 function checkLine(field: string, value: unknown, max: number): void {
   if (typeof value !== 'string') throw new EnqueueError(field, value, 'must be a string');
   if (/[\r\n\0]/.test(value)) throw new EnqueueError(field, value, 'must not contain CR, LF or NUL');
-  if (value.length > max) throw new EnqueueError(field, `${value.length} characters`, `must be at most ${max} characters`);
+  if (value.length > max)
+    throw new EnqueueError(field, `${value.length} characters`, `must be at most ${max} characters`);
 }

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import type { DialerConfig } from '../config/config-schema.js';
+import { DailyAttemptCap } from '../compliance/daily-attempt-cap.js';
+import { DncList } from '../compliance/dnc-list.js';
+import { parseCampaignControlMessage } from '../jobs/campaign-control-message.js';
+import { CampaignStore } from '../jobs/campaign-store.js';
+import type { DialJob } from '../jobs/dial-job.js';
+import { DialerKeys } from '../jobs/dialer-keys.js';
+import { OutcomeStore } from '../jobs/outcome-store.js';
+import { buildRetryPolicy, mergeRetryPolicy, type RetryPolicy } from '../jobs/retry-policy.js';
+import { TrunkDirectory } from '../jobs/trunk-directory.js';
+import type { Logger } from '../log/create-logger.js';
+import { RtpPortPool } from '../media/port-pool.js';
+import { createSipEngine } from '../sip/create-sip-engine.js';
+import type { SipEngine } from '../sip/engine.js';
+import { AttemptFence } from './attempt-fence.js';
+import { CampaignStateCache } from './campaign-state-cache.js';
+import { FormatMemory } from './format-memory.js';
+import { TrunkRuntime } from './trunk-runtime.js';
+
+export interface DialerWorkerOptions {
+  readonly config: DialerConfig;
+  readonly logger: Logger;
+  /** Identifies this process in attempt records. Default: `<hostname>:<pid>:<random>`. */
+  readonly workerId?: string;
+  /** Passed to every trunk's BullMQ worker (tests shorten them to see a killed worker's job come back sooner). */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  /** Attempts per number per UTC day across campaigns. Default: no cap. */
+  readonly maxDailyAttemptsPerNumber?: number;
+}
+
+/**
+ * One worker process: the SIP engine, the pre-bound RTP ports, and a runtime per trunk, all on
+ * one Redis. Start more of them, on more machines, to dial more.
+ */
+export class DialerWorker {
+  readonly workerId: string;
+  readonly #o: DialerWorkerOptions;
+  readonly #redis: Redis;
+  readonly #subscriber: Redis;
+  readonly #engine: SipEngine;
+  readonly #ports: RtpPortPool;
+  readonly #runtimes: TrunkRuntime[];
+  readonly #logger: Logger;
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    o: DialerWorkerOptions,
+    parts: {
+      redis: Redis;
+      subscriber: Redis;
+      engine: SipEngine;
+      ports: RtpPortPool;
+      runtimes: TrunkRuntime[];
+      workerId: string;
+    },
+  ) {
+    this.#o = o;
+    this.#logger = o.logger;
+    this.#redis = parts.redis;
+    this.#subscriber = parts.subscriber;
+    this.#engine = parts.engine;
+    this.#ports = parts.ports;
+    this.#runtimes = parts.runtimes;
+    this.workerId = parts.workerId;
+  }
+
+  static async start(options: DialerWorkerOptions): Promise<DialerWorker> {
+    const { config } = options;
+    const logger = options.logger;
+    const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const keys = new DialerKeys(config.queuePrefix);
+    const redis = new Redis(config.redis, { maxRetriesPerRequest: null, lazyConnect: false });
+    redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    const subscriber = redis.duplicate();
+    subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+    const ports = await RtpPortPool.open({
+      address: config.media.address,
+      minPort: config.media.ports.minPort,
+      maxPort: config.media.ports.maxPort,
+      logger,
+    });
+    const engine = createSipEngine(config, { logger });
+    try {
+      await engine.start();
+    } catch (error) {
+      await ports.close();
+      redis.disconnect();
+      subscriber.disconnect();
+      throw error;
+    }
+    const campaignStore = new CampaignStore({ redis, keys });
+    const campaigns = new CampaignStateCache(campaignStore);
+    await subscriber.subscribe(keys.control);
+    subscriber.on('message', (_channel: string, payload: string) => {
+      const message = parseCampaignControlMessage(payload);
+      if (message) campaigns.apply(message.name, message.state);
+    });
+    const base = buildRetryPolicy({
+      maxAttempts: config.defaults.maxAttempts,
+      delays: {
+        busyMs: config.defaults.retryDelays.busyMs,
+        noAnswerMs: config.defaults.retryDelays.noAnswerMs,
+        carrierErrorMs: config.defaults.retryDelays.carrierErrorMs,
+      },
+    });
+    const policyFor = async (job: DialJob): Promise<RetryPolicy> => {
+      if (job.campaign === undefined) return base;
+      const settings = (await campaigns.get(job.campaign))?.settings;
+      if (!settings || (settings.maxAttempts === undefined && settings.retryDelays === undefined))
+        return base;
+      return mergeRetryPolicy(base, {
+        ...(settings.maxAttempts !== undefined ? { maxAttempts: settings.maxAttempts } : {}),
+        ...(settings.retryDelays !== undefined ? { delays: settings.retryDelays } : {}),
+      });
+    };
+    const shared = {
+      defaults: config.defaults,
+      engine,
+      ports,
+      redis,
+      keys,
+      outcomes: new OutcomeStore({ redis, keys }),
+      fence: new AttemptFence({ redis, keys }),
+      formats: new FormatMemory(redis, keys),
+      campaigns,
+      dnc: new DncList({ redis, keys }),
+      ...(options.maxDailyAttemptsPerNumber
+        ? { dailyCap: new DailyAttemptCap({ redis, keys, max: options.maxDailyAttemptsPerNumber }) }
+        : {}),
+      policyFor,
+      workerId,
+      logger,
+      ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+    };
+    const runtimes = config.trunks.map((trunk) => new TrunkRuntime({ ...shared, trunk }));
+    await new TrunkDirectory(redis, keys).publish(
+      config.trunks.map((t) => ({
+        name: t.name,
+        domain: t.domain,
+        ...(t.defaultCountry ? { defaultCountry: t.defaultCountry } : {}),
+        ...(t.callerId ? { callerId: t.callerId } : {}),
+      })),
+    );
+    const worker = new DialerWorker(options, { redis, subscriber, engine, ports, runtimes, workerId });
+    await Promise.all(runtimes.map((r) => r.start()));
+    logger.info(
+      { workerId, trunks: runtimes.map((r) => r.name), rtpPorts: ports.size },
+      'dialer worker started',
+    );
+    return worker;
+  }
+
+  get runtimes(): readonly TrunkRuntime[] {
+    return this.#runtimes;
+  }
+
+  get engine(): SipEngine {
+    return this.#engine;
+  }
+
+  /** Drains (see TrunkRuntime.close), then closes the engine (unregisters), ports and Redis. Idempotent. */
+  close(graceMs = this.#o.config.shutdown.graceMs): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#logger.info({ graceMs }, 'dialer worker draining');
+      await Promise.allSettled(this.#runtimes.map((r) => r.close(graceMs)));
+      await this.#engine.close();
+      await this.#ports.close();
+      await this.#subscriber.quit().catch(() => undefined);
+      await this.#redis.quit().catch(() => undefined);
+      this.#logger.info('dialer worker stopped');
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { callingTimeZone, nextCallingTime } from '../compliance/calling-hours.js';
+import type { DailyAttemptCap } from '../compliance/daily-attempt-cap.js';
+import type { DncList } from '../compliance/dnc-list.js';
+import type { DialJob } from '../jobs/dial-job.js';
+import type { DialerKeys } from '../jobs/dialer-keys.js';
+import type { Logger } from '../log/create-logger.js';
+import type { CampaignStateCache } from './campaign-state-cache.js';
+import type { DialGate, GateVerdict, TrunkFeedback } from './dial-gate.js';
+import type { TrunkCircuit } from './trunk-circuit.js';
+import type { TrunkLimiter } from './trunk-limiter.js';
+
+export interface TrunkDialGateOptions {
+  readonly redis: Redis;
+  readonly keys: DialerKeys;
+  readonly campaigns: CampaignStateCache;
+  readonly dnc: DncList;
+  readonly limiter: TrunkLimiter;
+  readonly circuit: TrunkCircuit;
+  /** Absent: no per-day cap. */
+  readonly dailyCap?: DailyAttemptCap;
+  readonly logger: Logger;
+  /** How long a paused campaign's job waits before it is looked at again (resume promotes it sooner). Default: 1 h. */
+  readonly parkMs?: number;
+  /** Longest a job waits in the worker for its turn (pace or channel) before going back to the queue. Default: 2000 ms. */
+  readonly maxInlineWaitMs?: number;
+  readonly now?: () => number;
+}
+
+/** The checks of DESIGN's data flow, in order: campaign, DNC, calling hours, daily cap, circuit, pace, channels. */
+export class TrunkDialGate implements DialGate, TrunkFeedback {
+  readonly #o: TrunkDialGateOptions;
+  readonly #now: () => number;
+
+  constructor(options: TrunkDialGateOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async check(job: DialJob, jobId: string): Promise<GateVerdict> {
+    const o = this.#o;
+    const campaign = job.campaign !== undefined ? await o.campaigns.get(job.campaign) : undefined;
+    if (campaign?.state === 'cancelled')
+      return { kind: 'final', status: 'cancelled', reason: `campaign ${campaign.name} was cancelled` };
+    if (campaign?.state === 'paused') {
+      await o.redis.sadd(o.keys.campaignParked(campaign.name), jobId);
+      return {
+        kind: 'delay',
+        until: this.#now() + (o.parkMs ?? 3_600_000),
+        reason: 'campaign paused',
+        parkedIn: campaign.name,
+      };
+    }
+    const dnc = await o.dnc.has(job.number, job.campaign);
+    if (dnc.blocked)
+      return {
+        kind: 'final',
+        status: 'blocked',
+        reason: `number is on the ${dnc.list ?? 'global'} do-not-call list`,
+      };
+    const window = campaign?.settings.window;
+    if (window) {
+      const zone = callingTimeZone({
+        window,
+        ...(campaign.settings.timeZone ? { timeZone: campaign.settings.timeZone } : {}),
+        ...(job.country ? { country: job.country } : {}),
+      });
+      const decision = nextCallingTime(this.#now(), window, zone);
+      if (!decision.allowed)
+        return { kind: 'delay', until: decision.at, reason: `outside calling hours in ${zone}` };
+    }
+    const permission = await o.circuit.canDial();
+    if (!permission.ok)
+      return { kind: 'delay', until: permission.retryAt, reason: `trunk circuit open: ${permission.reason}` };
+    const deadline = this.#now() + (o.maxInlineWaitMs ?? 2000);
+    for (;;) {
+      const grant = await o.limiter.acquireStart();
+      if (grant.ok) break;
+      if (this.#now() + grant.waitMs > deadline)
+        return { kind: 'delay', until: this.#now() + grant.waitMs, reason: 'trunk pace' };
+      await sleep(grant.waitMs);
+    }
+    const leaseId = randomUUID();
+    while (!(await o.limiter.acquireChannel(leaseId))) {
+      if (this.#now() > deadline)
+        return {
+          kind: 'delay',
+          until: this.#now() + 500 + Math.random() * 500,
+          reason: 'all trunk channels busy',
+        };
+      await sleep(50 + Math.random() * 50);
+    }
+    if (o.dailyCap) {
+      const counted = await o.dailyCap.tryCount(job.number);
+      if (!counted.ok) {
+        await o.limiter.releaseChannel(leaseId);
+        return {
+          kind: 'delay',
+          until: nextUtcDay(this.#now()),
+          reason: `daily attempt cap (${o.dailyCap.max}) reached`,
+        };
+      }
+    }
+    const held = o.limiter.holdChannel(leaseId);
+    return { kind: 'go', release: () => held.release() };
+  }
+
+  async report(
+    signal: 'ok' | 'carrier-error' | 'slow-down' | 'auth-failed',
+    detail: { reason: string; retryAfterMs?: number },
+  ): Promise<void> {
+    const o = this.#o;
+    switch (signal) {
+      case 'ok':
+        await Promise.all([o.circuit.recordSuccess(), o.limiter.recordSuccess()]);
+        return;
+      case 'carrier-error':
+        await o.circuit.recordCarrierError(detail.reason);
+        if (detail.retryAfterMs) await o.limiter.pauseFor(detail.retryAfterMs);
+        return;
+      case 'slow-down':
+        await Promise.all([o.limiter.slowDown(detail.reason), o.circuit.recordCarrierError(detail.reason)]);
+        if (detail.retryAfterMs) await o.limiter.pauseFor(detail.retryAfterMs);
+        return;
+      case 'auth-failed':
+        o.logger.error(
+          { reason: detail.reason },
+          'carrier refused the trunk credentials: trunk stopped, jobs kept',
+        );
+        await o.circuit.recordAuthFailure(detail.reason);
+        return;
+    }
+  }
+
+  async holdUntil(): Promise<number> {
+    const permission = await this.#o.circuit.canDial();
+    return permission.ok ? this.#now() + 1000 : permission.retryAt;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function nextUtcDay(now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+}
