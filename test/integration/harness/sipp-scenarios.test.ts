@@ -344,7 +344,14 @@ describe('sipp UAS fixtures driven by sipp UACs', () => {
   it('uas-register-423: 423 with Min-Expires, then 200 for 3600', async () => {
     const x = await exchange({ scenario: 'uas-register-423.xml' }, { scenario: 'uac-register-423.xml' });
     expect(x.uasCode, x.uasErrors).toBe(0);
-    expect(x.flow).toEqual(['< REGISTER', '> 423 REGISTER', '< REGISTER', '> 200 REGISTER']);
+    expect(x.flow).toEqual([
+      '< REGISTER',
+      '> 423 REGISTER',
+      '< REGISTER',
+      '> 200 REGISTER',
+      '< REGISTER',
+      '> 200 REGISTER',
+    ]);
     expect(sent(x, 423)[0]?.headers['min-expires']).toBe('3600');
     expect(sent(x, 200)[0]?.headers['contact']).toMatch(/;expires=3600$/);
   });
