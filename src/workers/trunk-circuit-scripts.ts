@@ -62,19 +62,21 @@ return reply(load())
 /**
  * May a call be placed? In half-open only one caller fleet-wide gets the probe, for
  * probeLeaseMs at most (a probe whose worker died must not hold the trunk shut).
- * ARGV: now, trunk, probeLeaseMs. Reply: {ok 1|0, probe 1|0, retryAt, reason, published}.
+ * ARGV: now, trunk, probeLeaseMs. Reply: {ok 1|0, probe 1|0, retryAt, reason, retryInMs, published}.
  */
 export const circuitCanDialScript = new LuaScript(
   'circuit-can-dial',
   `${PRELUDE}
 local s = load()
-if s.state == 'closed' then return done(1, 0, '0', '') end
-if s.state == 'open' then return done(0, 0, tostring(s.untilMs), s.reason) end
+local function wait(at) return tostring(math.max(0, math.ceil(at - now))) end
+if s.state == 'closed' then return done(1, 0, '0', '', '0') end
+if s.state == 'open' then return done(0, 0, tostring(s.untilMs), s.reason, wait(s.untilMs)) end
 if s.probeUntil > now then
-  return done(0, 0, tostring(math.ceil(s.probeUntil)), 'half-open, probe in flight: ' .. s.reason)
+  local at = math.ceil(s.probeUntil)
+  return done(0, 0, tostring(at), 'half-open, probe in flight: ' .. s.reason, wait(at))
 end
 redis.call('HSET', h, 'probeUntil', math.ceil(now + tonumber(ARGV[3])))
-return done(1, 1, '0', '')
+return done(1, 1, '0', '', '0')
 `,
 );
 

@@ -57,7 +57,16 @@ export type CircuitState =
       readonly probeUntil: number | null;
     };
 
-export type DialPermission = { ok: true; probe: boolean } | { ok: false; retryAt: number; reason: string };
+export type DialPermission =
+  | { ok: true; probe: boolean }
+  | {
+      ok: false;
+      /** When to ask again, on the circuit's clock (Redis TIME unless injected). */
+      retryAt: number;
+      /** The same as a delay from now: schedule with this one, it does not depend on this machine's clock. */
+      retryInMs: number;
+      reason: string;
+    };
 
 export type TrunkCircuitEvents = {
   /**
@@ -125,9 +134,11 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
    * control channel.
    */
   async canDial(): Promise<DialPermission> {
-    const [ok, probe, retryAt, reason] = await this.#run(circuitCanDialScript, [this.probeLeaseMs]);
+    const [ok, probe, retryAt, reason, retryInMs] = await this.#run(circuitCanDialScript, [
+      this.probeLeaseMs,
+    ]);
     if (ok === 1) return { ok: true, probe: probe === 1 };
-    return { ok: false, retryAt: Number(retryAt), reason: String(reason) };
+    return { ok: false, retryAt: Number(retryAt), retryInMs: Number(retryInMs), reason: String(reason) };
   }
 
   /** True for the one caller fleet-wide that may place the half-open probe call; false otherwise (also when closed). */

@@ -47,7 +47,7 @@ describe('TrunkCircuit', () => {
     expect(state.state === 'open' && state.reason).toMatch(
       /503 Service Unavailable.*5 carrier errors in a row/,
     );
-    expect(await a.canDial()).toMatchObject({ ok: false, retryAt: clock.now() + 30_000 });
+    expect(await a.canDial()).toMatchObject({ ok: false, retryAt: clock.now() + 30_000, retryInMs: 30_000 });
   });
 
   it('a success breaks the run of errors', async () => {
@@ -81,6 +81,7 @@ describe('TrunkCircuit', () => {
     expect(refused).toMatchObject({
       ok: false,
       retryAt: clock.now() + 60_000,
+      retryInMs: 60_000,
       reason: expect.stringMatching(/probe in flight/),
     });
     // Still only one until the probe reports...
@@ -143,6 +144,7 @@ describe('TrunkCircuit', () => {
     expect(await b.canDial()).toEqual({
       ok: false,
       retryAt: until,
+      retryInMs: 600_000,
       reason: '401 Unauthorized after a fresh challenge (realm carrier.test)',
     });
     expect(events).toEqual([

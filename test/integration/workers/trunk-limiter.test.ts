@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   InvalidTrunkOptionError,
   TrunkClosedError,
@@ -199,6 +199,28 @@ describe('TrunkLimiter channels', () => {
     await held.release();
     await held.release();
     expect(await other.acquireChannel('b')).toBe(true);
+  });
+
+  it('a held lease found expired is taken back if there is room, else leaseLost is emitted', async () => {
+    const clock = manualClock();
+    const holder = limiter({ now: clock.now, maxChannels: 1, channelLeaseMs: 30 });
+    const other = limiter({ now: clock.now, maxChannels: 1, channelLeaseMs: 30 });
+    expect(await holder.acquireChannel('stalled')).toBe(true);
+    const lost = new Promise<string>((resolve) => holder.on('leaseLost', resolve));
+    // The worker stalled past its lease (clock jumps) and another worker took the channel meanwhile.
+    clock.advance(1_000);
+    expect(await other.acquireChannel('newcomer')).toBe(true);
+    const held = holder.holdChannel('stalled');
+    expect(await lost).toBe('stalled');
+    await held.release();
+    // With room again, the next stall is healed by the renewal timer instead.
+    await other.releaseChannel('newcomer');
+    expect(await holder.acquireChannel('stalled-2')).toBe(true);
+    clock.advance(1_000);
+    const held2 = holder.holdChannel('stalled-2');
+    await vi.waitFor(async () => expect(await other.channelsInUse()).toBe(1));
+    expect(await other.acquireChannel('newcomer')).toBe(false);
+    await held2.release();
   });
 
   it('close() is idempotent, stops renewals, and later calls reject', async () => {
