@@ -34,12 +34,19 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
   readonly #logger: Logger;
   readonly #maxBytes: number;
   readonly #connectTimeoutMs: number;
+  /** Read once: `server.address()` is a getsockname() syscall, and Via/Contact need it per message. */
+  readonly #local: { address: string; port: number };
   #malformed = 0;
   #closed = false;
 
   private constructor(server: net.Server, options: TcpTransportOptions) {
     super();
     this.#server = server;
+    const bound = server.address();
+    this.#local =
+      typeof bound === 'object' && bound
+        ? { address: bound.address, port: bound.port }
+        : { address: '', port: 0 };
     this.#logger = options.logger;
     this.#maxBytes = options.maxMessageBytes ?? 65535;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
@@ -70,13 +77,11 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
   }
 
   get localAddress(): string {
-    const address = this.#server.address();
-    return typeof address === 'object' && address ? address.address : '';
+    return this.#local.address;
   }
 
   get localPort(): number {
-    const address = this.#server.address();
-    return typeof address === 'object' && address ? address.port : 0;
+    return this.#local.port;
   }
 
   get malformedCount(): number {

@@ -21,10 +21,14 @@ export class UdpTransport extends TypedEventEmitter<SipTransportEvents> implemen
   #malformed = 0;
   readonly #logger: Logger;
   readonly #maxBytes: number;
+  /** Read once: `socket.address()` is a getsockname() syscall, and Via/Contact need it per message. */
+  readonly #local: { address: string; port: number };
 
   private constructor(socket: dgram.Socket, options: UdpTransportOptions) {
     super();
     this.#socket = socket;
+    const { address, port } = socket.address();
+    this.#local = { address, port };
     this.#logger = options.logger;
     this.#maxBytes = options.maxMessageBytes ?? 65535;
     socket.on('message', (data, rinfo) => this.#onDatagram(data, rinfo));
@@ -55,11 +59,11 @@ export class UdpTransport extends TypedEventEmitter<SipTransportEvents> implemen
   }
 
   get localAddress(): string {
-    return this.#socket.address().address;
+    return this.#local.address;
   }
 
   get localPort(): number {
-    return this.#socket.address().port;
+    return this.#local.port;
   }
 
   get malformedCount(): number {
