@@ -2,8 +2,28 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { DialerError } from '../errors/dialer-error.js';
 import type { CliIo } from './cli-io.js';
+import { callCommand } from './call-command.js';
+import { campaignCommand } from './campaign-command.js';
+import { dncCommand } from './dnc-command.js';
 import { probeCommand } from './probe/probe-command.js';
+import { workerCommand } from './worker-command.js';
 import { UsageError } from './usage-error.js';
+
+/** Codes of errors that mean "your input was refused": exit 2, like bad usage. */
+const INPUT_ERRORS = new Set([
+  'NUMBER_INVALID',
+  'JOB_INVALID',
+  'CAMPAIGN_INVALID',
+  'COMPLIANCE_INPUT_INVALID',
+  'CAMPAIGN_NOT_FOUND',
+  'CAMPAIGN_CONFLICT',
+  'CAMPAIGN_STATE_INVALID',
+  'REQUEST_URI_INVALID',
+  'RETRY_POLICY_INVALID',
+  'CALLING_WINDOW_INVALID',
+  'DIAL_FORMAT_INVALID',
+  'JOB_ID_INVALID',
+]);
 
 /** Exit statuses, documented in the README. */
 export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });
@@ -17,6 +37,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError();
+  program.addCommand(workerCommand(io));
+  program.addCommand(callCommand(io));
+  program.addCommand(campaignCommand(io));
+  program.addCommand(dncCommand(io));
   program.addCommand(probeCommand(io));
   for (const command of program.commands) {
     command.exitOverride();
@@ -35,7 +59,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return EXIT.ok;
       return EXIT.usage;
     }
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      (error instanceof DialerError && INPUT_ERRORS.has(error.code))
+    ) {
       io.err(`dialer: ${error.message}`);
       return EXIT.usage;
     }

@@ -71,8 +71,14 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
         return { kind: 'delay', until: decision.at, reason: `outside calling hours in ${zone}` };
     }
     const permission = await o.circuit.canDial();
-    if (!permission.ok)
-      return { kind: 'delay', until: permission.retryAt, reason: `trunk circuit open: ${permission.reason}` };
+    // retryAt is on Redis's clock; retryInMs is not, so machines with skewed clocks still agree.
+    if (!permission.ok) {
+      return {
+        kind: 'delay',
+        until: this.#now() + permission.retryInMs,
+        reason: `trunk circuit open: ${permission.reason}`,
+      };
+    }
     const deadline = this.#now() + (o.maxInlineWaitMs ?? 2000);
     for (;;) {
       const grant = await o.limiter.acquireStart();
@@ -135,7 +141,7 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
 
   async holdUntil(): Promise<number> {
     const permission = await this.#o.circuit.canDial();
-    return permission.ok ? this.#now() + 1000 : permission.retryAt;
+    return permission.ok ? this.#now() + 1000 : this.#now() + permission.retryInMs;
   }
 }
 

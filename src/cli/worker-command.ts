@@ -1,0 +1,38 @@
+import { Command } from 'commander';
+import { createLogger } from '../log/create-logger.js';
+import { DialerWorker } from '../workers/dialer-worker.js';
+import type { CliIo } from './cli-io.js';
+import { loadCliConfig } from './load-cli-config.js';
+
+/** `dialer worker`: runs until SIGTERM/SIGINT, then drains within `shutdown.grace`. */
+export function workerCommand(io: CliIo): Command {
+  return new Command('worker')
+    .description('run a dialer worker: registers the trunks, takes dial jobs from Redis, places the calls')
+    .option('-c, --config <file>', 'config file (default: $DIALER_CONFIG)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  CARRIER_PASSWORD=… dialer worker --config dialer.yaml\n\nSIGTERM or SIGINT drains: no new jobs, live calls get shutdown.grace to end, then the rest are\nhung up and their jobs requeued; a second signal exits at once.\n',
+    )
+    .action(async (options: { config?: string }) => {
+      const config = await loadCliConfig(options.config, io.env);
+      const logger = createLogger({ level: io.env['LOG_LEVEL'] ?? config.log.level, name: 'dialer-worker' });
+      const worker = await DialerWorker.start({ config, logger });
+      await new Promise<void>((resolve) => {
+        let signalled = false;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          if (signalled) {
+            logger.warn({ signal }, 'second signal: exiting now');
+            process.exit(1);
+          }
+          signalled = true;
+          logger.info({ signal }, 'shutting down');
+          void worker.close().then(resolve, (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            resolve();
+          });
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    });
+}
