@@ -1,0 +1,102 @@
+/**
+ * Campaign import speed and memory: a 1 000 000-row CSV (unique valid numbers in several
+ * countries, a name column) streamed through importCampaignCsv into an in-memory collector,
+ * next to a baseline that reads the same file line by line and does nothing with it.
+ * Prints rows/s and peak RSS growth for both. `npx tsx bench/campaign-import.ts [rows]`
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { importCampaignCsv } from '../src/jobs/campaign-import.js';
+
+const ROWS = Number(process.argv[2] ?? 1_000_000);
+
+/** Row i: a valid, distinct number (US, GB, BR mobiles in turn). */
+export function numberFor(i: number): string {
+  const n = Math.floor(i / 3);
+  switch (i % 3) {
+    case 0:
+      return `+1212${String(2_000_000 + n).padStart(7, '0')}`;
+    case 1:
+      return `+447400${String(n).padStart(6, '0')}`;
+    default:
+      return `+55349${String(80_000_000 + n).padStart(8, '0')}`;
+  }
+}
+
+async function writeFile(path: string, rows: number): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('number,name\n');
+  for (let i = 0; i < rows; i++) {
+    if (!out.write(`${numberFor(i)},person ${i}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+interface Figures {
+  rows: number;
+  ms: number;
+  peakRssGrowthMb: number;
+}
+
+async function measure(run: () => Promise<number>): Promise<Figures> {
+  globalThis.gc?.();
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const start = performance.now();
+  const rows = await run();
+  const ms = performance.now() - start;
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { rows, ms, peakRssGrowthMb: (peak - base) / 2 ** 20 };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'campaign-import-bench-'));
+  const file = join(dir, 'numbers.csv');
+  try {
+    await writeFile(file, ROWS);
+
+    const baseline = await measure(async () => {
+      let n = 0;
+      for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+        if (line.length > 0) n++;
+      }
+      return n - 1;
+    });
+
+    let collected = 0;
+    const imported = await measure(async () => {
+      const report = await importCampaignCsv({
+        stream: createReadStream(file),
+        campaign: 'bench',
+        trunk: { name: 'carrier' },
+        enqueue: async (jobs) => {
+          collected += jobs.length;
+          return jobs.length;
+        },
+      });
+      if (report.enqueued !== ROWS || collected !== ROWS) {
+        throw new Error(`expected ${ROWS} jobs, got ${report.enqueued} (${report.invalid} invalid)`);
+      }
+      return report.rows;
+    });
+
+    const line = (name: string, f: Figures): string =>
+      `${name.padEnd(28)} ${String(f.rows).padStart(9)} rows  ${Math.round((f.rows / f.ms) * 1000)
+        .toString()
+        .padStart(9)} rows/s  peak RSS +${f.peakRssGrowthMb.toFixed(0)} MB`;
+    console.log(`campaign import, ${ROWS} rows, Node ${process.version}`);
+    console.log(line('baseline (readline, no work)', baseline));
+    console.log(line('importCampaignCsv', imported));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
