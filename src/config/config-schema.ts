@@ -115,6 +115,17 @@ export interface CallDefaultsConfig {
   readonly retryDelays: RetryDelaysConfig;
 }
 
+/** How worker processes hold jobs. */
+export interface WorkersConfig {
+  /** BullMQ job lock; a killed worker's jobs are taken over after about this long. */
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  /** How long past ring timeout + max call length a number stays fenced after a worker died mid-call. */
+  readonly fenceMarginMs: number;
+  /** Attempts per number per UTC day across campaigns; absent: no cap. */
+  readonly maxDailyAttemptsPerNumber?: number;
+}
+
 export interface DialerConfig {
   readonly redis: string;
   /** BullMQ prefix, hash-tagged so every key of a queue lands in one Redis Cluster slot. */
@@ -127,6 +138,7 @@ export interface DialerConfig {
   readonly trunks: readonly TrunkConfig[];
   readonly defaults: CallDefaultsConfig;
   readonly shutdown: { readonly graceMs: number };
+  readonly workers: WorkersConfig;
   readonly log: { readonly level: LogLevel };
 }
 
@@ -329,6 +341,14 @@ export const dialerConfigSchema = z
       }),
     defaults: defaultsSchema,
     shutdown: z.strictObject({ grace: withDefault(duration({ maxMs: 60 * 60_000 }), '30s') }).prefault({}),
+    workers: z
+      .strictObject({
+        lockDuration: withDefault(duration({ minMs: 1_000, maxMs: 10 * 60_000 }), '30s'),
+        stalledInterval: withDefault(duration({ minMs: 500, maxMs: 10 * 60_000 }), '30s'),
+        fenceMargin: withDefault(duration({ maxMs: DAY_MS }), '60s'),
+        maxDailyAttemptsPerNumber: optional(number({ min: 1, max: 1000, integer: true })),
+      })
+      .prefault({}),
     log: z.strictObject({ level: withDefault(oneOf(LOG_LEVELS), 'info') }).prefault({}),
   })
   .superRefine((config, ctx) => {
@@ -380,6 +400,14 @@ export const dialerConfigSchema = z
         },
       },
       shutdown: { graceMs: grace },
+      workers: {
+        lockDurationMs: raw.workers.lockDuration,
+        stalledIntervalMs: raw.workers.stalledInterval,
+        fenceMarginMs: raw.workers.fenceMargin,
+        ...(raw.workers.maxDailyAttemptsPerNumber !== undefined && {
+          maxDailyAttemptsPerNumber: raw.workers.maxDailyAttemptsPerNumber,
+        }),
+      },
       log: raw.log,
     };
   });

@@ -25,11 +25,6 @@ export interface DialerWorkerOptions {
   readonly logger: Logger;
   /** Identifies this process in attempt records. Default: `<hostname>:<pid>:<random>`. */
   readonly workerId?: string;
-  /** Passed to every trunk's BullMQ worker (tests shorten them to see a killed worker's job come back sooner). */
-  readonly lockDurationMs?: number;
-  readonly stalledIntervalMs?: number;
-  /** Attempts per number per UTC day across campaigns. Default: no cap. */
-  readonly maxDailyAttemptsPerNumber?: number;
 }
 
 /**
@@ -128,14 +123,15 @@ export class DialerWorker {
       formats: new FormatMemory(redis, keys),
       campaigns,
       dnc: new DncList({ redis, keys }),
-      ...(options.maxDailyAttemptsPerNumber
-        ? { dailyCap: new DailyAttemptCap({ redis, keys, max: options.maxDailyAttemptsPerNumber }) }
+      ...(config.workers.maxDailyAttemptsPerNumber
+        ? { dailyCap: new DailyAttemptCap({ redis, keys, max: config.workers.maxDailyAttemptsPerNumber }) }
         : {}),
       policyFor,
       workerId,
       logger,
-      ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
-      ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+      lockDurationMs: config.workers.lockDurationMs,
+      stalledIntervalMs: config.workers.stalledIntervalMs,
+      fenceMarginMs: config.workers.fenceMarginMs,
     };
     const runtimes = config.trunks.map((trunk) => new TrunkRuntime({ ...shared, trunk }));
     await new TrunkDirectory(redis, keys).publish(

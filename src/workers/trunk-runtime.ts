@@ -40,6 +40,8 @@ export interface TrunkRuntimeOptions {
   readonly lockDurationMs?: number;
   /** How often stalled jobs are looked for. Default: 30 s. */
   readonly stalledIntervalMs?: number;
+  /** Extra time a number stays fenced past ring timeout + max call length. Default: 60 s. */
+  readonly fenceMarginMs?: number;
   /** First wait before re-registering after a failure; doubles to 5 min. Default: 5 s. */
   readonly registerRetryMs?: number;
 }
@@ -100,6 +102,7 @@ export class TrunkRuntime {
       policyFor: options.policyFor,
       workerId: options.workerId,
       logger: options.logger,
+      ...(options.fenceMarginMs !== undefined ? { fenceMarginMs: options.fenceMarginMs } : {}),
     });
     this.#worker = new Worker<DialJob, CallOutcome>(options.keys.queueName(trunk.name), processor, {
       connection: options.redis,

@@ -11,6 +11,9 @@ export interface WorkerConfigInput {
   /** YAML added at the top level. */
   readonly extra?: string;
   readonly prefix?: string;
+  /** Default: 50 calls per second, 10 channels (concurrency follows maxChannels). */
+  readonly cps?: number;
+  readonly maxChannels?: number;
 }
 
 /** A worker config for a test: fresh queue prefix, free SIP port, a random RTP range, short retries. */
@@ -32,8 +35,8 @@ trunks:
     password: secret
     defaultCountry: BR
     dialFormats: [e164, e164-digits]
-    cps: 50
-    maxChannels: 10
+    cps: ${input.cps ?? 50}
+    maxChannels: ${input.maxChannels ?? 10}
 ${input.trunkExtra ?? ''}
 defaults:
   ringTimeout: 2s

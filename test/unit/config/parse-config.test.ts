@@ -118,6 +118,7 @@ describe('parseConfig', () => {
         retryDelays: { busyMs: 60_000, noAnswerMs: 120_000, carrierErrorMs: 10_000 },
       },
       shutdown: { graceMs: 90_000 },
+      workers: { lockDurationMs: 30_000, stalledIntervalMs: 30_000, fenceMarginMs: 60_000 },
       log: { level: 'debug' },
     };
     expect(config).toStrictEqual(expected);
@@ -158,6 +159,7 @@ describe('parseConfig', () => {
         retryDelays: { busyMs: 300_000, noAnswerMs: 900_000, carrierErrorMs: 30_000 },
       },
       shutdown: { graceMs: 30_000 },
+      workers: { lockDurationMs: 30_000, stalledIntervalMs: 30_000, fenceMarginMs: 60_000 },
       log: { level: 'info' },
     } satisfies DialerConfig);
   });

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const live = new Set<ChildProcess>();
+
+try {
+  afterAll(() => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+} catch {
+  // Outside a test file: the exit hook still applies.
+}
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  /** Every log line so far (JSON strings). */
+  readonly lines: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+export async function writeConfigFile(yaml: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'dialer-')), 'dialer.yaml');
+  await writeFile(file, yaml);
+  return file;
+}
+
+/** `dialer worker --config FILE` as a real child process; resolves once it says it started. */
+export async function startWorkerProcess(
+  configFile: string,
+  env: Record<string, string> = {},
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker', '--config', configFile], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const lines: string[] = [];
+  let buffered = '';
+  const onData = (chunk: string): void => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    lines.push(...parts.filter((l) => l.length > 0));
+  };
+  child.stdout?.setEncoding('utf8').on('data', onData);
+  child.stderr?.setEncoding('utf8').on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  const deadline = Date.now() + 20_000;
+  while (!lines.some((l) => l.includes('dialer worker started'))) {
+    const done = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
+    ]);
+    if (done || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker did not start:\n${lines.slice(-20).join('\n')}`);
+    }
+  }
+  return { child, lines, exited, kill: (signal) => child.kill(signal) };
+}

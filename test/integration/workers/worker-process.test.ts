@@ -1,0 +1,156 @@
+import { describe, expect, inject, it } from 'vitest';
+import { DialerClient } from '../../../src/jobs/dialer-client.js';
+import { startSipp, type WireMessage } from '../../helpers/sipp.js';
+import { startWorkerProcess, writeConfigFile } from '../../helpers/worker-process.js';
+import { workerConfig } from '../../helpers/worker-config.js';
+
+const redisUrl = inject('redisUrl');
+
+/** sipp's `2026-11-26 09:54:39.964436` as ms since the epoch (local time; only differences matter). */
+function timeOf(m: WireMessage): number {
+  return new Date(m.time.replace(' ', 'T')).getTime();
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('worker processes', () => {
+  it('a worker killed mid-call: the job gets one final outcome, the attempt counts, and the number never has two calls at once', async () => {
+    const peer = await startSipp({
+      scenario: 'uas-answer-then-bye.xml',
+      calls: 2,
+      vars: { hold_ms: '1500' },
+      timeoutMs: 60_000,
+    });
+    const { yaml, prefix } = await workerConfig({
+      redisUrl,
+      carrier: peer.uri,
+      extra: 'workers: { lockDuration: 2s, stalledInterval: 1s, fenceMargin: 1s }',
+    });
+    const file = await writeConfigFile(yaml);
+    const client = new DialerClient({ redis: redisUrl, prefix });
+    try {
+      const first = await startWorkerProcess(file);
+      const call = await client.enqueueCall({ number: '+5534984149880', maxCallLengthMs: 3000 });
+      await until(async () =>
+        (await peer.messages()).some((m) => m.direction === 'sent' && m.status === 200),
+      );
+      first.kill('SIGKILL');
+      await first.exited;
+      const second = await startWorkerProcess(file);
+      const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 40_000 });
+      second.kill('SIGTERM');
+      await second.exited;
+
+      expect(outcome.status).toBe('answered');
+      expect(outcome.attempts.map((a) => [a.attempt, a.state])).toEqual([
+        [1, 'interrupted'],
+        [2, 'done'],
+      ]);
+      const stream = await client.redis.xrange(client.keys.outcomes, '-', '+');
+      expect(stream.filter(([, fields]) => fields.includes(call.jobId))).toHaveLength(1);
+
+      // From the carrier's side: the second INVITE came only after the first call was over.
+      const wire = await peer.messages();
+      const invites = wire.filter((m) => m.direction === 'received' && m.method === 'INVITE');
+      const callIds = [...new Set(invites.map((m) => m.headers['call-id']))];
+      expect(callIds).toHaveLength(2);
+      const firstBye = wire.find(
+        (m) => m.direction === 'sent' && m.method === 'BYE' && m.headers['call-id'] === callIds[0],
+      );
+      const secondInvite = invites.find((m) => m.headers['call-id'] === callIds[1]);
+      expect(firstBye).toBeDefined();
+      expect(timeOf(secondInvite!)).toBeGreaterThan(timeOf(firstBye!));
+    } finally {
+      await client.close();
+      await peer.stop();
+    }
+  });
+
+  it('SIGTERM drains: the live call ends, its outcome is written once, the worker exits 0', async () => {
+    const peer = await startSipp({ scenario: 'uas-answer.xml' });
+    const { yaml, prefix } = await workerConfig({ redisUrl, carrier: peer.uri });
+    const client = new DialerClient({ redis: redisUrl, prefix });
+    try {
+      const worker = await startWorkerProcess(await writeConfigFile(yaml));
+      const call = await client.enqueueCall({ number: '+5534984149880', script: { hangupAfterMs: 800 } });
+      await until(async () =>
+        (await peer.messages()).some((m) => m.direction === 'sent' && m.status === 200),
+      );
+      worker.kill('SIGTERM');
+      const exit = await worker.exited;
+      expect(exit.code).toBe(0);
+      const outcome = await client.getOutcome(call.jobId);
+      expect(outcome?.status).toBe('answered');
+      expect(outcome?.attempts[0]?.hangupBy).toBe('local');
+      expect(await peer.waitForExit()).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('calls-per-second and channel caps hold across two worker processes', async () => {
+    const calls = 16;
+    const peer = await startSipp({ scenario: 'uas-answer.xml', calls, timeoutMs: 60_000 });
+    // Two processes on one machine need their own SIP port and RTP range; on two machines one file does.
+    const a = await workerConfig({ redisUrl, carrier: peer.uri, cps: 4, maxChannels: 3 });
+    const b = await workerConfig({ redisUrl, carrier: peer.uri, cps: 4, maxChannels: 3, prefix: a.prefix });
+    const prefix = a.prefix;
+    const client = new DialerClient({ redis: redisUrl, prefix });
+    try {
+      const workers = [
+        await startWorkerProcess(await writeConfigFile(a.yaml)),
+        await startWorkerProcess(await writeConfigFile(b.yaml)),
+      ];
+      const jobs = await client.enqueueMany(
+        Array.from({ length: calls }, (_, i) => ({
+          number: `+55349841${String(49000 + i)}`,
+          script: { hangupAfterMs: 700 },
+        })),
+      );
+      for (const job of jobs) {
+        if (!job.ok) throw job.error;
+        const outcome = await client.waitForOutcome(job.call.jobId, { timeoutMs: 60_000 });
+        expect(outcome.status).toBe('answered');
+      }
+      for (const w of workers) w.kill('SIGTERM');
+      await Promise.all(workers.map((w) => w.exited));
+
+      const wire = await peer.messages();
+      const starts = wire
+        .filter((m) => m.direction === 'received' && m.method === 'INVITE')
+        .map(timeOf)
+        .sort((a, b) => a - b);
+      expect(starts).toHaveLength(calls);
+      // No window of one second holds more than cps starts (the limiter spaces them 1/cps apart).
+      for (let i = 0; i + 4 < starts.length; i++)
+        expect(starts[i + 4]! - starts[i]!).toBeGreaterThanOrEqual(950);
+      // Never more than maxChannels calls up at once, as the carrier saw them (INVITE to BYE).
+      const events: Array<[number, number]> = [];
+      for (const m of wire) {
+        if (m.direction === 'received' && m.method === 'INVITE') events.push([timeOf(m), 1]);
+        if (m.direction === 'received' && m.method === 'BYE') events.push([timeOf(m), -1]);
+      }
+      events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let up = 0;
+      let peak = 0;
+      for (const [, delta] of events) peak = Math.max(peak, (up += delta));
+      expect(peak).toBeLessThanOrEqual(3);
+      expect(peak).toBeGreaterThanOrEqual(2);
+      // Both processes took calls.
+      const workerIds = new Set<string>();
+      for (const job of jobs)
+        if (job.ok)
+          for (const a of (await client.getOutcome(job.call.jobId))?.attempts ?? [])
+            if (a.worker) workerIds.add(a.worker.split(':')[1] ?? '');
+      expect(workerIds.size).toBe(2);
+    } finally {
+      await client.close();
+    }
+  });
+});
