@@ -15,18 +15,19 @@ export class CampaignControl {
   ) {}
 
   async pause(name: string): Promise<CampaignState> {
-    return this.store.setState(name, 'paused');
+    await this.store.setState(name, 'paused');
+    return 'paused';
   }
 
   async resume(name: string): Promise<{ state: CampaignState; promoted: number }> {
-    const state = await this.store.setState(name, 'running');
-    return { state, promoted: await this.#promoteParked(name) };
+    await this.store.setState(name, 'running');
+    return { state: 'running', promoted: await this.#promoteParked(name) };
   }
 
   async cancel(name: string): Promise<{ state: CampaignState; promoted: number }> {
-    const state = await this.store.setState(name, 'cancelled');
+    await this.store.setState(name, 'cancelled');
     const parked = await this.#promoteParked(name);
-    return { state, promoted: parked + (await this.#promoteDelayed(name)) };
+    return { state: 'cancelled', promoted: parked + (await this.#promoteDelayed(name)) };
   }
 
   async #promoteParked(name: string): Promise<number> {

@@ -14,7 +14,10 @@ export const callScriptSchema = z
       .object({
         maxDigits: z.number().int().min(1).max(64),
         timeoutMs: z.number().int().min(100).max(600_000),
-        terminator: z.string().regex(/^[0-9*#]$/).optional(),
+        terminator: z
+          .string()
+          .regex(/^[0-9*#]$/)
+          .optional(),
       })
       .strict()
       .optional(),
@@ -32,7 +35,10 @@ export const dialJobSchema = z
     /** E.164, normalised at enqueue. */
     number: z.string().regex(/^\+[1-9][0-9]{6,14}$/),
     /** ISO country of the number (for dial formats and calling hours). */
-    country: z.string().regex(/^[A-Z]{2}$/).optional(),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .optional(),
     trunk: z.string().regex(NAME_PATTERN),
     campaign: z.string().regex(NAME_PATTERN).optional(),
     callerId: noLineBreaks('callerId').pipe(z.string().max(64)).optional(),

@@ -156,9 +156,11 @@ export class DialerClient {
   }
 
   #jobId(job: DialJob): string {
-    if (job.idempotencyKey !== undefined) return jobIdFor({ idempotencyKey: job.idempotencyKey });
-    if (job.campaign !== undefined) return jobIdFor({ campaign: job.campaign, e164: job.number });
-    return jobIdFor({});
+    // A campaign's number is one job however it arrives (import or API), so the campaign wins.
+    return jobIdFor({
+      ...(job.campaign !== undefined ? { campaign: job.campaign, e164: job.number } : {}),
+      ...(job.idempotencyKey !== undefined ? { idempotencyKey: job.idempotencyKey } : {}),
+    });
   }
 
   getOutcome(jobId: string): Promise<CallOutcome | undefined> {

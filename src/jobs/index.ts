@@ -23,3 +23,46 @@ export {
   type RetryDelayKind,
   type RetryRule,
 } from './retry-rule.js';
+export type { AttemptRecord, CallOutcome } from './call-outcome.js';
+export { dialJobSchema, callScriptSchema, NAME_PATTERN, type CallScript, type DialJob } from './dial-job.js';
+export { DialerKeys } from './dialer-keys.js';
+export {
+  DialerClient,
+  DIAL_JOB_OPTIONS,
+  type DialerClientOptions,
+  type EnqueuedCall,
+  type EnqueueManyResult,
+} from './dialer-client.js';
+export { validateJobInput, type EnqueueCallInput } from './validate-job-input.js';
+export { EnqueueError } from './enqueue-error.js';
+export { OutcomeTimeoutError } from './outcome-timeout-error.js';
+export { OutcomeStore, type OutcomeStoreOptions } from './outcome-store.js';
+export { TrunkDirectory, type TrunkInfo } from './trunk-directory.js';
+export { jobIdFor, type JobIdInput } from './job-id.js';
+export { JobIdError } from './job-id-error.js';
+export {
+  CampaignStore,
+  type CampaignRecord,
+  type CampaignStatus,
+  type CreateCampaignResult,
+} from './campaign-store.js';
+export { CampaignControl } from './campaign-control.js';
+export {
+  normalizeCampaignSettings,
+  validateCampaignName,
+  type CampaignSettings,
+} from './campaign-settings.js';
+export { CAMPAIGN_STATES, isCampaignState, type CampaignState } from './campaign-state.js';
+export { parseCampaignControlMessage, type CampaignControlMessage } from './campaign-control-message.js';
+export {
+  importCampaignCsv,
+  type CampaignImportInput,
+  type EnqueueBatch,
+  type ImportBadRow,
+  type ImportProgress,
+  type ImportReport,
+} from './campaign-import.js';
+export { InvalidCampaignError } from './invalid-campaign-error.js';
+export { CampaignNotFoundError } from './campaign-not-found-error.js';
+export { CampaignConflictError } from './campaign-conflict-error.js';
+export { CampaignStateError } from './campaign-state-error.js';

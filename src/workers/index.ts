@@ -21,3 +21,10 @@ export {
   type TrunkLimiterEvents,
   type TrunkLimiterOptions,
 } from './trunk-limiter.js';
+export { DialerWorker, type DialerWorkerOptions } from './dialer-worker.js';
+export { TrunkRuntime, type TrunkRuntimeOptions } from './trunk-runtime.js';
+export { createCallProcessor, SHUTDOWN_REASON, type CallProcessorDeps } from './call-processor.js';
+export { AttemptFence, type AttemptFenceOptions } from './attempt-fence.js';
+export { FormatMemory } from './format-memory.js';
+export { TrunkDialGate, type TrunkDialGateOptions } from './trunk-dial-gate.js';
+export type { DialGate, GateVerdict, TrunkFeedback } from './dial-gate.js';
