@@ -218,7 +218,7 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
       }
       this.#armSessionTimer(terms);
     } catch (error) {
-      this.#logger.warn({ err: error }, 'session refresh failed');
+      this.#logger.warn({ err: error, callId: this.callId }, 'session refresh failed');
       this.#finish({ by: 'error', reason: 'session-refresh-failed', at: Date.now() });
     }
   }
@@ -234,9 +234,9 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
       try {
         const response = await this.#ctx.request(this.#dialog, 'BYE');
         if (response.status >= 300)
-          this.#logger.debug({ status: response.status }, 'BYE answered with an error');
+          this.#logger.debug({ status: response.status, callId: this.callId }, 'BYE answered with an error');
       } catch (error) {
-        this.#logger.debug({ err: error }, 'BYE got no answer');
+        this.#logger.debug({ err: error, callId: this.callId }, 'BYE got no answer');
       }
       return this.#finish({ by: 'local', reason, at: Date.now() });
     })();

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/create-logger.js';
@@ -67,6 +68,9 @@ export class EmbeddedSipEngine implements SipEngine {
   readonly #pending = new Set<AuthenticatedRequest>();
   /** The trunk each live dialog belongs to: in-dialog requests may be challenged too. */
   readonly #dialogTrunks = new Map<string, SipTrunk>();
+  readonly #trunkLoggers = new Map<string, Logger>();
+  /** Trunks whose proxy is an IP literal resolve to the same address every time. */
+  readonly #literalTargets = new Map<string, RemoteAddress>();
   #transports = new Map<TransportKind, SipTransport>();
   #stack: SipStack | undefined;
   #responses: ServerResponseCache | undefined;
@@ -184,10 +188,11 @@ export class EmbeddedSipEngine implements SipEngine {
     const stack = this.#requireStack();
     const { trunk } = options;
     const transport = this.#transportOf(trunk);
-    const logger = this.#logger.child({ trunk: trunk.name });
+    // One child logger per trunk, not two per call: pino children cost ~7% of a call's CPU.
+    const logger = this.#trunkLogger(trunk.name);
     const remote = await this.#resolveTrunk(trunk);
     const callId = newCallId(this.#advertisedHost);
-    const callLogger = logger.child({ callId });
+    const callLogger = logger;
     const fromTag = newTag();
     const fromUser = options.from ?? trunk.username ?? digitsOf(options.callerId) ?? 'dialer';
     const display = options.callerId !== undefined ? `"${options.callerId.replace(/["\\]/g, '')}" ` : '';
@@ -235,7 +240,7 @@ export class EmbeddedSipEngine implements SipEngine {
         try {
           options.onProvisional?.({ status: response.status, reason: response.reason, afterMs, ...early });
         } catch (error) {
-          callLogger.warn({ err: error }, 'onProvisional listener threw');
+          callLogger.warn({ err: error, callId }, 'onProvisional listener threw');
         }
       },
       onLate2xx: (response) => this.#onLate2xx(response, callId, fromTag),
@@ -245,7 +250,7 @@ export class EmbeddedSipEngine implements SipEngine {
     const cancel = (cause: 'ring-timeout' | 'aborted'): void => {
       if (cancelCause) return;
       cancelCause = cause;
-      callLogger.debug({ cause }, 'cancelling INVITE');
+      callLogger.debug({ cause, callId }, 'cancelling INVITE');
       request.cancel();
     };
     const ringTimer = this.#clock.setTimer(options.ringTimeoutMs, () => cancel('ring-timeout'));
@@ -253,7 +258,7 @@ export class EmbeddedSipEngine implements SipEngine {
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     this.#pending.add(request);
-    callLogger.debug({ uri: options.uri }, 'INVITE');
+    callLogger.debug({ uri: options.uri, callId }, 'INVITE');
 
     try {
       const result = await request.run();
@@ -366,7 +371,7 @@ export class EmbeddedSipEngine implements SipEngine {
       await stack.send(ackBytes, ackRemote);
     };
     const logAckFailure = (error: unknown): void =>
-      input.logger.warn({ err: error }, 'ACK could not be sent');
+      input.logger.warn({ err: error, callId: dialog.callId }, 'ACK could not be sent');
     void sendAck().catch(logAckFailure);
 
     const context: CallLegContext = {
@@ -440,6 +445,7 @@ export class EmbeddedSipEngine implements SipEngine {
 
   async #resolveHop(dialog: Dialog, fallback: RemoteAddress): Promise<RemoteAddress> {
     const hop = dialog.nextHop();
+    if (isIP(hop.host) !== 0) return { transport: hop.transport, address: hop.host, port: hop.port ?? 5060 };
     try {
       const target = hop.port !== undefined ? `${bracket(hop.host)}:${hop.port}` : hop.host;
       const [first] = await this.#targets.resolve(target, hop.transport);
@@ -456,6 +462,9 @@ export class EmbeddedSipEngine implements SipEngine {
   async #resolveTrunk(trunk: SipTrunk): Promise<RemoteAddress> {
     const transport = this.#transportOf(trunk);
     const target = trunk.proxy ?? trunk.domain;
+    const literalKey = `${transport}|${target}`;
+    const literal = this.#literalTargets.get(literalKey);
+    if (literal) return literal;
     let targets;
     try {
       targets = await this.#targets.resolve(target, transport);
@@ -476,7 +485,18 @@ export class EmbeddedSipEngine implements SipEngine {
         phase: 'resolve',
         local: true,
       });
-    return { transport, address: first.address, port: first.port };
+    const remote: RemoteAddress = { transport, address: first.address, port: first.port };
+    if (isIP(hostOf(target)) !== 0) this.#literalTargets.set(literalKey, remote);
+    return remote;
+  }
+
+  #trunkLogger(name: string): Logger {
+    let logger = this.#trunkLoggers.get(name);
+    if (!logger) {
+      logger = this.#logger.child({ trunk: name });
+      this.#trunkLoggers.set(name, logger);
+    }
+    return logger;
   }
 
   #transportOf(trunk: SipTrunk): TransportKind {
@@ -608,6 +628,14 @@ function digitsOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const digits = value.replace(/[^0-9+]/g, '');
   return digits.length > 0 ? digits : undefined;
+}
+
+/** `1.2.3.4:5060` → `1.2.3.4`, `[::1]:5060` → `::1`, `carrier.test` → itself. */
+function hostOf(target: string): string {
+  const v6 = /^\[([^\]]+)\]/.exec(target);
+  if (v6?.[1]) return v6[1];
+  const colon = target.lastIndexOf(':');
+  return colon !== -1 && target.indexOf(':') === colon ? target.slice(0, colon) : target;
 }
 
 function bracket(host: string): string {

@@ -106,6 +106,7 @@ export class SipStack {
       onTerminated: () => {
         if (this.#transactions.get(key) === transaction) this.#transactions.delete(key);
       },
+      onLate2xx: (response: SipResponse) => this.#handlers?.onStray2xx(response, remote),
     };
     const transaction: ClientTransaction =
       request.method === 'INVITE'

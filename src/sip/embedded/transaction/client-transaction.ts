@@ -22,6 +22,11 @@ export interface ClientTransactionInit {
   readonly user: ClientTransactionUser;
   /** Called once when the transaction is over, so the layer can forget it. */
   readonly onTerminated: () => void;
+  /**
+   * INVITE only: where 2xx retransmissions go once the first 2xx has gone up (RFC 6026 Accepted).
+   * The user is let go then: its closures hold the whole call attempt for 64·T1. Default: the user.
+   */
+  readonly onLate2xx?: (response: SipResponse) => void;
 }
 
 export interface ClientTransaction {

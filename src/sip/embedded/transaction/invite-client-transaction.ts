@@ -1,10 +1,14 @@
-import type { SipResponse } from '../message/sip-message.js';
+import { createRequest, type SipResponse } from '../message/sip-message.js';
 import { serializeMessage } from '../message/serialize-message.js';
 import { buildNon2xxAck } from './build-non2xx-ack.js';
 import type { ClientTransaction, ClientTransactionInit } from './client-transaction.js';
 import type { TimerHandle } from './sip-timers.js';
 
 type State = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
+
+const EMPTY = Buffer.alloc(0);
+const SPENT_REQUEST = createRequest('INVITE', 'sip:spent.invalid');
+const noop = (): void => undefined;
 
 /**
  * RFC 3261 §17.1.1 with the RFC 6026 Accepted state: Timer A retransmits (UDP), Timer B gives up
@@ -23,10 +27,11 @@ export class InviteClientTransaction implements ClientTransaction {
   #ackBytes: Buffer | undefined;
   readonly #reliable: boolean;
 
-  constructor(
-    private readonly init: ClientTransactionInit,
-    branch: string,
-  ) {
+  /** Not readonly: in the Accepted state the user is swapped for `onLate2xx` (see ClientTransactionInit). */
+  private init: ClientTransactionInit;
+
+  constructor(init: ClientTransactionInit, branch: string) {
+    this.init = init;
     this.branch = branch;
     this.#interval = init.timers.t1;
     this.#reliable = init.remote.transport !== 'udp';
@@ -89,7 +94,17 @@ export class InviteClientTransaction implements ClientTransaction {
           this.init.user.onResponse(response);
         } else if (status < 300) {
           this.#enterEnd('accepted', 64 * this.init.timers.t1);
-          this.init.user.onResponse(response);
+          const { user, onLate2xx } = this.init;
+          if (onLate2xx) {
+            // Thousands of answered calls a second each linger 64·T1 here: keep nothing but the branch.
+            this.init = {
+              ...this.init,
+              request: SPENT_REQUEST,
+              bytes: EMPTY,
+              user: { onResponse: onLate2xx, onTimeout: noop, onTransportError: noop },
+            };
+          }
+          user.onResponse(response);
         } else {
           this.#ackBytes = serializeMessage(buildNon2xxAck(this.init.request, response));
           this.#transmit(this.#ackBytes);
