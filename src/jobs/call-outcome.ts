@@ -10,6 +10,8 @@ export interface AttemptRecord {
   readonly dialFormat?: string;
   /** ms since the epoch. */
   readonly startedAt: number;
+  /** ms since the epoch when the INVITE left (answered calls). */
+  readonly inviteSentAt?: number;
   readonly endedAt?: number;
   /** `live` while the INVITE may be alive; `interrupted` when a worker died during it. */
   readonly state: 'live' | 'done' | 'interrupted';

@@ -76,6 +76,7 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
         sipCode: 200,
         reason: `answered; ended by ${end.by} (${end.reason})`,
         callId: leg.callId,
+        inviteSentAt: leg.timings.inviteSentAt,
         setupMs: leg.timings.setupMs,
         ...(leg.timings.postDialDelayMs !== undefined
           ? { postDialDelayMs: leg.timings.postDialDelayMs }
