@@ -14,6 +14,8 @@ export interface WorkerConfigInput {
   /** Default: 50 calls per second, 10 channels (concurrency follows maxChannels). */
   readonly cps?: number;
   readonly maxChannels?: number;
+  /** Default: 10s. Campaign calls have no script yet, so an answered call lasts this long. */
+  readonly maxCallLength?: string;
 }
 
 /** A worker config for a test: fresh queue prefix, free SIP port, a random RTP range, short retries. */
@@ -40,7 +42,7 @@ trunks:
 ${input.trunkExtra ?? ''}
 defaults:
   ringTimeout: 2s
-  maxCallLength: 10s
+  maxCallLength: ${input.maxCallLength ?? '10s'}
   maxAttempts: 3
   retryDelays: { busy: 300ms, noAnswer: 300ms, carrierError: 300ms }
 shutdown: { grace: 2s }
