@@ -1,0 +1,657 @@
+/**
+ * The whole dialer path against one sipp UAS, next to the bare SIP engine against the same UAS in
+ * the same run:
+ *
+ * - bare engine: N calls (INVITE → 180 → 200 → ACK → BYE → 200) from the engine the worker config
+ *   builds, with C in flight, in this process;
+ * - full path: a private redis-server, one `dialer worker` child process (trunk cps 10 000, C
+ *   channels, concurrency C), N calls enqueued with `enqueueMany` (`script.hangupAfterMs: 0`:
+ *   answered, then BYE at once), every outcome read from the outcomes stream;
+ * - dequeue → INVITE: BullMQ's `processedOn` of each job against its answered attempt's
+ *   `inviteSentAt` (both `Date.now()` in the worker process, so whole milliseconds).
+ *
+ * The worker runs as a child process because that is how it runs in production, and so the CPU
+ * of this process (enqueueing, reading outcomes) is not billed to the worker, nor the other way.
+ *
+ * Run: npx tsx bench/full-path.ts [--calls N] [--concurrency C] [--warmup W] [--worker-prof DIR]
+ * `--worker-prof DIR` runs the worker under `node --cpu-prof --cpu-prof-dir DIR`.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { parseConfig } from '../src/config/load-config.js';
+import type { CallOutcome } from '../src/jobs/call-outcome.js';
+import { DialerClient } from '../src/jobs/dialer-client.js';
+import { silentLogger } from '../src/log/create-logger.js';
+import { createSipEngine } from '../src/sip/create-sip-engine.js';
+import type { SipEngine } from '../src/sip/engine.js';
+import { SipFailure } from '../src/sip/index.js';
+import type { SipTrunk } from '../src/sip/sip-trunk.js';
+
+const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
+const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
+const HOST = '127.0.0.1';
+const TRUNK = 'bench';
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+/** Goals from the issue. */
+const GOAL = { ratio: 0.5, dequeueToInviteP99Ms: 5 } as const;
+
+interface Options {
+  readonly calls: number;
+  readonly concurrency: number;
+  readonly warmup: number;
+  readonly workerProf: string | undefined;
+}
+
+interface Percentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      calls: { type: 'string', default: '5000' },
+      concurrency: { type: 'string', default: '50' },
+      warmup: { type: 'string', default: '200' },
+      'worker-prof': { type: 'string' },
+    },
+    strict: true,
+  });
+  const integer = (name: string, raw: string, min: number): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min)
+      throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+    return value;
+  };
+  return {
+    calls: integer('calls', values.calls, 1),
+    concurrency: integer('concurrency', values.concurrency, 1),
+    warmup: integer('warmup', values.warmup, 0),
+    workerProf: values['worker-prof'],
+  };
+}
+
+// ---------------------------------------------------------------- ports and processes
+
+/** A port free for both UDP and TCP on HOST. */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const udp = dgram.createSocket('udp4');
+    const port = await new Promise<number>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, HOST, () => resolve(udp.address().port));
+    });
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, HOST, () => server.close(() => resolve(true)));
+    });
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+    if (tcpFree) return port;
+  }
+  throw new Error('no port free for both UDP and TCP after 20 attempts');
+}
+
+async function udpTaken(port: number): Promise<boolean> {
+  const probe = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    probe.once('error', () => resolve(true));
+    probe.bind({ address: HOST, port, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
+}
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly output: () => string;
+}
+
+function startChild(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Child {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: string): void => {
+    output = (output + chunk).slice(-8000);
+  };
+  child.stdout?.setEncoding('utf8').on('data', keep);
+  child.stderr?.setEncoding('utf8').on('data', keep);
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code));
+  });
+  return { process: child, exited, output: () => output };
+}
+
+async function stopChild(child: Child, graceMs = 2000): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill('SIGTERM');
+  const killed = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  await child.exited.catch(() => null);
+  clearTimeout(killed);
+}
+
+async function waitFor(
+  what: string,
+  child: Child,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (child.process.exitCode !== null)
+      throw new Error(`${what} exited with ${child.process.exitCode}: ${child.output()}`);
+    if (await ready().catch(() => false)) return;
+    if (performance.now() > deadline)
+      throw new Error(`${what} not ready within ${timeoutMs} ms: ${child.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function startUas(port: number, cwd: string): Promise<Child> {
+  const uas = startChild(SIPP, ['-sn', 'uas', '-i', HOST, '-p', String(port), '-t', 'u1', '-nostdin'], {
+    cwd,
+  });
+  try {
+    await waitFor('sipp uas', uas, () => udpTaken(port), 5000);
+  } catch (error) {
+    await stopChild(uas);
+    throw error;
+  }
+  return uas;
+}
+
+async function startRedis(port: number, cwd: string): Promise<Child> {
+  const server = startChild(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', cwd],
+    { cwd },
+  );
+  const ping = async (): Promise<boolean> => {
+    const client = new Redis({
+      host: HOST,
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG';
+    } finally {
+      client.disconnect();
+    }
+  };
+  try {
+    await waitFor('redis-server', server, ping, 5000);
+  } catch (error) {
+    await stopChild(server);
+    throw error;
+  }
+  return server;
+}
+
+/** user + system CPU seconds a process has used so far, from /proc (Linux only; NaN elsewhere). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// ---------------------------------------------------------------- figures
+
+function percentiles(samples: number[]): Percentiles | undefined {
+  if (samples.length === 0) return undefined;
+  const sorted = Float64Array.from(samples).sort();
+  const at = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
+}
+
+const fixed = (value: number | undefined, digits = 0): string =>
+  value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+
+// ---------------------------------------------------------------- config
+
+function workerYaml(o: { redisPort: number; uasPort: number; prefix: string; concurrency: number }): string {
+  // Two ports per call (RTP + RTCP), with room to spare; a random base so parallel runs rarely clash.
+  const size = 4 * o.concurrency + 20;
+  const rtpBase = 40000 + 2 * Math.floor(Math.random() * ((20000 - size) / 2));
+  return `redis: redis://${HOST}:${o.redisPort}
+queuePrefix: "${o.prefix}"
+sip: { listen: ${HOST}:0, transport: udp }
+media: { address: ${HOST}, ports: ${rtpBase}-${rtpBase + size - 1} }
+trunks:
+  - name: ${TRUNK}
+    proxy: ${HOST}:${o.uasPort}
+    domain: ${HOST}
+    defaultCountry: BR
+    dialFormats: [e164]
+    cps: 10000
+    maxChannels: ${o.concurrency}
+    concurrency: ${o.concurrency}
+defaults:
+  ringTimeout: 5s
+  maxCallLength: 10s
+  maxAttempts: 1
+shutdown: { grace: 2s }
+log: { level: warn }
+`;
+}
+
+// ---------------------------------------------------------------- bare engine
+
+const SDP = [
+  'v=0',
+  `o=- 1 1 IN IP4 ${HOST}`,
+  's=-',
+  `c=IN IP4 ${HOST}`,
+  't=0 0',
+  'm=audio 20000 RTP/AVP 0 8 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-15',
+  'a=ptime:20',
+  'a=sendrecv',
+  '',
+].join('\r\n');
+
+interface BareResult {
+  readonly ok: number;
+  readonly failed: number;
+  readonly wallMs: number;
+  readonly callsPerSecond: number;
+  readonly cpuUsPerCall: number;
+  readonly failures: Map<string, number>;
+}
+
+async function callPool(
+  engine: SipEngine,
+  trunk: SipTrunk,
+  calls: number,
+  concurrency: number,
+): Promise<{ ok: number; failures: Map<string, number> }> {
+  const failures = new Map<string, number>();
+  let ok = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < calls) {
+      const n = next;
+      next += 1;
+      try {
+        const leg = await engine.invite({
+          trunk,
+          uri: `sip:${100000 + n}@${HOST}`,
+          sdp: SDP,
+          ringTimeoutMs: 5000,
+        });
+        const end = await leg.hangup();
+        if (end.by === 'local') ok += 1;
+        else failures.set(`ended by ${end.by}`, (failures.get(`ended by ${end.by}`) ?? 0) + 1);
+      } catch (error) {
+        const key = error instanceof SipFailure ? `${error.status} ${error.reason}` : String(error);
+        failures.set(key, (failures.get(key) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, calls) }, worker));
+  return { ok, failures };
+}
+
+async function runBare(options: Options, yaml: string): Promise<BareResult> {
+  // The engine the worker builds from the same config, on its own port.
+  const config = parseConfig(yaml, {});
+  const engine = createSipEngine(config, { logger: silentLogger(), listen: { host: HOST, port: 0 } });
+  const trunk = config.trunks[0];
+  if (!trunk) throw new Error('the bench config has no trunk');
+  await engine.start();
+  try {
+    if (options.warmup > 0) await callPool(engine, trunk, options.warmup, options.concurrency);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const pool = await callPool(engine, trunk, options.calls, options.concurrency);
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      ok: pool.ok,
+      failed: options.calls - pool.ok,
+      wallMs,
+      callsPerSecond: (pool.ok / wallMs) * 1000,
+      cpuUsPerCall: (cpu.user + cpu.system) / options.calls,
+      failures: pool.failures,
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+// ---------------------------------------------------------------- full path
+
+interface FullResult {
+  readonly ok: number;
+  readonly failed: number;
+  readonly statuses: Map<string, number>;
+  readonly enqueueMs: number;
+  /** First enqueue → last outcome read. */
+  readonly wallMs: number;
+  /** Enqueue resolved → last outcome read. */
+  readonly afterEnqueueMs: number;
+  readonly callsPerSecond: number;
+  readonly callsPerSecondAfterEnqueue: number;
+  readonly dequeueToInvite: Percentiles | undefined;
+  /** CPU per call, µs, over the measured phase (first enqueue → last outcome). */
+  readonly cpuUsPerCall: { worker: number; redis: number; sipp: number; bench: number };
+}
+
+/** Reads the outcomes stream from the start, collecting the outcomes of the jobs it is told about. */
+class OutcomeReader {
+  readonly #redis: Redis;
+  readonly #stream: string;
+  #lastId = '0-0';
+  readonly #seen = new Map<string, CallOutcome>();
+
+  constructor(redis: Redis, stream: string) {
+    this.#redis = redis;
+    this.#stream = stream;
+  }
+
+  /** Resolves when every id in `ids` has an outcome, with the time the last one was read. */
+  async waitAll(ids: readonly string[], worker: Child, timeoutMs: number): Promise<Map<string, CallOutcome>> {
+    const wanted = new Set(ids);
+    const found = new Map<string, CallOutcome>();
+    for (const id of ids) {
+      const seen = this.#seen.get(id);
+      if (seen) {
+        found.set(id, seen);
+        wanted.delete(id);
+      }
+    }
+    const deadline = performance.now() + timeoutMs;
+    while (wanted.size > 0) {
+      if (worker.process.exitCode !== null)
+        throw new Error(`worker exited with ${worker.process.exitCode}: ${worker.output()}`);
+      if (performance.now() > deadline)
+        throw new Error(`${wanted.size} outcomes still missing after ${timeoutMs} ms: ${worker.output()}`);
+      const reply = (await this.#redis.xread(
+        'COUNT',
+        1000,
+        'BLOCK',
+        1000,
+        'STREAMS',
+        this.#stream,
+        this.#lastId,
+      )) as Array<[string, Array<[string, string[]]>]> | null;
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          this.#lastId = id;
+          const json = fields[fields.indexOf('outcome') + 1];
+          if (json === undefined) continue;
+          const outcome = JSON.parse(json) as CallOutcome;
+          this.#seen.set(outcome.jobId, outcome);
+          if (wanted.delete(outcome.jobId)) found.set(outcome.jobId, outcome);
+        }
+      }
+    }
+    return found;
+  }
+}
+
+async function runFullPath(
+  options: Options,
+  parts: { yaml: string; prefix: string; redisPort: number; cwd: string; uas: Child; redis: Child },
+): Promise<FullResult> {
+  const configFile = path.join(parts.cwd, 'dialer.yaml');
+  await writeFile(configFile, parts.yaml);
+  const nodeArgs = options.workerProf ? ['--cpu-prof', '--cpu-prof-dir', options.workerProf] : [];
+  const worker = startChild(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', MAIN, 'worker', '--config', configFile],
+    { cwd: process.cwd(), env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  const redisUrl = `redis://${HOST}:${parts.redisPort}`;
+  const client = new DialerClient({
+    redis: redisUrl,
+    prefix: parts.prefix,
+    trunks: [{ name: TRUNK, domain: HOST, defaultCountry: 'BR' }],
+  });
+  const reader = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const outcomes = new OutcomeReader(reader, client.keys.outcomes);
+  try {
+    await waitFor(
+      'dialer worker',
+      worker,
+      async () => (await client.queue(TRUNK).getWorkersCount()) > 0,
+      30_000,
+    );
+    let serial = 0;
+    const batch = (
+      count: number,
+    ): Array<{ number: string; trunk: string; script: { hangupAfterMs: number } }> =>
+      Array.from({ length: count }, () => {
+        serial += 1;
+        // +55 34 984xx-xxxx: distinct, valid Brazilian mobiles.
+        return {
+          number: `+5534984${String(serial).padStart(6, '0')}`,
+          trunk: TRUNK,
+          script: { hangupAfterMs: 0 },
+        };
+      });
+    const enqueue = async (count: number): Promise<string[]> => {
+      const results = await client.enqueueMany(batch(count));
+      return results.map((r) => {
+        if (!r.ok) throw r.error;
+        return r.call.jobId;
+      });
+    };
+    const callTimeoutMs = 60_000 + options.calls * 20;
+
+    if (options.warmup > 0) await outcomes.waitAll(await enqueue(options.warmup), worker, callTimeoutMs);
+
+    const pids = {
+      worker: worker.process.pid,
+      redis: parts.redis.process.pid,
+      sipp: parts.uas.process.pid,
+    };
+    const cpuBefore = {
+      worker: await cpuSeconds(pids.worker),
+      redis: await cpuSeconds(pids.redis),
+      sipp: await cpuSeconds(pids.sipp),
+      bench: process.cpuUsage(),
+    };
+    const started = performance.now();
+    const ids = await enqueue(options.calls);
+    const enqueued = performance.now();
+    const found = await outcomes.waitAll(ids, worker, callTimeoutMs);
+    const done = performance.now();
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const perCall = (before: number, after: number): number => ((after - before) * 1e6) / options.calls;
+    const cpuUsPerCall = {
+      worker: perCall(cpuBefore.worker, await cpuSeconds(pids.worker)),
+      redis: perCall(cpuBefore.redis, await cpuSeconds(pids.redis)),
+      sipp: perCall(cpuBefore.sipp, await cpuSeconds(pids.sipp)),
+      bench: (benchCpu.user + benchCpu.system) / options.calls,
+    };
+
+    // processedOn: when the worker moved the job to active (its Date.now(), as is inviteSentAt).
+    const pipeline = client.redis.pipeline();
+    for (const id of ids)
+      pipeline.hget(`${client.keys.prefix}:${client.keys.queueName(TRUNK)}:${id}`, 'processedOn');
+    const processedOn = ((await pipeline.exec()) ?? []).map(([, value]) => Number(value));
+    const statuses = new Map<string, number>();
+    const latencies: number[] = [];
+    ids.forEach((id, i) => {
+      const outcome = found.get(id);
+      const status = outcome?.status ?? 'missing';
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      const answered = outcome?.attempts.find((a) => a.sipCode === 200 && a.inviteSentAt !== undefined);
+      const dequeued = processedOn[i];
+      if (answered?.inviteSentAt !== undefined && dequeued !== undefined && Number.isFinite(dequeued))
+        latencies.push(answered.inviteSentAt - dequeued);
+    });
+    const ok = statuses.get('answered') ?? 0;
+    return {
+      ok,
+      failed: options.calls - ok,
+      statuses,
+      enqueueMs: enqueued - started,
+      wallMs: done - started,
+      afterEnqueueMs: done - enqueued,
+      callsPerSecond: (ok / (done - started)) * 1000,
+      callsPerSecondAfterEnqueue: (ok / (done - enqueued)) * 1000,
+      dequeueToInvite: percentiles(latencies),
+      cpuUsPerCall,
+    };
+  } finally {
+    reader.disconnect();
+    await client.close();
+    // A clean exit writes the --cpu-prof profile; allow for the drain and the profile write.
+    await stopChild(worker, options.workerProf ? 20_000 : 5000);
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function machine(): string {
+  const cpus = os.cpus();
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  return `${cpus[0]?.model ?? '?'} × ${cpus.length}, node ${process.version}, ${os.platform()} ${os.release()}, load ${load}`;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  console.log(`command: npx tsx bench/full-path.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
+  console.log(`machine: ${machine()}`);
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'bench-full-path-'));
+  const uasPort = await freePort();
+  const redisPort = await freePort();
+  const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
+  const yaml = workerYaml({ redisPort, uasPort, prefix, concurrency: options.concurrency });
+  console.log(
+    `sipp uas on ${HOST}:${uasPort}/udp, redis-server on ${HOST}:${redisPort}; ${options.calls} calls, ` +
+      `${options.concurrency} in flight, warm-up ${options.warmup} calls (not counted) before each phase`,
+  );
+  const children: Child[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(children.map((child) => stopChild(child)));
+  };
+  const onSignal = (): void => void stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  try {
+    const uas = await startUas(uasPort, cwd);
+    children.push(uas);
+    const redis = await startRedis(redisPort, cwd);
+    children.push(redis);
+
+    const bare = await runBare(options, yaml);
+    console.log(
+      `bare engine: ${bare.ok} calls in ${(bare.wallMs / 1000).toFixed(2)} s, CPU ${bare.cpuUsPerCall.toFixed(0)} µs/call (this process)`,
+    );
+    for (const [reason, count] of bare.failures) console.log(`  failed ×${count}: ${reason}`);
+
+    const full = await runFullPath(options, { yaml, prefix, redisPort, cwd, uas, redis });
+    const cpu = full.cpuUsPerCall;
+    console.log(
+      `full path:   ${full.ok} calls in ${(full.wallMs / 1000).toFixed(2)} s (enqueue ${(full.enqueueMs / 1000).toFixed(2)} s), ` +
+        `statuses ${[...full.statuses].map(([s, n]) => `${s} ${n}`).join(', ')}\n` +
+        `  CPU µs/call: worker ${fixed(cpu.worker)}, redis-server ${fixed(cpu.redis)}, sipp ${fixed(cpu.sipp)}, bench process ${fixed(cpu.bench)}`,
+    );
+    const d = full.dequeueToInvite;
+    console.log(
+      `  dequeue → INVITE ms (processedOn → inviteSentAt, whole ms): p50 ${fixed(d?.p50)}  p90 ${fixed(d?.p90)}  p99 ${fixed(d?.p99)}  max ${fixed(d?.max)}`,
+    );
+
+    const ratio = full.callsPerSecond / bare.callsPerSecond;
+    const ratioAfter = full.callsPerSecondAfterEnqueue / bare.callsPerSecond;
+    const rows: Array<[string, string, string]> = [
+      [
+        'bare engine → sipp uas, calls/s',
+        bare.callsPerSecond.toFixed(0),
+        `${bare.ok}/${bare.failed} ok/failed`,
+      ],
+      [
+        'full path (first enqueue → last outcome), calls/s',
+        full.callsPerSecond.toFixed(0),
+        `${full.ok}/${full.failed} ok/failed`,
+      ],
+      ['full path (enqueue done → last outcome), calls/s', full.callsPerSecondAfterEnqueue.toFixed(0), ''],
+      [
+        'full path / bare engine',
+        `${ratio.toFixed(2)}×`,
+        `goal ≥ ${GOAL.ratio} (${ratioAfter.toFixed(2)}× after enqueue)`,
+      ],
+      ['dequeue → INVITE p50 ms', fixed(d?.p50), ''],
+      ['dequeue → INVITE p99 ms', fixed(d?.p99), `goal < ${GOAL.dequeueToInviteP99Ms}`],
+    ];
+    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+    console.log('');
+    for (const [label, value, note] of rows)
+      console.log(`${label.padEnd(widths[0] ?? 0)}  ${value.padStart(widths[1] ?? 0)}  ${note}`.trimEnd());
+    const ratioMet = ratio >= GOAL.ratio;
+    const latencyMet = (d?.p99 ?? Infinity) < GOAL.dequeueToInviteP99Ms;
+    console.log(
+      `goals (issue): full path ≥ ${GOAL.ratio}× bare engine: ${ratioMet ? 'MET' : 'NOT MET'}; ` +
+        `dequeue → INVITE p99 < ${GOAL.dequeueToInviteP99Ms} ms: ${latencyMet ? 'MET' : 'NOT MET'}`,
+    );
+    console.log(
+      `BENCH_RESULT ${JSON.stringify({
+        bench: 'full-path',
+        calls: options.calls,
+        concurrency: options.concurrency,
+        bareCallsPerSecond: bare.callsPerSecond,
+        fullCallsPerSecond: full.callsPerSecond,
+        fullCallsPerSecondAfterEnqueue: full.callsPerSecondAfterEnqueue,
+        ratio,
+        bareFailed: bare.failed,
+        fullFailed: full.failed,
+        dequeueToInviteMs: d ?? null,
+        cpuUsPerCall: { bareEngine: bare.cpuUsPerCall, ...cpu },
+        goalsMet: { ratio: ratioMet, dequeueToInviteP99: latencyMet },
+      })}`,
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    await stopAll();
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
