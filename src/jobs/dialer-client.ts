@@ -31,9 +31,14 @@ export type EnqueueManyResult =
   | { readonly ok: true; readonly call: EnqueuedCall }
   | { readonly ok: false; readonly index: number; readonly error: Error };
 
-/** Default BullMQ options of a dial job: retries are decided by the dialer, never by BullMQ. */
+/**
+ * Default BullMQ options of a dial job. Call retries are the dialer's (delayed jobs that do not
+ * count here); BullMQ's attempts only cover the worker itself failing (Redis gone mid-job, a
+ * bug), and the attempt fence makes such a re-run safe.
+ */
 export const DIAL_JOB_OPTIONS: JobsOptions = Object.freeze({
-  attempts: 1,
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 7 * 86_400 },
   removeOnFail: { age: 30 * 86_400 },
 });
@@ -59,6 +64,9 @@ export class DialerClient {
       this.#ownsRedis = false;
     } else {
       this.#redis = new Redis(options.redis ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+      // ioredis reconnects by itself and commands wait for it; without a listener it would
+      // print every refused reconnect to stderr.
+      this.#redis.on('error', () => undefined);
       this.#ownsRedis = true;
     }
     this.#directory = new TrunkDirectory(this.#redis, this.keys);

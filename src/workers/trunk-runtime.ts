@@ -118,9 +118,35 @@ export class TrunkRuntime {
     });
     this.#worker.on('error', (error) => this.#logger.error({ err: error }, 'queue worker error'));
     this.#worker.on('failed', (job, error) => {
-      if (error.name !== 'DelayedError')
-        this.#logger.error({ jobId: job?.id, err: error }, 'dial job failed in the worker');
+      if (!job || error.name === 'DelayedError') return;
+      this.#logger.error(
+        { jobId: job.id, err: error, attemptsMade: job.attemptsMade },
+        'dial job failed in the worker',
+      );
+      if (job.attemptsMade >= (job.opts.attempts ?? 1))
+        void this.#recordGaveUp(job.id ?? '', job.data, error);
     });
+  }
+
+  /** BullMQ gave up on a job the worker kept failing on: it still gets its one final outcome. */
+  async #recordGaveUp(jobId: string, data: DialJob, error: Error): Promise<void> {
+    try {
+      const attempts = await this.#o.fence.list(jobId);
+      await this.#o.outcomes.writeOnce({
+        jobId,
+        to: data.number,
+        trunk: data.trunk,
+        ...(data.campaign !== undefined ? { campaign: data.campaign } : {}),
+        status: 'failed',
+        reason: `worker failed on this job: ${error.message}`,
+        attempts,
+        enqueuedAt: data.enqueuedAt,
+        completedAt: Date.now(),
+        ...(data.metadata !== undefined ? { metadata: data.metadata } : {}),
+      });
+    } catch (writeError) {
+      this.#logger.error({ jobId, err: writeError }, 'could not record the outcome of a failed job');
+    }
   }
 
   get name(): string {
