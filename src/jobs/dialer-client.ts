@@ -85,6 +85,8 @@ export class DialerClient {
     let queue = this.#queues.get(trunk);
     if (!queue) {
       queue = new Queue(this.keys.queueName(trunk), { connection: this.#redis, prefix: this.keys.prefix });
+      // Connection errors surface on the commands that fail; BullMQ would also print each one.
+      queue.on('error', () => undefined);
       this.#queues.set(trunk, queue);
     }
     return queue;
