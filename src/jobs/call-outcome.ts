@@ -1,4 +1,5 @@
-import type { FinalStatus } from './final-status.js';
+import { z } from 'zod';
+import { FINAL_STATUSES, type FinalStatus } from './final-status.js';
 
 /** One INVITE attempt (a format fallback is its own attempt record with the same `attempt` number). */
 export interface AttemptRecord {
@@ -45,3 +46,45 @@ export interface CallOutcome {
   readonly digits?: string;
   readonly talkMs?: number;
 }
+
+/** Runtime schema of an outcome, for readers that take it from Redis or the stream. */
+export const attemptRecordSchema = z
+  .object({
+    attempt: z.number().int().min(1),
+    id: z.string(),
+    uri: z.string(),
+    dialFormat: z.string().optional(),
+    startedAt: z.number(),
+    inviteSentAt: z.number().optional(),
+    endedAt: z.number().optional(),
+    state: z.enum(['live', 'done', 'interrupted']),
+    sipCode: z.number().int().optional(),
+    reason: z.string().optional(),
+    phase: z.string().optional(),
+    postDialDelayMs: z.number().optional(),
+    setupMs: z.number().optional(),
+    talkMs: z.number().optional(),
+    hangupBy: z.enum(['local', 'remote', 'error']).optional(),
+    callId: z.string().optional(),
+    worker: z.string().optional(),
+    decision: z.string().optional(),
+    pointsTo: z.enum(FINAL_STATUSES).optional(),
+  })
+  .loose();
+
+export const callOutcomeSchema = z
+  .object({
+    jobId: z.string(),
+    to: z.string(),
+    trunk: z.string(),
+    campaign: z.string().optional(),
+    status: z.enum(FINAL_STATUSES),
+    reason: z.string(),
+    attempts: z.array(attemptRecordSchema),
+    enqueuedAt: z.number(),
+    completedAt: z.number(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    digits: z.string().optional(),
+    talkMs: z.number().optional(),
+  })
+  .loose();

@@ -23,7 +23,12 @@ export {
   type RetryDelayKind,
   type RetryRule,
 } from './retry-rule.js';
-export type { AttemptRecord, CallOutcome } from './call-outcome.js';
+export {
+  attemptRecordSchema,
+  callOutcomeSchema,
+  type AttemptRecord,
+  type CallOutcome,
+} from './call-outcome.js';
 export { dialJobSchema, callScriptSchema, NAME_PATTERN, type CallScript, type DialJob } from './dial-job.js';
 export { DialerKeys } from './dialer-keys.js';
 export {

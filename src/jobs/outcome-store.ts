@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CallOutcome } from './call-outcome.js';
+import { callOutcomeSchema, type CallOutcome } from './call-outcome.js';
 import type { DialerKeys } from './dialer-keys.js';
 
 export interface OutcomeStoreOptions {
@@ -67,6 +67,6 @@ export class OutcomeStore {
 
   async get(jobId: string): Promise<CallOutcome | undefined> {
     const json = await this.#redis.get(this.#keys.outcome(jobId));
-    return json === null ? undefined : (JSON.parse(json) as CallOutcome);
+    return json === null ? undefined : (callOutcomeSchema.parse(JSON.parse(json)) as CallOutcome);
   }
 }
