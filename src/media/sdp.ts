@@ -64,8 +64,29 @@ export interface SdpAnswer {
   held: boolean;
 }
 
+// Offers with default options differ only in address, port and session id: keep the text per
+// address and port (at most one per pre-bound port) and put a fresh session id in. Building one
+// through sdp-transform costs ~20 µs, a tenth of a call's CPU at thousands of calls a second.
+const OFFER_TEMPLATES = new Map<string, string>();
+const MAX_TEMPLATES = 65_536;
+const TEMPLATE_ID = '1';
+
 /** An RFC 4566 / RFC 3264 audio offer for G.711 (+ telephone-event), CRLF line endings. */
 export function buildSdpOffer(input: SdpOfferInput): string {
+  const defaults = Object.keys(input).every((k) => k === 'address' || k === 'rtpPort');
+  if (defaults) {
+    const key = `${input.address}|${input.rtpPort}`;
+    let template = OFFER_TEMPLATES.get(key);
+    if (template === undefined) {
+      template = buildOffer({ ...input, sessionId: TEMPLATE_ID });
+      if (OFFER_TEMPLATES.size < MAX_TEMPLATES) OFFER_TEMPLATES.set(key, template);
+    }
+    return template.replace(`o=- ${TEMPLATE_ID} `, `o=- ${randomInt(1, 2 ** 48)} `);
+  }
+  return buildOffer(input);
+}
+
+function buildOffer(input: SdpOfferInput): string {
   const ipVer = isIP(input.address);
   if (ipVer === 0) {
     throw new SdpError(`offer address must be an IP literal, got ${JSON.stringify(input.address)}`);

@@ -407,3 +407,16 @@ describe('bumpSdpVersion and reviseSdp', () => {
     expect(revised.match(/^o=/gm)).toHaveLength(1);
   });
 });
+
+describe('buildSdpOffer with default options (the per-port template)', () => {
+  it('gives each call its own session id and otherwise the same offer', () => {
+    const build = buildSdpOffer;
+    const a = build({ address: '127.0.0.1', rtpPort: 41000 });
+    const b = build({ address: '127.0.0.1', rtpPort: 41000 });
+    const idOf = (sdp: string): string | undefined => /^o=- (\d+) 0 IN IP4 127\.0\.0\.1$/m.exec(sdp)?.[1];
+    expect(idOf(a)).toBeDefined();
+    expect(idOf(a)).not.toBe(idOf(b));
+    expect(a.replace(/^o=.*$/m, '')).toBe(b.replace(/^o=.*$/m, ''));
+    expect(build({ address: '127.0.0.1', rtpPort: 41002 })).toContain('m=audio 41002 RTP/AVP 0 8 101');
+  });
+});
