@@ -94,6 +94,16 @@ async function main(): Promise<void> {
     console.log(`campaign import, ${ROWS} rows, Node ${process.version}`);
     console.log(line('baseline (readline, no work)', baseline));
     console.log(line('importCampaignCsv', imported));
+    // One machine-readable line for bench/run-all.ts.
+    const figures = (f: Figures): object => ({
+      rows: f.rows,
+      ms: f.ms,
+      rowsPerSecond: (f.rows / f.ms) * 1000,
+      peakRssGrowthMb: f.peakRssGrowthMb,
+    });
+    console.log(
+      `BENCH_RESULT ${JSON.stringify({ bench: 'campaign-import', rows: ROWS, baseline: figures(baseline), import: figures(imported) })}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -459,6 +459,30 @@ async function main(): Promise<void> {
             : 'NOT MET'
           : `not judged (ran at concurrency ${options.concurrency})`),
     );
+    // One machine-readable line for bench/run-all.ts.
+    const summary = (row: RunResult): object => ({
+      ok: row.ok,
+      failed: row.failed,
+      wallMs: row.wallMs,
+      callsPerSecond: row.callsPerSecond,
+      setupMs: row.setup ?? null,
+    });
+    console.log(
+      `BENCH_RESULT ${JSON.stringify({
+        bench: 'engine-calls',
+        calls: options.calls,
+        concurrency: options.concurrency,
+        transport: options.transport,
+        baseline: baseline ? summary(baseline) : null,
+        engine: {
+          ...summary(result),
+          cpuUsPerCall: engine.cpuUserUsPerCall + engine.cpuSystemUsPerCall,
+          peakRssMiB: engine.peakRssMiB,
+          loopDelayMs: engine.loopDelay,
+        },
+        goalMet: options.concurrency === GOAL.concurrency ? met : null,
+      })}`,
+    );
   } finally {
     process.off('SIGINT', stopOnSignal);
     await stopChild(uas);

@@ -104,6 +104,12 @@ console.log(
   'kind                 bytes   parseMessage msg/s    MB/s   | split floor msg/s    MB/s   | ratio',
 );
 let sink = 0;
+const results: Array<{
+  kind: string;
+  bytes: number;
+  parseMsgsPerSecond: number;
+  splitMsgsPerSecond: number;
+}> = [];
 for (const [kind, buf] of [
   ['INVITE + SDP', invite],
   ['200 OK + SDP', ok],
@@ -116,5 +122,8 @@ for (const [kind, buf] of [
   console.log(
     `${kind.padEnd(20)} ${String(buf.length).padStart(5)}   ${fmt(p.rate).padStart(18)} ${mbs(p.rate).padStart(7)}   | ${fmt(f.rate).padStart(17)} ${mbs(f.rate).padStart(7)}   | ${(f.rate / p.rate).toFixed(1)}x`,
   );
+  results.push({ kind, bytes: buf.length, parseMsgsPerSecond: p.rate, splitMsgsPerSecond: f.rate });
 }
 if (sink === 0) console.log('(sink)');
+// One machine-readable line for bench/run-all.ts.
+console.log(`BENCH_RESULT ${JSON.stringify({ bench: 'parse-messages', seconds, cases: results })}`);
