@@ -14,6 +14,7 @@ import { normalizeNumber } from '../numbers/normalize-number.js';
 import { buildRequestUri } from '../numbers/request-uri.js';
 import type { SipEngine } from '../sip/engine.js';
 import type { AttemptFence } from './attempt-fence.js';
+import type { CallEventSink } from './call-lifecycle-event.js';
 import type { DialGate, TrunkFeedback } from './dial-gate.js';
 import type { FormatMemory } from './format-memory.js';
 import { newAttemptRecord, placeAttempt } from './place-attempt.js';
@@ -32,6 +33,8 @@ export interface CallProcessorDeps {
   readonly policyFor: (job: DialJob) => Promise<RetryPolicy>;
   readonly workerId: string;
   readonly logger: Logger;
+  /** Lifecycle events of every call (metrics, status callbacks). */
+  readonly events?: CallEventSink;
   /** Extra time the number stays fenced after the longest a call can last. Default: 60 s. */
   readonly fenceMarginMs?: number;
 }
@@ -124,6 +127,7 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           return delay(job, token, Date.now() + fenced.waitMs);
         }
         logger.debug({ uri, attempt }, 'dialing');
+        deps.events?.({ type: 'initiated', ...eventBase(jobId, data), attempt, uri });
         const placed = await placeAttempt(
           {
             engine: deps.engine,
@@ -138,6 +142,8 @@ export function createCallProcessor(deps: CallProcessorDeps) {
             workerId: deps.workerId,
             logger,
             signal: abort,
+            jobId,
+            ...(deps.events ? { events: deps.events } : {}),
           },
           record,
         );
@@ -152,6 +158,7 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           pointsTo: decision.status,
         };
         await deps.fence.finish(jobId, data.number, lastRecord);
+        deps.events?.({ type: 'attempt-ended', ...eventBase(jobId, data), record: lastRecord });
         if (decision.trunkSignal) {
           await deps.feedback.report(decision.trunkSignal, {
             reason: decision.reason,
@@ -216,6 +223,8 @@ async function finish(
     ...(answered?.talkMs !== undefined ? { talkMs: answered.talkMs } : {}),
   };
   const stored = await deps.outcomes.writeOnce(outcome);
+  if (stored.written)
+    deps.events?.({ type: 'completed', ...eventBase(jobId, data), outcome: stored.outcome });
   deps.logger.info(
     { jobId, status: stored.outcome.status, attempts: attempts.length, written: stored.written },
     'final outcome',
@@ -227,6 +236,19 @@ async function finish(
 function statusOf(record: AttemptRecord | undefined): FinalStatus {
   if (!record || record.state === 'interrupted') return 'failed';
   return record.pointsTo ?? 'failed';
+}
+
+function eventBase(
+  jobId: string,
+  data: DialJob,
+): { jobId: string; trunk: string; campaign?: string; to: string; at: number } {
+  return {
+    jobId,
+    trunk: data.trunk,
+    ...(data.campaign !== undefined ? { campaign: data.campaign } : {}),
+    to: data.number,
+    at: Date.now(),
+  };
 }
 
 function fallbackJob(data: unknown, trunk: string): DialJob {

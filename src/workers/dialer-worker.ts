@@ -19,6 +19,8 @@ import { AttemptFence } from './attempt-fence.js';
 import { CampaignStateCache } from './campaign-state-cache.js';
 import { FormatMemory } from './format-memory.js';
 import { TrunkRuntime } from './trunk-runtime.js';
+import type { CallEventSink, CallLifecycleEvent } from './call-lifecycle-event.js';
+import { TypedEventEmitter } from '../events/typed-event-emitter.js';
 
 export interface DialerWorkerOptions {
   readonly config: DialerConfig;
@@ -31,7 +33,12 @@ export interface DialerWorkerOptions {
  * One worker process: the SIP engine, the pre-bound RTP ports, and a runtime per trunk, all on
  * one Redis. Start more of them, on more machines, to dial more.
  */
-export class DialerWorker {
+export type DialerWorkerEvents = {
+  /** Every call's lifecycle, from every trunk of this process. */
+  call: [CallLifecycleEvent];
+};
+
+export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
   readonly workerId: string;
   readonly #o: DialerWorkerOptions;
   readonly #redis: Redis;
@@ -53,6 +60,7 @@ export class DialerWorker {
       workerId: string;
     },
   ) {
+    super();
     this.#o = o;
     this.#logger = o.logger;
     this.#redis = parts.redis;
@@ -133,7 +141,16 @@ export class DialerWorker {
       stalledIntervalMs: config.workers.stalledIntervalMs,
       fenceMarginMs: config.workers.fenceMarginMs,
     };
-    const runtimes = config.trunks.map((trunk) => new TrunkRuntime({ ...shared, trunk }));
+    // The runtimes exist before the worker object; events reach its listeners once it does.
+    let publish: CallEventSink = () => undefined;
+    const events: CallEventSink = (event) => {
+      try {
+        publish(event);
+      } catch (error) {
+        logger.warn({ err: error }, 'a call event listener threw');
+      }
+    };
+    const runtimes = config.trunks.map((trunk) => new TrunkRuntime({ ...shared, trunk, events }));
     await new TrunkDirectory(redis, keys).publish(
       config.trunks.map((t) => ({
         name: t.name,
@@ -143,6 +160,7 @@ export class DialerWorker {
       })),
     );
     const worker = new DialerWorker(options, { redis, subscriber, engine, ports, runtimes, workerId });
+    publish = (event) => worker.emit('call', event);
     await Promise.all(runtimes.map((r) => r.start()));
     logger.info(
       { workerId, trunks: runtimes.map((r) => r.name), rtpPorts: ports.size },

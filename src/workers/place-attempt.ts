@@ -8,6 +8,7 @@ import { buildSdpOffer } from '../media/sdp.js';
 import type { CallEnd, SipEngine } from '../sip/engine.js';
 import type { SipTrunk } from '../sip/sip-trunk.js';
 import { attemptResultOf } from './attempt-result-of.js';
+import type { CallEventSink } from './call-lifecycle-event.js';
 
 export interface PlaceAttemptInput {
   readonly engine: SipEngine;
@@ -23,6 +24,9 @@ export interface PlaceAttemptInput {
   readonly logger: Logger;
   /** Aborts ringing (CANCEL) or a live call (BYE). */
   readonly signal: AbortSignal;
+  readonly jobId: string;
+  /** Lifecycle events (ringing, answered) for metrics and status callbacks. */
+  readonly events?: CallEventSink;
 }
 
 export interface PlacedAttempt {
@@ -50,6 +54,18 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
         headers,
         ringTimeoutMs: input.ringTimeoutMs,
         signal: input.signal,
+        ...(input.events
+          ? {
+              onProvisional: (p: { status: number; afterMs: number }) =>
+                input.events?.({
+                  type: 'ringing',
+                  ...eventBase(input),
+                  attempt: input.attempt,
+                  status: p.status,
+                  afterMs: p.afterMs,
+                }),
+            }
+          : {}),
       });
     } catch (error) {
       const result = attemptResultOf(error);
@@ -66,6 +82,14 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
       };
     }
     const answeredAt = Date.now();
+    input.events?.({
+      type: 'answered',
+      ...eventBase(input),
+      attempt: input.attempt,
+      callId: leg.callId,
+      setupMs: leg.timings.setupMs,
+      ...(leg.timings.postDialDelayMs !== undefined ? { postDialDelayMs: leg.timings.postDialDelayMs } : {}),
+    });
     const end = await holdCall(leg, input);
     return {
       result: { kind: 'answered', status: 200, reason: 'OK' },
@@ -120,6 +144,22 @@ async function holdCall(
     input.signal.removeEventListener('abort', onAbort);
     if (!leg.end) await leg.hangup('cleanup');
   }
+}
+
+function eventBase(input: PlaceAttemptInput): {
+  jobId: string;
+  trunk: string;
+  campaign?: string;
+  to: string;
+  at: number;
+} {
+  return {
+    jobId: input.jobId,
+    trunk: input.trunk.name,
+    ...(input.job.campaign !== undefined ? { campaign: input.job.campaign } : {}),
+    to: input.job.number,
+    at: Date.now(),
+  };
 }
 
 export function newAttemptRecord(input: {

@@ -12,6 +12,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { RtpPortPool } from '../media/port-pool.js';
 import type { Registration, SipEngine } from '../sip/engine.js';
 import type { AttemptFence } from './attempt-fence.js';
+import type { CallEventSink } from './call-lifecycle-event.js';
 import { createCallProcessor, SHUTDOWN_REASON } from './call-processor.js';
 import type { CampaignStateCache } from './campaign-state-cache.js';
 import type { FormatMemory } from './format-memory.js';
@@ -40,6 +41,8 @@ export interface TrunkRuntimeOptions {
   readonly lockDurationMs?: number;
   /** How often stalled jobs are looked for. Default: 30 s. */
   readonly stalledIntervalMs?: number;
+  /** Lifecycle events of every call. */
+  readonly events?: CallEventSink;
   /** Extra time a number stays fenced past ring timeout + max call length. Default: 60 s. */
   readonly fenceMarginMs?: number;
   /** First wait before re-registering after a failure; doubles to 5 min. Default: 5 s. */
@@ -103,6 +106,7 @@ export class TrunkRuntime {
       workerId: options.workerId,
       logger: options.logger,
       ...(options.fenceMarginMs !== undefined ? { fenceMarginMs: options.fenceMarginMs } : {}),
+      ...(options.events ? { events: options.events } : {}),
     });
     this.#worker = new Worker<DialJob, CallOutcome>(options.keys.queueName(trunk.name), processor, {
       connection: options.redis,

@@ -28,9 +28,21 @@ describe('enqueue → worker → call → classified outcome', () => {
   it('the reference case: 404 on +55…, the digits form at once, answered; the trunk remembers', async () => {
     const peer = await startSipp({ scenario: 'uas-404-plus-numbers.xml', calls: 3 });
     const producer = await setUp(peer);
+    const events: string[] = [];
+    worker!.on('call', (e) => events.push(e.type === 'ringing' ? `ringing ${e.status}` : e.type));
     const call = await producer.enqueueCall({ number: '+55 34 98414-9880', script: { hangupAfterMs: 100 } });
     expect(call.number).toBe('+5534984149880');
     const outcome = await producer.waitForOutcome(call.jobId, { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual([
+      'initiated',
+      'attempt-ended',
+      'initiated',
+      'ringing 180',
+      'answered',
+      'attempt-ended',
+      'completed',
+    ]);
     expect(outcome.status).toBe('answered');
     expect(outcome.attempts.map((a) => [a.uri, a.sipCode])).toEqual([
       ['sip:+5534984149880@carrier.test', 404],
