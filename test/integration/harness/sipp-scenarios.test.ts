@@ -431,4 +431,69 @@ describe('sipp UAS fixtures driven by sipp UACs', () => {
       expect(result.code).toBe(1);
     });
   });
+
+  it('uas-session-timer: 200 names the caller refresher, two UPDATE refreshes answered, then the UAS hangs up', async () => {
+    const x = await exchange({ scenario: 'uas-session-timer.xml' }, { scenario: 'uac-session-timer.xml' });
+    expect(x.uasCode, x.uasErrors).toBe(0);
+    expect(x.uacCode).toBe(0);
+    expect(x.flow).toEqual([
+      '< INVITE',
+      '> 100 INVITE',
+      '> 200 INVITE',
+      '< ACK',
+      '< UPDATE',
+      '> 200 UPDATE',
+      '< UPDATE',
+      '> 200 UPDATE',
+      '> BYE',
+      '< 200 BYE',
+    ]);
+    for (const ok of sent(x, 200)) {
+      expect(ok.headers['session-expires']).toBe('2;refresher=uac');
+      expect(ok.headers['allow']).toMatch(/\bUPDATE\b/);
+    }
+    expect(sent(x, 200)[0]?.headers['require']).toBe('timer');
+  });
+
+  it('uas-session-timer: a caller that never refreshes fails the UAS', async () => {
+    const x = await exchange({ scenario: 'uas-session-timer.xml' }, { scenario: 'uac-basic.xml' });
+    expect(x.uasCode).toBe(1);
+  });
+
+  it('uas-session-timer-uas-refresher: names itself refresher and waits for the BYE', async () => {
+    const x = await exchange(
+      { scenario: 'uas-session-timer-uas-refresher.xml' },
+      { scenario: 'uac-basic.xml' },
+    );
+    expect(x.uasCode, x.uasErrors).toBe(0);
+    expect(x.flow).toEqual(['< INVITE', '> 100 INVITE', '> 200 INVITE', '< ACK', '< BYE', '> 200 BYE']);
+    expect(sent(x, 200)[0]?.headers['session-expires']).toBe('3;refresher=uas');
+  });
+
+  it("uas-183-early-media: 183 with SDP, then 200, ACK and the caller's BYE", async () => {
+    const x = await exchange({ scenario: 'uas-183-early-media.xml' }, { scenario: 'uac-early-media.xml' });
+    expect(x.uasCode, x.uasErrors).toBe(0);
+    expect(x.uacCode).toBe(0);
+    expect(x.flow).toEqual([
+      '< INVITE',
+      '> 100 INVITE',
+      '> 183 INVITE',
+      '> 200 INVITE',
+      '< ACK',
+      '< BYE',
+      '> 200 BYE',
+    ]);
+    const progress = sent(x, 183)[0];
+    expect(progress?.headers['content-type']).toBe('application/sdp');
+    expect(progress?.body).toMatch(/^m=audio \d+ RTP\/AVP 0\r?$/m);
+    expect(tagOf(progress?.headers['to'])).toBe(tagOf(sent(x, 200)[0]?.headers['to']));
+  });
+
+  it('uas-redirect-302: 302 with the new target in Contact, ACKed', async () => {
+    const x = await exchange({ scenario: 'uas-redirect-302.xml' }, { scenario: 'uac-redirect.xml' });
+    expect(x.uasCode, x.uasErrors).toBe(0);
+    expect(x.uacCode).toBe(0);
+    expect(x.flow).toEqual(['< INVITE', '> 100 INVITE', '> 302 INVITE', '< ACK']);
+    expect(sent(x, 302)[0]?.headers['contact']).toBe('<sip:5534984149880@127.0.0.1:9>');
+  });
 });
