@@ -19,6 +19,7 @@ import {
   type HostAndPort,
   type PortRange,
 } from './config-fields.js';
+import { BYTE_SIZE_EXPECTED, tryParseByteSize } from './parse-byte-size.js';
 
 export type { HostAndPort, PortRange } from './config-fields.js';
 
@@ -126,6 +127,35 @@ export interface WorkersConfig {
   readonly maxDailyAttemptsPerNumber?: number;
 }
 
+/** The HTTP API (`dialer serve`). */
+export interface ApiConfig {
+  readonly listen: HostAndPort;
+  /** Bearer token every request but the health checks must carry; required to serve. Never logged. */
+  readonly token?: string;
+  /** Largest request body (CSV uploads), bytes. */
+  readonly bodyLimitBytes: number;
+}
+
+/** The worker's Prometheus endpoint. The section alone (no `listen`) builds the registry only. */
+export interface MetricsConfig {
+  /** Where `GET /metrics` is served over plain HTTP; absent: no server. */
+  readonly listen?: HostAndPort;
+}
+
+/** Status callbacks: webhooks signed with HMAC-SHA256, delivered from a queue with retries. */
+export interface CallbacksConfig {
+  /** HMAC-SHA256 key the receiver verifies signatures with. Never logged. */
+  readonly secret: string;
+  /** How long one delivery may take before it counts as failed, ms. */
+  readonly timeoutMs: number;
+  /** Deliveries of one event, the first included. */
+  readonly maxAttempts: number;
+  /** Wait before the first retry, ms; doubles on each retry. */
+  readonly backoffMs: number;
+  /** Deliveries in flight per worker process. */
+  readonly concurrency: number;
+}
+
 export interface DialerConfig {
   readonly redis: string;
   /** BullMQ prefix, hash-tagged so every key of a queue lands in one Redis Cluster slot. */
@@ -140,6 +170,9 @@ export interface DialerConfig {
   readonly shutdown: { readonly graceMs: number };
   readonly workers: WorkersConfig;
   readonly log: { readonly level: LogLevel };
+  readonly metrics?: MetricsConfig;
+  readonly callbacks?: CallbacksConfig;
+  readonly api: ApiConfig;
 }
 
 const DAY_MS = 86_400_000;
@@ -305,6 +338,48 @@ const defaultsSchema = z
   })
   .prefault({});
 
+function byteSize(options: { min: number; max: number }) {
+  return (value: unknown): Check<number> => {
+    const bytes = tryParseByteSize(value);
+    if (bytes === undefined) return { ok: false, problem: BYTE_SIZE_EXPECTED };
+    if (bytes < options.min || bytes > options.max) {
+      return { ok: false, problem: `must be from ${options.min} to ${options.max} bytes` };
+    }
+    return { ok: true, value: bytes };
+  };
+}
+
+const apiSchema = z
+  .strictObject({
+    listen: withDefault(hostAndPort({ minPort: 0 }), '127.0.0.1:8080'),
+    // Long enough that guessing it over the network is hopeless; `openssl rand -hex 32` gives 64.
+    token: optional(
+      text({
+        maxLength: 512,
+        pattern: /^[\x21-\x7e]{16,}$/,
+        expected: 'at least 16 printable characters, no spaces',
+      }),
+    ),
+    bodyLimit: withDefault(byteSize({ min: 1024, max: 1024 ** 4 }), '50MB'),
+  })
+  .prefault({});
+
+const metricsSchema = z.strictObject({ listen: optional(hostAndPort({ minPort: 0 })) });
+
+const callbacksSchema = z.strictObject({
+  // Short keys make HMAC forgery a matter of guessing the key.
+  secret: required((value: unknown): Check<string> => {
+    const checked = secretText(value);
+    if (checked.ok && checked.value.length < 16)
+      return { ok: false, problem: 'must be at least 16 characters' };
+    return checked;
+  }),
+  timeout: withDefault(duration({ minMs: 100, maxMs: 60_000 }), '5s'),
+  maxAttempts: withDefault(number({ min: 1, max: 50, integer: true }), 8),
+  backoff: withDefault(duration({ minMs: 10, maxMs: 3_600_000 }), '1s'),
+  concurrency: withDefault(number({ min: 1, max: 1000, integer: true }), 20),
+});
+
 /**
  * The whole file. Objects are strict so a misspelt key (`pasword`) is an error, not a silently
  * missing setting. The output is `DialerConfig`, durations in ms.
@@ -350,6 +425,9 @@ export const dialerConfigSchema = z
       })
       .prefault({}),
     log: z.strictObject({ level: withDefault(oneOf(LOG_LEVELS), 'info') }).prefault({}),
+    metrics: metricsSchema.optional(),
+    callbacks: callbacksSchema.optional(),
+    api: apiSchema,
   })
   .superRefine((config, ctx) => {
     if (config.engine === 'drachtio' && config.drachtio === undefined) {
@@ -409,6 +487,23 @@ export const dialerConfigSchema = z
         }),
       },
       log: raw.log,
+      ...(raw.metrics !== undefined && {
+        metrics: raw.metrics.listen !== undefined ? { listen: raw.metrics.listen } : {},
+      }),
+      ...(raw.callbacks !== undefined && {
+        callbacks: {
+          secret: raw.callbacks.secret,
+          timeoutMs: raw.callbacks.timeout,
+          maxAttempts: raw.callbacks.maxAttempts,
+          backoffMs: raw.callbacks.backoff,
+          concurrency: raw.callbacks.concurrency,
+        },
+      }),
+      api: {
+        listen: raw.api.listen,
+        ...(raw.api.token !== undefined && { token: raw.api.token }),
+        bodyLimitBytes: raw.api.bodyLimit,
+      },
     };
   });
 

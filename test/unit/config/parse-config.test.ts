@@ -120,6 +120,7 @@ describe('parseConfig', () => {
       shutdown: { graceMs: 90_000 },
       workers: { lockDurationMs: 30_000, stalledIntervalMs: 30_000, fenceMarginMs: 60_000 },
       log: { level: 'debug' },
+      api: { listen: { host: '127.0.0.1', port: 8080 }, bodyLimitBytes: 50 * 1024 * 1024 },
     };
     expect(config).toStrictEqual(expected);
   });
@@ -161,6 +162,7 @@ describe('parseConfig', () => {
       shutdown: { graceMs: 30_000 },
       workers: { lockDurationMs: 30_000, stalledIntervalMs: 30_000, fenceMarginMs: 60_000 },
       log: { level: 'info' },
+      api: { listen: { host: '127.0.0.1', port: 8080 }, bodyLimitBytes: 50 * 1024 * 1024 },
     } satisfies DialerConfig);
   });
 

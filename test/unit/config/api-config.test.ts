@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../../src/config/index.js';
+import { tryParseByteSize } from '../../../src/config/parse-byte-size.js';
+
+const TOKEN = 'tok-0123456789abcdef-SECRET';
+const minimal = (api: string) => `trunks:\n  - name: carrier\n    domain: carrier.test\n${api}`;
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('api config section', () => {
+  it('reads listen, token from the environment and a body limit with units', () => {
+    const config = parseConfig(
+      minimal('api:\n  listen: 0.0.0.0:9090\n  token: ${API_TOKEN}\n  bodyLimit: 2MB\n'),
+      { API_TOKEN: TOKEN },
+    );
+    expect(config.api).toStrictEqual({
+      listen: { host: '0.0.0.0', port: 9090 },
+      token: TOKEN,
+      bodyLimitBytes: 2 * 1024 * 1024,
+    });
+  });
+
+  it('refuses a short token without showing it', () => {
+    const error = configError(() => parseConfig(minimal('api: { token: short-secret }\n'), {}));
+    expect(error.issues.map((i) => i.path)).toStrictEqual(['api.token']);
+    expect(error.message).not.toContain('short-secret');
+    expect(error.message).toContain('[redacted]');
+  });
+
+  it('names a bad body limit and an unknown key', () => {
+    const error = configError(() => parseConfig(minimal('api: { bodyLimit: lots, tokn: x }\n'), {}));
+    expect(error.issues.map((i) => i.path).sort()).toStrictEqual(['api.bodyLimit', 'api.tokn']);
+  });
+});
+
+describe('tryParseByteSize', () => {
+  it.each([
+    ['50MB', 50 * 1024 * 1024],
+    ['512 kb', 512 * 1024],
+    ['1.5G', 1.5 * 1024 ** 3],
+    ['2048', 2048],
+    [4096, 4096],
+  ])('%s', (input, bytes) => expect(tryParseByteSize(input)).toBe(bytes));
+
+  it.each(['', 'MB', '5 parsecs', '-1', -5, 1.5, null])('refuses %s', (input) =>
+    expect(tryParseByteSize(input)).toBeUndefined(),
+  );
+});
