@@ -368,6 +368,18 @@ for (const underTest of enginesUnderTest) {
         sdp: SDP,
         ringTimeoutMs: 5000,
       });
+      if (second.timings.invitesSent !== 1) {
+        await peer.stop();
+        console.log(
+          (await peer.messages())
+            .map(
+              (m) =>
+                `${m.time} ${m.direction} ${m.firstLine} ${m.headers['call-id']?.slice(0, 8)} ${m.headers['cseq']} ${/nc=\w+/.exec(m.headers['authorization'] ?? '')?.[0] ?? ''} ${m.unexpected ? 'UNEXPECTED' : ''}`,
+            )
+            .join('\n'),
+        );
+        console.log(await peer.errors());
+      }
       expect(second.timings.invitesSent).toBe(1);
       await second.hangup();
       expect(await peer.waitForExit()).toBe(0);
