@@ -1,5 +1,6 @@
 import type { DialerConfig } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
+import { DrachtioSipEngine } from './drachtio/drachtio-engine.js';
 import { EmbeddedSipEngine } from './embedded/embedded-engine.js';
 import type { SipTraceSink } from './embedded/sip-trace.js';
 import type { SipEngine } from './engine.js';
@@ -15,7 +16,23 @@ export interface CreateSipEngineOptions {
 /** The engine the config names, built from its `sip` section. */
 export function createSipEngine(config: DialerConfig, options: CreateSipEngineOptions): SipEngine {
   if (config.engine === 'drachtio') {
-    throw new EngineUnavailableError('engine "drachtio" is not available yet: set engine: embedded');
+    const { drachtio } = config;
+    if (drachtio === undefined) {
+      // parseConfig refuses this; a hand-built config can still get here.
+      throw new EngineUnavailableError(
+        'engine "drachtio" needs a drachtio section (host, port, secret) or DRACHTIO_URL',
+      );
+    }
+    // sip.listen is drachtio-server's business (its <sip><contacts>), so it is not used here.
+    return new DrachtioSipEngine({
+      host: drachtio.host,
+      port: drachtio.port,
+      secret: drachtio.secret,
+      transport: config.sip.transport,
+      userAgent: config.sip.userAgent,
+      t1Ms: config.sip.timers.t1Ms,
+      logger: options.logger,
+    });
   }
   return new EmbeddedSipEngine({
     listen: options.listen ?? config.sip.listen,

@@ -1,0 +1,92 @@
+import { TypedEventEmitter } from '../../events/typed-event-emitter.js';
+import type { Logger } from '../../log/create-logger.js';
+import type { CallEnd, CallLeg, CallLegEvents, CallTimings } from '../engine.js';
+import type { SrfDialog } from './srf-api.js';
+
+export interface DrachtioCallLegInit {
+  readonly dialog: SrfDialog;
+  readonly localSdp: string;
+  readonly timings: CallTimings;
+  readonly logger: Logger;
+  /** Longest wait for the BYE's response before the call counts as over. */
+  readonly byeWaitMs: number;
+  readonly released: (leg: DrachtioCallLeg) => void;
+}
+
+/**
+ * An answered call through drachtio-server. drachtio-srf answers in-dialog OPTIONS, re-INVITE
+ * (with our SDP) and UPDATE itself; this leg maps BYE both ways onto `ended`.
+ */
+export class DrachtioCallLeg extends TypedEventEmitter<CallLegEvents> implements CallLeg {
+  readonly callId: string;
+  readonly localSdp: string;
+  readonly remoteSdp: string;
+  readonly timings: CallTimings;
+  readonly #init: DrachtioCallLegInit;
+  #end: CallEnd | undefined;
+  #hangingUp: Promise<CallEnd> | undefined;
+
+  constructor(init: DrachtioCallLegInit) {
+    super();
+    this.#init = init;
+    this.callId = init.dialog.sip.callId;
+    this.localSdp = init.localSdp;
+    this.remoteSdp = init.dialog.remote.sdp;
+    this.timings = init.timings;
+    init.dialog.on('destroy', (req, reason) => {
+      // drachtio-server itself sends BYE (source 'application') on ACK or session-timer expiry.
+      const fromServer = req.meta?.source === 'application';
+      this.#finish(
+        fromServer
+          ? { by: 'error', reason: serverReason(reason), at: Date.now() }
+          : { by: 'remote', reason: 'bye', at: Date.now() },
+      );
+    });
+  }
+
+  get end(): CallEnd | undefined {
+    return this.#end;
+  }
+
+  hangup(reason = 'hangup'): Promise<CallEnd> {
+    if (this.#end) return Promise.resolve(this.#end);
+    this.#hangingUp ??= this.#hangup(reason);
+    return this.#hangingUp;
+  }
+
+  async #hangup(reason: string): Promise<CallEnd> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.#init.dialog.destroy(),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, this.#init.byeWaitMs);
+        }),
+      ]);
+    } catch (error) {
+      this.#init.logger.debug({ err: error, callId: this.callId }, 'BYE could not be sent');
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.#finish({ by: 'local', reason, at: Date.now() });
+  }
+
+  /** The control connection dropped: this process can no longer reach the dialog. */
+  lost(): void {
+    this.#finish({ by: 'error', reason: 'transport-error', at: Date.now() });
+  }
+
+  #finish(end: CallEnd): CallEnd {
+    if (this.#end) return this.#end;
+    this.#end = end;
+    this.#init.released(this);
+    this.emit('ended', end);
+    this.removeAllListeners();
+    return end;
+  }
+}
+
+function serverReason(reason: string | undefined): string {
+  if (reason !== undefined && /session.?timer|session.?expire/i.test(reason)) return 'session-timer-expired';
+  return reason ?? 'drachtio-server ended the call';
+}

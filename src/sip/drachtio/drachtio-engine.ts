@@ -1,0 +1,205 @@
+import type { Logger } from '../../log/create-logger.js';
+import { silentLogger } from '../../log/create-logger.js';
+import { checkExtraHeader } from '../embedded/check-header.js';
+import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
+import { SipFailure } from '../sip-failure.js';
+import type { SipTrunk } from '../sip-trunk.js';
+import type { DrachtioCallLeg } from './drachtio-call-leg.js';
+import { DrachtioConnection } from './drachtio-connection.js';
+import { DrachtioInvite } from './drachtio-invite.js';
+import { DrachtioRegistration } from './drachtio-registration.js';
+import type { SrfApi } from './srf-api.js';
+
+export interface DrachtioEngineOptions {
+  /** drachtio-server's control (admin) port. */
+  readonly host: string;
+  readonly port: number;
+  /** Never logged. */
+  readonly secret: string;
+  /** Transport used when a trunk does not name one. Default: `udp`. */
+  readonly transport?: 'udp' | 'tcp';
+  /** Default: `sip-dialer`. */
+  readonly userAgent?: string;
+  /** RFC 3261 T1, ms: bounds an INVITE with no response, a CANCEL with no final answer (64·T1). Default 500. */
+  readonly t1Ms?: number;
+  /** How long start() waits for the first connection. Default: 10 000 ms. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * How long invite() and register() wait for a dropped connection to come back before failing
+   * with a 503 SipFailure (phase `transport`). Default: 2000 ms.
+   */
+  readonly reconnectWaitMs?: number;
+  /** Longest delay between reconnect attempts. Default: 5000 ms. */
+  readonly retryMaxDelayMs?: number;
+  /** Default: a silent logger. */
+  readonly logger?: Logger;
+  /** Builds the Srf. Default: the real drachtio-srf. */
+  readonly createSrf?: () => SrfApi;
+}
+
+/**
+ * The SipEngine on drachtio-srf: drachtio-server (a C++ SIP stack, the fleet's one signalling
+ * address) carries the wire, this process drives it over the control connection. REGISTER and
+ * INVITE both leave from drachtio-server's SIP address, which is also the Contact.
+ */
+export class DrachtioSipEngine implements SipEngine {
+  readonly name = 'drachtio' as const;
+  readonly #options: DrachtioEngineOptions;
+  readonly #logger: Logger;
+  readonly #connection: DrachtioConnection;
+  readonly #registrations = new Map<string, DrachtioRegistration>();
+  readonly #invites = new Set<DrachtioInvite>();
+  readonly #legs = new Set<DrachtioCallLeg>();
+  readonly #giveUpMs: number;
+  #starting: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: DrachtioEngineOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger();
+    this.#giveUpMs = 64 * (options.t1Ms ?? 500);
+    this.#connection = new DrachtioConnection({
+      host: options.host,
+      port: options.port,
+      secret: options.secret,
+      logger: this.#logger,
+      ...(options.retryMaxDelayMs !== undefined ? { retryMaxDelayMs: options.retryMaxDelayMs } : {}),
+      ...(options.createSrf ? { createSrf: options.createSrf } : {}),
+    });
+    this.#connection.on('down', () => this.#onConnectionLost());
+  }
+
+  /** Calls answered and not yet ended. */
+  get activeCalls(): number {
+    return this.#legs.size;
+  }
+
+  /** True while the control connection to drachtio-server is up. */
+  get connected(): boolean {
+    return this.#connection.isUp;
+  }
+
+  start(): Promise<void> {
+    if (this.#closing) return Promise.reject(new SipFailure(notConnected('engine is closed')));
+    this.#starting ??= this.#connection
+      .open(this.#options.connectTimeoutMs ?? 10_000)
+      .catch((error: unknown) => {
+        // A later start() tries again; the reconnect loop keeps running meanwhile.
+        this.#starting = undefined;
+        throw error;
+      });
+    return this.#starting;
+  }
+
+  async register(trunk: SipTrunk): Promise<Registration> {
+    await this.start();
+    const previous = this.#registrations.get(trunk.name);
+    if (previous) await previous.unregister();
+    const registration: DrachtioRegistration = new DrachtioRegistration({
+      trunk,
+      srf: this.#connection.srf,
+      proxy: this.#proxyOf(trunk),
+      contact: () => this.#contact(trunk),
+      connected: () => this.#connection.waitUp(this.#options.reconnectWaitMs ?? 2000),
+      userAgent: this.#options.userAgent ?? 'sip-dialer',
+      logger: this.#logger.child({ trunk: trunk.name }),
+      responseWaitMs: this.#giveUpMs,
+      onClosed: () => {
+        if (this.#registrations.get(trunk.name) === registration) this.#registrations.delete(trunk.name);
+      },
+    });
+    this.#registrations.set(trunk.name, registration);
+    try {
+      await registration.start();
+    } catch (error) {
+      await registration.unregister();
+      throw error;
+    }
+    return registration;
+  }
+
+  async unregister(trunkName: string): Promise<void> {
+    await this.#registrations.get(trunkName)?.unregister();
+  }
+
+  async invite(options: InviteOptions): Promise<CallLeg> {
+    for (const [name, value] of Object.entries(options.headers ?? {})) checkExtraHeader(name, value);
+    if (options.callerId !== undefined) checkExtraHeader('P-Asserted-Identity', options.callerId);
+    if (options.from !== undefined) checkExtraHeader('From', options.from);
+    await this.start();
+    // drachtio-srf asserts (AssertionError) when asked to send with no connection: wait, or say why.
+    const waitMs = this.#options.reconnectWaitMs ?? 2000;
+    if (!(await this.#connection.waitUp(waitMs))) {
+      throw new SipFailure(
+        notConnected(`not connected to drachtio-server at ${this.#connection.target} (waited ${waitMs} ms)`),
+      );
+    }
+    const invite = new DrachtioInvite({
+      srf: this.#connection.srf,
+      options,
+      proxy: this.#proxyOf(options.trunk),
+      userAgent: this.#options.userAgent ?? 'sip-dialer',
+      logger: this.#logger,
+      giveUpMs: this.#giveUpMs,
+      byeWaitMs: this.#giveUpMs,
+      released: (leg) => this.#legs.delete(leg),
+    });
+    this.#invites.add(invite);
+    try {
+      const leg = (await invite.run()) as DrachtioCallLeg;
+      this.#legs.add(leg);
+      return leg;
+    } finally {
+      this.#invites.delete(invite);
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    for (const invite of this.#invites) invite.abandon(new SipFailure(notConnected('engine closed')));
+    await Promise.allSettled([...this.#legs].map((leg) => leg.hangup('shutdown')));
+    await Promise.allSettled([...this.#registrations.values()].map((r) => r.unregister()));
+    this.#connection.close();
+  }
+
+  /**
+   * drachtio-srf leaves the promises of requests in flight pending forever when the connection
+   * drops (lib/drachtio-agent.js `_onClose`); end them now, and the answered calls with them.
+   */
+  #onConnectionLost(): void {
+    const failure = new SipFailure(
+      notConnected(`lost the connection to drachtio-server at ${this.#connection.target}`),
+    );
+    for (const invite of this.#invites) invite.abandon(failure);
+    for (const leg of [...this.#legs]) leg.lost();
+  }
+
+  #transportOf(trunk: SipTrunk): 'udp' | 'tcp' {
+    return trunk.transport ?? this.#options.transport ?? 'udp';
+  }
+
+  /** Where drachtio-server sends the request: the trunk's proxy, or its domain (DNS by drachtio-server). */
+  #proxyOf(trunk: SipTrunk): string {
+    const target = trunk.proxy ?? trunk.domain;
+    return `sip:${target}${this.#transportOf(trunk) === 'tcp' ? ';transport=tcp' : ''}`;
+  }
+
+  /** drachtio-server's SIP address for the trunk's transport: where the carrier sends calls. */
+  #contact(trunk: SipTrunk): string {
+    const transport = this.#transportOf(trunk);
+    const addresses = this.#connection.sipAddresses;
+    const address = addresses.find((a) => a.transport === transport) ?? addresses[0];
+    const host = address ? (address.host.includes(':') ? `[${address.host}]` : address.host) : 'invalid';
+    const port = address ? `:${address.port}` : '';
+    const user = trunk.username ? `${trunk.username}@` : '';
+    return `<sip:${user}${host}${port}${transport === 'tcp' ? ';transport=tcp' : ''}>`;
+  }
+}
+
+function notConnected(reason: string): ConstructorParameters<typeof SipFailure>[0] {
+  return { status: 503, reason, phase: 'transport', local: true };
+}
