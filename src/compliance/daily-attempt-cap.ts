@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script.js';
 import type { DialerKeys } from '../jobs/dialer-keys.js';
 import { ComplianceInputError } from './compliance-input-error.js';
 
@@ -15,13 +16,16 @@ const TTL_MS = 48 * 3_600_000;
 
 // Read, compare and increment in one step, so two workers racing for the last attempt of the day
 // cannot both get it, and a refusal leaves the counter as it was.
-const TRY_COUNT = `
+const TRY_COUNT = new LuaScript(
+  'daily-attempt-cap',
+  `
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 if count >= tonumber(ARGV[1]) then return {0, count} end
 count = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, count}
-`;
+`,
+);
 
 /**
  * A cap on call attempts per number per UTC day, across every campaign and worker. Borrows the
@@ -56,7 +60,7 @@ export class DailyAttemptCap {
 
   /** Counts one attempt on `e164` today, unless that would exceed `max`. */
   async tryCount(e164: string): Promise<DailyAttemptCount> {
-    const reply = await this.#redis.eval(TRY_COUNT, 1, this.#key(e164), this.#max, TTL_MS);
+    const reply = await TRY_COUNT.run(this.#redis, [this.#key(e164)], [this.#max, TTL_MS]);
     const [ok, count] = reply as [number, number];
     return { ok: ok === 1, count };
   }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script.js';
 import { callOutcomeSchema, type CallOutcome } from './call-outcome.js';
 import type { DialerKeys } from './dialer-keys.js';
 
@@ -13,7 +14,9 @@ export interface OutcomeStoreOptions {
 
 // SET NX is the "exactly once": whoever writes first wins, every later writer reads the winner.
 // The stream entry and the campaign counters move in the same script, so they can never disagree.
-const WRITE_ONCE = `
+const WRITE_ONCE = new LuaScript(
+  'outcome-write-once',
+  `
 local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[6])
 if not ok then return redis.call('GET', KEYS[1]) end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'jobId', ARGV[5], 'status', ARGV[2], 'outcome', ARGV[1])
@@ -23,7 +26,8 @@ if ARGV[7] == '1' then
   redis.call('HINCRBY', KEYS[3], 'done', 1)
 end
 return false
-`;
+`,
+);
 
 /** Final outcomes: written once per job, streamed, counted per campaign. */
 export class OutcomeStore {
@@ -47,19 +51,18 @@ export class OutcomeStore {
         ? this.#keys.campaign(outcome.campaign)
         : this.#keys.outcome(outcome.jobId);
     const attempts = new Set(outcome.attempts.map((a) => a.attempt)).size;
-    const existing = (await this.#redis.eval(
-      WRITE_ONCE,
-      3,
-      this.#keys.outcome(outcome.jobId),
-      this.#keys.outcomes,
-      campaignKey,
-      json,
-      outcome.status,
-      String(attempts),
-      String(this.#maxLen),
-      outcome.jobId,
-      String(this.#retentionMs),
-      outcome.campaign !== undefined ? '1' : '0',
+    const existing = (await WRITE_ONCE.run(
+      this.#redis,
+      [this.#keys.outcome(outcome.jobId), this.#keys.outcomes, campaignKey],
+      [
+        json,
+        outcome.status,
+        String(attempts),
+        String(this.#maxLen),
+        outcome.jobId,
+        String(this.#retentionMs),
+        outcome.campaign !== undefined ? '1' : '0',
+      ],
     )) as string | null;
     if (existing === null) return { written: true, outcome };
     return { written: false, outcome: JSON.parse(existing) as CallOutcome };

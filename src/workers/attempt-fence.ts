@@ -1,11 +1,14 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script.js';
 import type { AttemptRecord } from '../jobs/call-outcome.js';
 import type { DialerKeys } from '../jobs/dialer-keys.js';
 
 // The number's live-call key is the fence: nobody INVITEs a number while another attempt on it
 // may be alive, whichever job, campaign or worker it belongs to. The attempt record is written
 // in the same step, so a crash after this point always leaves a trace to count.
-const BEGIN = `
+const BEGIN = new LuaScript(
+  'attempt-fence-begin',
+  `
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then
   local ttl = redis.call('PTTL', KEYS[1])
@@ -16,13 +19,17 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 0
-`;
+`,
+);
 
-const FINISH = `
+const FINISH = new LuaScript(
+  'attempt-fence-finish',
+  `
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
-`;
+`,
+);
 
 export interface AttemptFenceOptions {
   readonly redis: Redis;
@@ -54,28 +61,20 @@ export class AttemptFence {
     record: AttemptRecord,
     liveMs: number,
   ): Promise<{ ok: true } | { ok: false; waitMs: number }> {
-    const wait = (await this.#redis.eval(
-      BEGIN,
-      2,
-      this.#keys.liveCall(e164),
-      this.#keys.attempts(jobId),
-      record.id,
-      String(Math.ceil(liveMs)),
-      JSON.stringify(record),
-      String(this.#retentionMs),
+    const wait = (await BEGIN.run(
+      this.#redis,
+      [this.#keys.liveCall(e164), this.#keys.attempts(jobId)],
+      [record.id, String(Math.ceil(liveMs)), JSON.stringify(record), String(this.#retentionMs)],
     )) as number;
     return wait === 0 ? { ok: true } : { ok: false, waitMs: wait };
   }
 
   /** Stores the attempt's result and lifts the fence if it is still ours. */
   async finish(jobId: string, e164: string, record: AttemptRecord): Promise<void> {
-    await this.#redis.eval(
-      FINISH,
-      2,
-      this.#keys.liveCall(e164),
-      this.#keys.attempts(jobId),
-      record.id,
-      JSON.stringify(record),
+    await FINISH.run(
+      this.#redis,
+      [this.#keys.liveCall(e164), this.#keys.attempts(jobId)],
+      [record.id, JSON.stringify(record)],
     );
   }
 

@@ -30,6 +30,8 @@ export type CallLifecycleEvent =
       readonly postDialDelayMs?: number;
     })
   | (EventBase & { readonly type: 'attempt-ended'; readonly record: AttemptRecord })
+  /** Taken but not dialed now (pace, channels, circuit, calling hours, a live call…): back in the queue until `until`. */
+  | (EventBase & { readonly type: 'deferred'; readonly reason: string; readonly until: number })
   | (EventBase & { readonly type: 'completed'; readonly outcome: CallOutcome });
 
 export type CallEventSink = (event: CallLifecycleEvent) => void;

@@ -53,7 +53,7 @@ export function createCallProcessor(deps: CallProcessorDeps) {
     signal?: AbortSignal,
   ): Promise<CallOutcome> {
     const jobId = job.id ?? '';
-    const logger = deps.logger.child({
+    let logger = deps.logger.child({
       jobId,
       trunk: deps.trunk.name,
       ...(job.data?.campaign ? { campaign: job.data.campaign } : {}),
@@ -68,15 +68,19 @@ export function createCallProcessor(deps: CallProcessorDeps) {
         [],
         'failed',
         `invalid job data: ${parsed.error.issues[0]?.message ?? ''}`,
+        logger,
       );
     }
     const data = parsed.data;
-    const existing = await deps.outcomes.get(jobId);
+    const [existing, previous, policy] = await Promise.all([
+      deps.outcomes.get(jobId),
+      deps.fence.list(jobId),
+      deps.policyFor(data),
+    ]);
     if (existing) return existing;
 
-    const records = await deps.fence.markInterrupted(jobId, await deps.fence.list(jobId));
+    const records = await deps.fence.markInterrupted(jobId, previous);
     const attemptsMade = new Set(records.map((r) => r.attempt)).size;
-    const policy = await deps.policyFor(data);
     const maxAttempts = data.maxAttempts ?? policy.maxAttempts;
     if (attemptsMade >= maxAttempts) {
       const last = records.at(-1);
@@ -87,13 +91,21 @@ export function createCallProcessor(deps: CallProcessorDeps) {
         records,
         statusOf(last),
         `max attempts (${maxAttempts}) reached${last?.state === 'interrupted' ? '; the last was interrupted' : ''}`,
+        logger,
       );
     }
 
     const verdict = await deps.gate.check(data, jobId);
-    if (verdict.kind === 'final') return finish(deps, jobId, data, records, verdict.status, verdict.reason);
+    if (verdict.kind === 'final')
+      return finish(deps, jobId, data, records, verdict.status, verdict.reason, logger);
     if (verdict.kind === 'delay') {
       logger.debug({ until: verdict.until, reason: verdict.reason }, 'job delayed before dialing');
+      deps.events?.({
+        type: 'deferred',
+        ...eventBase(jobId, data),
+        reason: verdict.reason,
+        until: verdict.until,
+      });
       return delay(job, token, verdict.until);
     }
 
@@ -114,6 +126,7 @@ export function createCallProcessor(deps: CallProcessorDeps) {
     );
     const attempt = attemptsMade + 1;
     const abort = signal ?? new AbortController().signal;
+    const attemptsSoFar: AttemptRecord[] = [...records];
     let decision: RetryDecision | undefined;
     let lastRecord: AttemptRecord | undefined;
     try {
@@ -124,6 +137,12 @@ export function createCallProcessor(deps: CallProcessorDeps) {
         const fenced = await deps.fence.begin(jobId, data.number, record, liveMs);
         if (!fenced.ok) {
           logger.info({ waitMs: fenced.waitMs }, 'number has a call that may still be alive; waiting');
+          deps.events?.({
+            type: 'deferred',
+            ...eventBase(jobId, data),
+            reason: 'number has a live call',
+            until: Date.now() + fenced.waitMs,
+          });
           return delay(job, token, Date.now() + fenced.waitMs);
         }
         logger.debug({ uri, attempt }, 'dialing');
@@ -157,14 +176,25 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           decision: `${decision.action}: ${decision.reason}`,
           pointsTo: decision.status,
         };
-        await deps.fence.finish(jobId, data.number, lastRecord);
+        attemptsSoFar.push(lastRecord);
+        await Promise.all([
+          deps.fence.finish(jobId, data.number, lastRecord),
+          decision.trunkSignal
+            ? deps.feedback.report(decision.trunkSignal, {
+                reason: decision.reason,
+                ...(placed.result.retryAfterMs !== undefined
+                  ? { retryAfterMs: placed.result.retryAfterMs }
+                  : {}),
+              })
+            : undefined,
+        ]);
+        // Lines after an answered attempt carry its Call-ID, so they join the engine's lines.
+        if (lastRecord.callId !== undefined) logger = logger.child({ callId: lastRecord.callId });
+        logger.info(
+          { attempt, uri, sipCode: lastRecord.sipCode, decision: lastRecord.decision },
+          'attempt ended',
+        );
         deps.events?.({ type: 'attempt-ended', ...eventBase(jobId, data), record: lastRecord });
-        if (decision.trunkSignal) {
-          await deps.feedback.report(decision.trunkSignal, {
-            reason: decision.reason,
-            ...(placed.result.retryAfterMs !== undefined ? { retryAfterMs: placed.result.retryAfterMs } : {}),
-          });
-        }
         if (decision.action !== 'next-format') {
           if (placed.result.kind === 'answered' && normalized.country && i > 0) {
             await deps.formats.remember(deps.trunk.name, normalized.country, format.name);
@@ -176,8 +206,10 @@ export function createCallProcessor(deps: CallProcessorDeps) {
     } finally {
       await verdict.release();
     }
-    const all = await deps.fence.list(jobId);
-    if (!decision || !lastRecord) return finish(deps, jobId, data, all, 'failed', 'no dial format to try');
+    // What Redis holds, known here already: the attempts read at the start plus those just made.
+    const all = attemptsSoFar;
+    if (!decision || !lastRecord)
+      return finish(deps, jobId, data, all, 'failed', 'no dial format to try', logger);
     if (abort.aborted && abort.reason === SHUTDOWN_REASON && lastRecord.sipCode !== 200) {
       logger.info('worker shutting down: job goes back to the queue');
       return delay(job, token, Date.now() + 1000);
@@ -190,7 +222,7 @@ export function createCallProcessor(deps: CallProcessorDeps) {
         logger.warn({ reason: decision.reason }, 'trunk stopped; job held until it is healthy');
         return delay(job, token, await deps.feedback.holdUntil());
       default:
-        return finish(deps, jobId, data, all, decision.status, decision.reason);
+        return finish(deps, jobId, data, all, decision.status, decision.reason, logger);
     }
   };
 }
@@ -207,6 +239,7 @@ async function finish(
   attempts: readonly AttemptRecord[],
   status: FinalStatus,
   reason: string,
+  logger: Logger,
 ): Promise<CallOutcome> {
   const answered = attempts.find((a) => a.sipCode === 200 && a.state === 'done');
   const outcome: CallOutcome = {
@@ -225,8 +258,8 @@ async function finish(
   const stored = await deps.outcomes.writeOnce(outcome);
   if (stored.written)
     deps.events?.({ type: 'completed', ...eventBase(jobId, data), outcome: stored.outcome });
-  deps.logger.info(
-    { jobId, status: stored.outcome.status, attempts: attempts.length, written: stored.written },
+  logger.info(
+    { status: stored.outcome.status, attempts: attempts.length, written: stored.written },
     'final outcome',
   );
   return stored.outcome;

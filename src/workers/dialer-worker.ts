@@ -21,6 +21,8 @@ import { FormatMemory } from './format-memory.js';
 import { TrunkRuntime } from './trunk-runtime.js';
 import type { CallEventSink, CallLifecycleEvent } from './call-lifecycle-event.js';
 import { TypedEventEmitter } from '../events/typed-event-emitter.js';
+import { StatusCallbacks } from '../callbacks/status-callbacks.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
 
 export interface DialerWorkerOptions {
   readonly config: DialerConfig;
@@ -47,6 +49,8 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
   readonly #ports: RtpPortPool;
   readonly #runtimes: TrunkRuntime[];
   readonly #logger: Logger;
+  readonly #metrics: WorkerMetrics | undefined;
+  readonly #callbacks: StatusCallbacks | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -58,6 +62,8 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       ports: RtpPortPool;
       runtimes: TrunkRuntime[];
       workerId: string;
+      metrics?: WorkerMetrics;
+      callbacks?: StatusCallbacks;
     },
   ) {
     super();
@@ -69,6 +75,8 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     this.#ports = parts.ports;
     this.#runtimes = parts.runtimes;
     this.workerId = parts.workerId;
+    this.#metrics = parts.metrics;
+    this.#callbacks = parts.callbacks;
   }
 
   static async start(options: DialerWorkerOptions): Promise<DialerWorker> {
@@ -159,8 +167,54 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
         ...(t.callerId ? { callerId: t.callerId } : {}),
       })),
     );
-    const worker = new DialerWorker(options, { redis, subscriber, engine, ports, runtimes, workerId });
-    publish = (event) => worker.emit('call', event);
+    // Both only listen to call events: the call path never waits on a scrape or a webhook.
+    const callbacks = config.callbacks
+      ? StatusCallbacks.start({
+          config: config.callbacks,
+          redis,
+          prefix: keys.prefix,
+          queueName: (trunk) => keys.queueName(trunk),
+          campaignUrl: async (name) => (await campaigns.get(name))?.settings.callbackUrl,
+          logger,
+        })
+      : undefined;
+    let metrics: WorkerMetrics | undefined;
+    try {
+      metrics = config.metrics
+        ? await WorkerMetrics.start({
+            redis,
+            keys,
+            trunks: runtimes,
+            ports,
+            ...(callbacks ? { extraQueues: [StatusCallbacks.queueName] } : {}),
+            ...(config.metrics.listen ? { listen: config.metrics.listen } : {}),
+            logger,
+          })
+        : undefined;
+    } catch (error) {
+      await callbacks?.close();
+      await Promise.allSettled(runtimes.map((r) => r.close(0)));
+      await engine.close();
+      await ports.close();
+      redis.disconnect();
+      subscriber.disconnect();
+      throw error;
+    }
+    const worker = new DialerWorker(options, {
+      redis,
+      subscriber,
+      engine,
+      ports,
+      runtimes,
+      workerId,
+      ...(metrics ? { metrics } : {}),
+      ...(callbacks ? { callbacks } : {}),
+    });
+    publish = (event) => {
+      metrics?.observe(event);
+      callbacks?.publish(event);
+      worker.emit('call', event);
+    };
     await Promise.all(runtimes.map((r) => r.start()));
     logger.info(
       { workerId, trunks: runtimes.map((r) => r.name), rtpPorts: ports.size },
@@ -177,11 +231,18 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     return this.#engine;
   }
 
+  /** This process's metrics registry; present when config has a `metrics` section. */
+  get metrics(): WorkerMetrics | undefined {
+    return this.#metrics;
+  }
+
   /** Drains (see TrunkRuntime.close), then closes the engine (unregisters), ports and Redis. Idempotent. */
   close(graceMs = this.#o.config.shutdown.graceMs): Promise<void> {
     this.#closing ??= (async () => {
       this.#logger.info({ graceMs }, 'dialer worker draining');
       await Promise.allSettled(this.#runtimes.map((r) => r.close(graceMs)));
+      await this.#callbacks?.close();
+      await this.#metrics?.close();
       await this.#engine.close();
       await this.#ports.close();
       await this.#subscriber.quit().catch(() => undefined);

@@ -7,7 +7,7 @@ import {
   type CircuitControlMessage,
   type CircuitOpenKind,
 } from './circuit-control-message.js';
-import type { LuaScript } from './lua-script.js';
+import type { LuaScript } from '../redis/lua-script.js';
 import {
   circuitAuthFailureScript,
   circuitCanDialScript,

@@ -40,7 +40,11 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
 
   async check(job: DialJob, jobId: string): Promise<GateVerdict> {
     const o = this.#o;
-    const campaign = job.campaign !== undefined ? await o.campaigns.get(job.campaign) : undefined;
+    // Independent reads go out together: each round trip saved is latency before the INVITE.
+    const [campaign, dnc] = await Promise.all([
+      job.campaign !== undefined ? o.campaigns.get(job.campaign) : undefined,
+      o.dnc.has(job.number, job.campaign),
+    ]);
     if (campaign?.state === 'cancelled')
       return { kind: 'final', status: 'cancelled', reason: `campaign ${campaign.name} was cancelled` };
     if (campaign?.state === 'paused') {
@@ -52,7 +56,6 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
         parkedIn: campaign.name,
       };
     }
-    const dnc = await o.dnc.has(job.number, job.campaign);
     if (dnc.blocked)
       return {
         kind: 'final',
@@ -70,7 +73,11 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
       if (!decision.allowed)
         return { kind: 'delay', until: decision.at, reason: `outside calling hours in ${zone}` };
     }
-    const permission = await o.circuit.canDial();
+    const deadline = this.#now() + (o.maxInlineWaitMs ?? 2000);
+    const [permission, grant] = await Promise.all([
+      o.circuit.canDial(),
+      o.limiter.acquireStart({ reserveMs: Math.max(0, deadline - this.#now()) }),
+    ]);
     // retryAt is on Redis's clock; retryInMs is not, so machines with skewed clocks still agree.
     if (!permission.ok) {
       return {
@@ -79,14 +86,8 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
         reason: `trunk circuit open: ${permission.reason}`,
       };
     }
-    const deadline = this.#now() + (o.maxInlineWaitMs ?? 2000);
-    for (;;) {
-      const grant = await o.limiter.acquireStart();
-      if (grant.ok) break;
-      if (this.#now() + grant.waitMs > deadline)
-        return { kind: 'delay', until: this.#now() + grant.waitMs, reason: 'trunk pace' };
-      await sleep(grant.waitMs);
-    }
+    if (!grant.ok) return { kind: 'delay', until: this.#now() + grant.waitMs, reason: 'trunk pace' };
+    if (grant.waitMs >= 1) await sleep(grant.waitMs);
     const leaseId = randomUUID();
     while (!(await o.limiter.acquireChannel(leaseId))) {
       if (this.#now() > deadline)

@@ -1,4 +1,4 @@
-import { LUA_NOW, LuaScript } from './lua-script.js';
+import { LUA_NOW, LuaScript } from '../redis/lua-script.js';
 
 /*
  * The trunk limiter's decisions, each one Lua script so that every worker of the fleet sees one
@@ -31,7 +31,9 @@ const KEY_SLACK_MS = 60_000;
 
 /**
  * GCRA (the "virtual scheduling" form of a token bucket). KEYS: cps (theoretical arrival time),
- * pace. ARGV: now, cap, burst. Reply: {granted 1|0, waitMs, now}.
+ * pace. ARGV: now, cap, burst, reserveMs. Reply: {granted 1|0, waitMs, now}. A start whose slot is
+ * at most reserveMs away is granted and booked: the caller waits `waitMs` and goes, instead of
+ * asking again (at high paces the slots are closer than a timer can sleep).
  * The interval follows the *current* pace; the burst never exceeds one second's worth of it.
  */
 export const acquireStartScript = new LuaScript(
@@ -51,12 +53,14 @@ local tolerance = (burst - 1) * interval
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
 local wait = tat - tolerance - now
-if wait > 0 then
+local reserve = tonumber(ARGV[4]) or 0
+if wait > reserve then
   return {0, tostring(math.max(1, math.ceil(wait))), fmt(now)}
 end
+if wait < 0 then wait = 0 end
 tat = tat + interval
 redis.call('SET', KEYS[1], fmt(tat), 'PX', math.ceil(tat - now) + ${KEY_SLACK_MS})
-return {1, '0', fmt(now)}
+return {1, fmt(wait), fmt(now)}
 `,
 );
 

@@ -48,7 +48,11 @@ export interface TrunkLimiterOptions {
   rampIntervalMs?: number;
 }
 
-export type StartGrant = { ok: true; at: number } | { ok: false; waitMs: number };
+/**
+ * `ok` with `waitMs` > 0: the start is booked that far ahead (asked for with `reserveMs`); wait,
+ * then go. Not `ok`: ask again after `waitMs`.
+ */
+export type StartGrant = { ok: true; at: number; waitMs: number } | { ok: false; waitMs: number };
 
 /** A pace decision: cps before and after, and whether this call changed it. */
 export interface PaceChange {
@@ -130,17 +134,20 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
   }
 
   /**
-   * Asks to start one call now. Denied while the trunk is paused or when the current pace has no
-   * room; `waitMs` says when to ask again. `at` is the limiter clock's time of the grant.
+   * Asks to start one call now, or within `reserveMs` (then booked: wait `waitMs` and go). Denied
+   * while the trunk is paused or when the pace has no room that soon; `waitMs` says when to ask
+   * again. `at` is the limiter clock's time of the grant.
    */
-  async acquireStart(): Promise<StartGrant> {
+  async acquireStart(options: { reserveMs?: number } = {}): Promise<StartGrant> {
     this.#checkOpen();
     const reply = (await acquireStartScript.run(
       this.#redis,
       [this.#keys.cps, this.#keys.pace],
-      [clockArg(this.#now), this.cps, this.burst],
+      [clockArg(this.#now), this.cps, this.burst, options.reserveMs ?? 0],
     )) as [number, string, string];
-    return reply[0] === 1 ? { ok: true, at: Number(reply[2]) } : { ok: false, waitMs: Number(reply[1]) };
+    return reply[0] === 1
+      ? { ok: true, at: Number(reply[2]), waitMs: Number(reply[1]) }
+      : { ok: false, waitMs: Number(reply[1]) };
   }
 
   /** Takes one of the trunk's channels for `leaseId`, for `channelLeaseMs` unless renewed. False when all are taken. */

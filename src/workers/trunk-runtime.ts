@@ -10,7 +10,7 @@ import type { OutcomeStore } from '../jobs/outcome-store.js';
 import type { RetryPolicy } from '../jobs/retry-policy.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RtpPortPool } from '../media/port-pool.js';
-import type { Registration, SipEngine } from '../sip/engine.js';
+import type { Registration, RegistrationState, SipEngine } from '../sip/engine.js';
 import type { AttemptFence } from './attempt-fence.js';
 import type { CallEventSink } from './call-lifecycle-event.js';
 import { createCallProcessor, SHUTDOWN_REASON } from './call-processor.js';
@@ -167,6 +167,13 @@ export class TrunkRuntime {
 
   get worker(): Worker<DialJob, CallOutcome> {
     return this.#worker;
+  }
+
+  /** Where the trunk's registration stands; `disabled` when the trunk does not register. */
+  get registrationState(): RegistrationState | 'disabled' {
+    if (!this.#o.trunk.register) return 'disabled';
+    if (this.#registration) return this.#registration.status.state;
+    return this.#registerFailures > 0 ? 'failed' : 'registering';
   }
 
   /** Registers when the trunk asks for it, then starts taking jobs. */

@@ -39,12 +39,24 @@ describe('TrunkLimiter calls per second', () => {
     const clock = manualClock();
     const a = limiter({ now: clock.now });
     const b = limiter({ now: clock.now });
-    expect(await a.acquireStart()).toEqual({ ok: true, at: clock.now() });
+    expect(await a.acquireStart()).toEqual({ ok: true, at: clock.now(), waitMs: 0 });
     expect(await b.acquireStart()).toEqual({ ok: false, waitMs: 100 });
     clock.advance(60);
     expect(await a.acquireStart()).toEqual({ ok: false, waitMs: 40 });
     clock.advance(40);
     expect((await b.acquireStart()).ok).toBe(true);
+  });
+
+  it('books a start that is at most reserveMs away, so the caller waits once instead of asking again', async () => {
+    const clock = manualClock();
+    const a = limiter({ now: clock.now });
+    expect((await a.acquireStart({ reserveMs: 150 })).ok).toBe(true);
+    expect(await a.acquireStart({ reserveMs: 150 })).toMatchObject({ ok: true, waitMs: 100 });
+    // The next free slot is now 200 ms away: beyond the reservation window.
+    expect(await a.acquireStart({ reserveMs: 150 })).toEqual({ ok: false, waitMs: 200 });
+    clock.advance(100);
+    // The booked slot was really taken: the next one is still 100 ms off.
+    expect(await a.acquireStart()).toEqual({ ok: false, waitMs: 100 });
   });
 
   it('allows a burst of at most the configured size, then the pace', async () => {
