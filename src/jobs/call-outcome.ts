@@ -23,12 +23,52 @@ export interface AttemptRecord {
   readonly setupMs?: number;
   readonly talkMs?: number;
   readonly hangupBy?: 'local' | 'remote' | 'error';
+  /**
+   * Why an answered call ended: `bye` (the far end hung up), `script-done`, `hangup-after`,
+   * `max-call-length`, `rtp-timeout` (no RTP from the far end for the dead-call time),
+   * `aborted`, `session-timer-expired`, …
+   */
+  readonly endReason?: string;
+  /** Digits the callee pressed (RFC 4733 or SIP INFO); with a collect step, the collected ones. */
+  readonly digits?: string;
+  /** RTP figures of an answered call. */
+  readonly media?: AttemptMediaStats;
   readonly callId?: string;
   readonly worker?: string;
   /** What the retry policy decided after it: `retry: 486 Busy Here …`. */
   readonly decision?: string;
   /** The status the job would end with if this were the last attempt. */
   readonly pointsTo?: FinalStatus;
+}
+
+/** What flowed on an answered call's RTP stream. */
+export interface AttemptMediaStats {
+  /** The codec the answer chose. */
+  readonly codec: 'PCMU' | 'PCMA';
+  readonly packetsSent: number;
+  readonly packetsReceived: number;
+  /** From the far end's sequence numbers (RFC 3550 A.3). */
+  readonly packetsLost: number;
+  /** Interarrival jitter at the end of the call (RFC 3550 A.8), and its highest value, ms. */
+  readonly jitterMs: number;
+  readonly maxJitterMs: number;
+  /** `address:port` our RTP went to (where the far end's RTP came from, once it came). */
+  readonly remote: string;
+  readonly ssrcChanges: number;
+  readonly dtmfReceived: number;
+  readonly rtcpSent: number;
+  readonly rtcpReceived: number;
+  /** Prompt plays completed. */
+  readonly promptsPlayed?: number;
+  /** How digit collection ended: `max-digits`, `terminator`, `timeout`, `stopped`. */
+  readonly collectEnd?: string;
+  /** The far end's RTCP view of our stream. */
+  readonly remoteReport?: {
+    readonly fractionLost: number;
+    readonly cumulativeLost: number;
+    readonly jitterMs: number;
+    readonly rttMs?: number;
+  };
 }
 
 /** The one final outcome of a job. */
@@ -46,6 +86,33 @@ export interface CallOutcome {
   readonly digits?: string;
   readonly talkMs?: number;
 }
+
+export const attemptMediaStatsSchema = z
+  .object({
+    codec: z.enum(['PCMU', 'PCMA']),
+    packetsSent: z.number().int().min(0),
+    packetsReceived: z.number().int().min(0),
+    packetsLost: z.number().int().min(0),
+    jitterMs: z.number().min(0),
+    maxJitterMs: z.number().min(0),
+    remote: z.string(),
+    ssrcChanges: z.number().int().min(0),
+    dtmfReceived: z.number().int().min(0),
+    rtcpSent: z.number().int().min(0),
+    rtcpReceived: z.number().int().min(0),
+    promptsPlayed: z.number().int().min(0).optional(),
+    collectEnd: z.string().optional(),
+    remoteReport: z
+      .object({
+        fractionLost: z.number(),
+        cumulativeLost: z.number(),
+        jitterMs: z.number(),
+        rttMs: z.number().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
 
 /** Runtime schema of an outcome, for readers that take it from Redis or the stream. */
 export const attemptRecordSchema = z
@@ -65,6 +132,9 @@ export const attemptRecordSchema = z
     setupMs: z.number().optional(),
     talkMs: z.number().optional(),
     hangupBy: z.enum(['local', 'remote', 'error']).optional(),
+    endReason: z.string().optional(),
+    digits: z.string().optional(),
+    media: attemptMediaStatsSchema.optional(),
     callId: z.string().optional(),
     worker: z.string().optional(),
     decision: z.string().optional(),

@@ -13,3 +13,42 @@ export {
   type SdpAnswer,
 } from './sdp.js';
 export { SdpError } from './sdp-error.js';
+export {
+  MediaScheduler,
+  type MediaSchedulerOptions,
+  type PacedStream,
+  type PacedHandle,
+} from './media-scheduler.js';
+export {
+  RtpSession,
+  type RtpSessionOptions,
+  type RtpSessionEvents,
+  type RtpSessionStats,
+  type DtmfEvent,
+  type DeadMediaEvent,
+  type PlayResult,
+} from './rtp-session.js';
+export { MediaSessionError } from './media-session-error.js';
+export { parseRtpPacket, writeRtpHeader, type RtpHeader, type ParsedRtpPacket } from './rtp-packet.js';
+export { RtpReceiveStats, type RtpReceiveSummary, type ReceptionReport } from './rtp-receive-stats.js';
+export { buildRtcpCompound, parseRtcp, type RemoteReport, type ParsedRtcp } from './rtcp.js';
+export { encodeG711, decodeG711, G711_SILENCE, G711_SAMPLE_RATE } from './g711.js';
+export {
+  dtmfEventCode,
+  dtmfDigitOf,
+  parseTelephoneEvent,
+  writeTelephoneEvent,
+  type DtmfDigit,
+  type TelephoneEvent,
+} from './telephone-event.js';
+export { wavToPcm8k } from './wav-to-pcm8k.js';
+export { PromptCache, type PromptCacheOptions, type Prompt } from './prompt-cache.js';
+export { PromptError } from './prompt-error.js';
+export { DtmfCollector, type DigitCollectOptions, type CollectEnd } from './dtmf-collector.js';
+export { runCallScript, type CallScriptPlan, type CallScriptResult } from './run-call-script.js';
+export {
+  callMediaRuntime,
+  configureCallMedia,
+  type CallMediaRuntime,
+  type CallMediaSettings,
+} from './call-media-runtime.js';

@@ -79,8 +79,19 @@ export interface CallEnd {
   readonly at: number;
 }
 
+/** A DTMF digit the far end signalled in the dialog (SIP INFO), not in the media. */
+export interface SipDtmf {
+  /** 0-9, *, #, A-D. */
+  readonly digit: string;
+  readonly durationMs?: number;
+  /** The INFO body's Content-Type: `application/dtmf-relay` or `application/dtmf`. */
+  readonly contentType: string;
+}
+
 export type CallLegEvents = {
   ended: [CallEnd];
+  /** Emitted only by engines that see in-dialog INFO; carriers that send RFC 4733 DTMF never cause it. */
+  dtmf: [SipDtmf];
 };
 
 /** An answered call. */

@@ -1,0 +1,539 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { TypedEventEmitter } from '../events/typed-event-emitter.js';
+import { silentLogger, type Logger } from '../log/index.js';
+import { G711_SILENCE } from './g711.js';
+import { MediaScheduler, type PacedHandle, type PacedStream } from './media-scheduler.js';
+import { MediaSessionError } from './media-session-error.js';
+import type { RtpPortLease } from './port-pool.js';
+import { buildRtcpCompound, parseRtcp, type LastSenderReport, type RemoteReport } from './rtcp.js';
+import { parseRtpPacket, RTP_HEADER_LENGTH, writeRtpHeader } from './rtp-packet.js';
+import { RtpReceiveStats } from './rtp-receive-stats.js';
+import type { G711Codec } from './sdp.js';
+import {
+  dtmfDigitOf,
+  dtmfEventCode,
+  parseTelephoneEvent,
+  TELEPHONE_EVENT_LENGTH,
+  writeTelephoneEvent,
+  type DtmfDigit,
+} from './telephone-event.js';
+
+const PTIME_MS = 20;
+const SAMPLES_PER_MS = 8;
+const FRAME_BYTES = PTIME_MS * SAMPLES_PER_MS;
+/** RFC 4733 §2.5.1.4: the end packet goes out three times. */
+const END_REPEATS = 3;
+/** An event whose end packets were all lost is reported after this much quiet. */
+const LOST_END_MS = 600;
+/** Dead-call and lost-end checks run every this many ticks (100 ms), not on every packet. */
+const CHECK_EVERY_TICKS = 5;
+/** Telephone-event we accept when the answer named none (what carriers use). */
+const DEFAULT_TELEPHONE_EVENT_PT = 101;
+
+export interface RtpSessionOptions {
+  /** The call's sockets. The session listens and sends on them until `close()`; it never releases the lease. */
+  readonly lease: RtpPortLease;
+  /** Where to send until the far end's own packets show its real address (symmetric RTP). */
+  readonly remote: { readonly address: string; readonly port: number };
+  /** RTCP target from the answer's `a=rtcp`; default the remote address, port + 1. */
+  readonly remoteRtcp?: { readonly address?: string; readonly port: number };
+  readonly codec: { readonly name: G711Codec; readonly payloadType: number };
+  /** The answer's telephone-event payload type; without one we do not send DTMF and accept 101. */
+  readonly telephoneEventPayloadType?: number;
+  /** Send RTP (false when the far end will not receive: sendonly / hold). Default true. */
+  readonly send?: boolean;
+  /**
+   * No RTP from the far end for this long emits `dead` once. 0 turns it off (the far end said it
+   * will not send). Default 30 000.
+   */
+  readonly deadAfterMs?: number;
+  /** RTCP report interval (randomised by ±50 %, RFC 3550 §6.3.1). Default 5000. */
+  readonly rtcpIntervalMs?: number;
+  /** Default: the process-wide scheduler. */
+  readonly scheduler?: MediaScheduler;
+  readonly logger?: Logger;
+  /** RTCP SDES CNAME. Default: a random one per session. */
+  readonly cname?: string;
+}
+
+/** A digit from the far end. */
+export interface DtmfEvent {
+  readonly digit: DtmfDigit;
+  /** How long the key was held, when known. */
+  readonly durationMs?: number;
+  /** `rtp`: RFC 4733 telephone-event; `info`: SIP INFO. */
+  readonly source: 'rtp' | 'info';
+}
+
+export interface DeadMediaEvent {
+  /** ms since the last RTP packet from the far end (or since the session started, if none came). */
+  readonly silentMs: number;
+  readonly everReceived: boolean;
+}
+
+export type RtpSessionEvents = {
+  dtmf: [DtmfEvent];
+  dead: [DeadMediaEvent];
+};
+
+/** A call's media figures: what went out, what came in and how it arrived. */
+export interface RtpSessionStats {
+  readonly codec: G711Codec;
+  readonly packetsSent: number;
+  /** Payload bytes sent (the SR octet count). */
+  readonly octetsSent: number;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  readonly jitterMs: number;
+  readonly maxJitterMs: number;
+  readonly ssrcChanges: number;
+  /** `address:port` our RTP went to at the end: the latched source, else the SDP answer. */
+  readonly remote: string;
+  /** True once the far end's packets came from somewhere and we switched to sending there. */
+  readonly latched: boolean;
+  readonly dtmfReceived: number;
+  readonly dtmfSent: number;
+  readonly rtcpSent: number;
+  readonly rtcpReceived: number;
+  /** The far end's view of our stream, from its last RTCP report about us. */
+  readonly remoteReport?: RemoteReport;
+  /** Packets on the RTP port that were not RTP (too short, wrong version). */
+  readonly invalidPackets: number;
+}
+
+interface DtmfSend {
+  readonly code: number;
+  readonly durationUnits: number;
+  readonly done: () => void;
+  timestamp: number;
+  elapsedUnits: number;
+  started: boolean;
+  endsSent: number;
+}
+
+interface Playback {
+  readonly audio: Uint8Array;
+  offset: number;
+  readonly done: (how: PlayResult) => void;
+}
+
+/** How a `play()` ended. */
+export type PlayResult = 'played' | 'stopped' | 'closed';
+
+/**
+ * One call's RTP and RTCP: a 20 ms stream paced by the shared scheduler (prompt audio, else
+ * encoded silence), RFC 4733 DTMF both ways, receive statistics, reports, and dead-media detection.
+ */
+export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements PacedStream {
+  readonly ssrc: number;
+  readonly #rtp: dgram.Socket;
+  readonly #rtcp: dgram.Socket | undefined;
+  readonly #codec: G711Codec;
+  readonly #audioPt: number;
+  readonly #eventPt: number | undefined;
+  readonly #acceptEventPt: number;
+  readonly #silence: number;
+  readonly #send: boolean;
+  readonly #deadAfterMs: number;
+  readonly #rtcpIntervalMs: number;
+  readonly #scheduler: MediaScheduler;
+  readonly #logger: Logger;
+  readonly #cname: string;
+  readonly #stats = new RtpReceiveStats();
+
+  #remoteAddress: string;
+  #remotePort: number;
+  #latched = false;
+  #rtcpAddress: string;
+  #rtcpPort: number;
+  #rtcpLatched = false;
+
+  #handle: PacedHandle | undefined;
+  #startIdeal = 0;
+  #timestampBase: number;
+  #seq: number;
+  #marker = true;
+  #ticks = 0;
+  #nextRtcpAt = 0;
+  #closed = false;
+
+  #packetsSent = 0;
+  #octetsSent = 0;
+  #sentSinceReport = false;
+  #lastSentTimestamp = 0;
+  #dtmfSent = 0;
+  #dtmfReceived = 0;
+  #rtcpSent = 0;
+  #rtcpReceived = 0;
+  #invalid = 0;
+  #remoteReport: RemoteReport | undefined;
+  #lastSr: LastSenderReport | undefined;
+
+  #startedAt = 0;
+  #lastRtpAt: number | undefined;
+  #deadFired = false;
+
+  #playback: Playback | undefined;
+  readonly #playQueue: Playback[] = [];
+  readonly #dtmfQueue: DtmfSend[] = [];
+  /** The event being received: its key (SSRC and start timestamp) and what we know of it. */
+  #inEvent: { key: string; code: number; duration: number; lastAt: number } | undefined;
+  /** Keys of events already reported, so repeated end packets report once. */
+  readonly #reported: string[] = [];
+
+  constructor(options: RtpSessionOptions) {
+    super();
+    const { lease } = options;
+    this.#rtp = lease.rtpSocket;
+    this.#rtcp = lease.rtcpSocket;
+    this.#codec = options.codec.name;
+    this.#audioPt = options.codec.payloadType;
+    this.#eventPt = options.telephoneEventPayloadType;
+    this.#acceptEventPt = options.telephoneEventPayloadType ?? DEFAULT_TELEPHONE_EVENT_PT;
+    this.#silence = G711_SILENCE[this.#codec];
+    this.#send = options.send ?? true;
+    this.#deadAfterMs = options.deadAfterMs ?? 30_000;
+    if (!Number.isFinite(this.#deadAfterMs) || this.#deadAfterMs < 0) {
+      throw new MediaSessionError(
+        `deadAfterMs must be a non-negative number, got ${String(options.deadAfterMs)}`,
+      );
+    }
+    this.#rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
+    this.#scheduler = options.scheduler ?? MediaScheduler.shared();
+    this.#logger = options.logger ?? silentLogger();
+    this.#cname = options.cname ?? `dialer-${randomBytes(6).toString('hex')}@${lease.address}`;
+    this.#remoteAddress = options.remote.address;
+    this.#remotePort = options.remote.port;
+    this.#rtcpAddress = options.remoteRtcp?.address ?? options.remote.address;
+    this.#rtcpPort = options.remoteRtcp?.port ?? options.remote.port + 1;
+    // RFC 3550 §5.1: random initial sequence number, timestamp and SSRC.
+    this.ssrc = randomInt(1, 0xffffffff);
+    this.#seq = randomInt(0, 0x10000);
+    this.#timestampBase = randomInt(0, 0xffffffff);
+  }
+
+  /** Starts sending and listening. Idempotent. */
+  start(): this {
+    if (this.#handle || this.#closed) return this;
+    this.#rtp.on('message', this.#onRtp);
+    this.#rtcp?.on('message', this.#onRtcp);
+    const now = performance.now();
+    this.#startedAt = now;
+    this.#startIdeal = now;
+    this.#nextRtcpAt = now + this.#rtcpIntervalMs * (0.5 + Math.random());
+    this.#handle = this.#scheduler.add(this, now);
+    return this;
+  }
+
+  /**
+   * Plays G.711 bytes in the session's codec after whatever is queued. Resolves when the last
+   * byte went out (`played`), when `stopPlayback()` cut it (`stopped`), or on `close()` (`closed`).
+   */
+  play(audio: Uint8Array): Promise<PlayResult> {
+    if (this.#closed) return Promise.resolve('closed');
+    return new Promise<PlayResult>((resolve) => {
+      this.#playQueue.push({ audio, offset: 0, done: resolve });
+    });
+  }
+
+  /** Stops the prompt playing now and drops the queued ones. */
+  stopPlayback(): void {
+    const all = this.#playback ? [this.#playback, ...this.#playQueue] : [...this.#playQueue];
+    this.#playback = undefined;
+    this.#playQueue.length = 0;
+    for (const p of all) p.done('stopped');
+  }
+
+  get playing(): boolean {
+    return this.#playback !== undefined || this.#playQueue.length > 0;
+  }
+
+  /**
+   * Sends digits as RFC 4733 events, each `durationMs` long with a 60 ms gap, after any queued.
+   * Resolves when the last end packet went out. Rejects with `MediaSessionError` when the answer
+   * offered no telephone-event or a digit is not 0-9 * # A-D.
+   */
+  sendDtmf(digits: string, durationMs = 100): Promise<void> {
+    if (this.#eventPt === undefined) {
+      return Promise.reject(
+        new MediaSessionError('the far end did not accept telephone-event: cannot send DTMF'),
+      );
+    }
+    const codes = [...digits].map((d) => dtmfEventCode(d));
+    if (digits.length === 0 || codes.some((c) => c === undefined)) {
+      return Promise.reject(
+        new MediaSessionError(`digits must be 0-9 * # A-D, got ${JSON.stringify(digits)}`),
+      );
+    }
+    if (!Number.isFinite(durationMs) || durationMs < 40 || durationMs > 5000) {
+      return Promise.reject(new MediaSessionError(`durationMs must be 40-5000, got ${String(durationMs)}`));
+    }
+    if (this.#closed) return Promise.resolve();
+    const sends = codes.map(
+      (code) =>
+        new Promise<void>((done) => {
+          this.#dtmfQueue.push({
+            code: code as number,
+            durationUnits: Math.round(durationMs / PTIME_MS) * FRAME_BYTES,
+            done,
+            timestamp: 0,
+            elapsedUnits: 0,
+            started: false,
+            endsSent: 0,
+          });
+        }),
+    );
+    return Promise.all(sends).then(() => undefined);
+  }
+
+  get stats(): RtpSessionStats {
+    const rx = this.#stats.summary;
+    return {
+      codec: this.#codec,
+      packetsSent: this.#packetsSent,
+      octetsSent: this.#octetsSent,
+      packetsReceived: rx.packetsReceived,
+      packetsLost: rx.packetsLost,
+      jitterMs: round2(rx.jitterMs),
+      maxJitterMs: round2(rx.maxJitterMs),
+      ssrcChanges: rx.ssrcChanges,
+      remote: `${this.#remoteAddress}:${this.#remotePort}`,
+      latched: this.#latched,
+      dtmfReceived: this.#dtmfReceived,
+      dtmfSent: this.#dtmfSent,
+      rtcpSent: this.#rtcpSent,
+      rtcpReceived: this.#rtcpReceived,
+      ...(this.#remoteReport ? { remoteReport: this.#remoteReport } : {}),
+      invalidPackets: this.#invalid,
+    };
+  }
+
+  /**
+   * Stops the stream, sends an RTCP BYE, ends pending plays (`closed`) and DTMF sends, and takes
+   * the session's listeners off the sockets. Idempotent. The lease stays the caller's to release.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handle?.cancel();
+    this.#handle = undefined;
+    this.#rtp.off('message', this.#onRtp);
+    this.#rtcp?.off('message', this.#onRtcp);
+    if (this.#startedAt !== 0) this.#sendRtcp(true);
+    const plays = this.#playback ? [this.#playback, ...this.#playQueue] : [...this.#playQueue];
+    this.#playback = undefined;
+    this.#playQueue.length = 0;
+    for (const p of plays) p.done('closed');
+    for (const d of this.#dtmfQueue.splice(0)) d.done();
+    this.#inEvent = undefined;
+    this.removeAllListeners();
+  }
+
+  /** The scheduler's call: one 20 ms packet. */
+  tick(idealMs: number): void {
+    if (this.#closed) return;
+    const timestamp = (this.#timestampBase + Math.round((idealMs - this.#startIdeal) * SAMPLES_PER_MS)) >>> 0;
+    if (this.#send) {
+      if (this.#dtmfQueue.length > 0 && this.#eventPt !== undefined) this.#sendEventPacket(timestamp);
+      else this.#sendAudioPacket(timestamp);
+    }
+    if (++this.#ticks % CHECK_EVERY_TICKS === 0) this.#check(performance.now());
+  }
+
+  #sendAudioPacket(timestamp: number): void {
+    const packet = Buffer.allocUnsafe(RTP_HEADER_LENGTH + FRAME_BYTES);
+    let playback = this.#playback;
+    if (playback === undefined && this.#playQueue.length > 0) {
+      playback = this.#playback = this.#playQueue.shift();
+      this.#marker = true; // a talk spurt starts
+    }
+    if (playback !== undefined) {
+      const { audio } = playback;
+      const n = Math.min(FRAME_BYTES, audio.length - playback.offset);
+      packet.set(audio.subarray(playback.offset, playback.offset + n), RTP_HEADER_LENGTH);
+      if (n < FRAME_BYTES) packet.fill(this.#silence, RTP_HEADER_LENGTH + n);
+      playback.offset += n;
+      if (playback.offset >= audio.length) {
+        this.#playback = undefined;
+        playback.done('played');
+      }
+    } else {
+      packet.fill(this.#silence, RTP_HEADER_LENGTH);
+    }
+    this.#emit(packet, this.#audioPt, timestamp, FRAME_BYTES);
+  }
+
+  #sendEventPacket(timestamp: number): void {
+    const event = this.#dtmfQueue[0]!;
+    if (!event.started) {
+      event.started = true;
+      event.timestamp = timestamp;
+      this.#marker = true; // RFC 4733 §2.5.1.1: the first packet of an event
+    }
+    event.elapsedUnits += FRAME_BYTES;
+    const end = event.elapsedUnits >= event.durationUnits;
+    const packet = Buffer.allocUnsafe(RTP_HEADER_LENGTH + TELEPHONE_EVENT_LENGTH);
+    writeTelephoneEvent(packet, RTP_HEADER_LENGTH, {
+      event: event.code,
+      end,
+      volume: 10,
+      duration: Math.min(event.elapsedUnits, event.durationUnits),
+    });
+    if (end) {
+      // Repeats of the end packet carry the same sequence number (they are the same packet).
+      if (event.endsSent > 0) this.#seq = (this.#seq - 1) & 0xffff;
+      event.endsSent++;
+      if (event.endsSent >= END_REPEATS) {
+        this.#dtmfQueue.shift();
+        this.#dtmfSent++;
+        event.done();
+        // The gap after the digit is ordinary audio; the next talk spurt is marked.
+        this.#marker = true;
+      }
+    }
+    this.#emit(packet, this.#eventPt!, event.timestamp, TELEPHONE_EVENT_LENGTH);
+  }
+
+  #emit(packet: Buffer, payloadType: number, timestamp: number, payloadBytes: number): void {
+    writeRtpHeader(packet, {
+      payloadType,
+      sequenceNumber: this.#seq,
+      timestamp,
+      ssrc: this.ssrc,
+      marker: this.#marker,
+    });
+    this.#marker = false;
+    this.#seq = (this.#seq + 1) & 0xffff;
+    this.#packetsSent++;
+    this.#octetsSent += payloadBytes;
+    this.#sentSinceReport = true;
+    this.#lastSentTimestamp = timestamp;
+    this.#rtp.send(packet, this.#remotePort, this.#remoteAddress, this.#onSendError);
+  }
+
+  readonly #onSendError = (error: Error | null): void => {
+    // ICMP port unreachable and the like: the far end's problem, seen in its RTCP or as dead media.
+    if (error)
+      this.#logger.debug(
+        { err: error, remote: `${this.#remoteAddress}:${this.#remotePort}` },
+        'RTP send failed',
+      );
+  };
+
+  #check(now: number): void {
+    if (this.#inEvent && now - this.#inEvent.lastAt > LOST_END_MS) {
+      const { key, code, duration } = this.#inEvent;
+      this.#reportEvent(key, code, duration);
+    }
+    if (now >= this.#nextRtcpAt) {
+      this.#nextRtcpAt = now + this.#rtcpIntervalMs * (0.5 + Math.random());
+      this.#sendRtcp(false);
+    }
+    if (this.#deadAfterMs > 0 && !this.#deadFired) {
+      const silentMs = now - (this.#lastRtpAt ?? this.#startedAt);
+      if (silentMs >= this.#deadAfterMs) {
+        this.#deadFired = true;
+        this.emit('dead', { silentMs: Math.round(silentMs), everReceived: this.#lastRtpAt !== undefined });
+      }
+    }
+  }
+
+  #sendRtcp(bye: boolean): void {
+    if (!this.#rtcp || !this.#send) return;
+    const report = this.#stats.takeReport();
+    const now = performance.now();
+    const packet = buildRtcpCompound({
+      ssrc: this.ssrc,
+      cname: this.#cname,
+      ...(this.#sentSinceReport
+        ? {
+            sender: {
+              wallClockMs: Date.now(),
+              rtpTimestamp: this.#lastSentTimestamp,
+              packetCount: this.#packetsSent,
+              octetCount: this.#octetsSent,
+            },
+          }
+        : {}),
+      ...(report ? { report } : {}),
+      ...(this.#lastSr ? { lastSr: this.#lastSr } : {}),
+      nowMs: now,
+      bye,
+    });
+    this.#sentSinceReport = false;
+    this.#rtcpSent++;
+    this.#rtcp.send(packet, this.#rtcpPort, this.#rtcpAddress, this.#onSendError);
+  }
+
+  readonly #onRtp = (buf: Buffer, rinfo: dgram.RemoteInfo): void => {
+    const packet = parseRtpPacket(buf);
+    if (packet === undefined) {
+      this.#invalid++;
+      return;
+    }
+    const now = performance.now();
+    this.#lastRtpAt = now;
+    if (!this.#latched) {
+      this.#latched = true;
+      if (rinfo.address !== this.#remoteAddress || rinfo.port !== this.#remotePort) {
+        this.#logger.debug(
+          { sdp: `${this.#remoteAddress}:${this.#remotePort}`, actual: `${rinfo.address}:${rinfo.port}` },
+          'far end sends RTP from elsewhere than its SDP: answering there (symmetric RTP)',
+        );
+        this.#remoteAddress = rinfo.address;
+        this.#remotePort = rinfo.port;
+      }
+    }
+    const isEvent = packet.payloadType === this.#acceptEventPt;
+    this.#stats.update(packet.ssrc, packet.sequenceNumber, packet.timestamp, now, !isEvent);
+    if (isEvent) {
+      const event = parseTelephoneEvent(buf, packet.payloadOffset, packet.payloadLength);
+      if (event)
+        this.#onEvent(`${packet.ssrc}:${packet.timestamp}`, event.event, event.end, event.duration, now);
+    }
+  };
+
+  #onEvent(key: string, code: number, end: boolean, duration: number, now: number): void {
+    if (this.#reported.includes(key)) return; // a repeated end packet, or a late one
+    if (this.#inEvent && this.#inEvent.key !== key) {
+      // A new event while the previous never ended: its end packets were lost.
+      this.#reportEvent(this.#inEvent.key, this.#inEvent.code, this.#inEvent.duration);
+    }
+    if (end) {
+      this.#reportEvent(key, code, duration);
+      return;
+    }
+    this.#inEvent = { key, code, duration, lastAt: now };
+  }
+
+  #reportEvent(key: string, code: number, duration: number): void {
+    if (this.#inEvent?.key === key) this.#inEvent = undefined;
+    this.#reported.push(key);
+    if (this.#reported.length > 16) this.#reported.shift();
+    const digit = dtmfDigitOf(code);
+    if (digit === undefined) return; // flash, tones: not digits
+    this.#dtmfReceived++;
+    this.emit('dtmf', { digit, durationMs: duration / SAMPLES_PER_MS, source: 'rtp' });
+  }
+
+  readonly #onRtcp = (buf: Buffer, rinfo: dgram.RemoteInfo): void => {
+    const parsed = parseRtcp(buf, this.ssrc, Date.now());
+    if (parsed === undefined) return;
+    this.#rtcpReceived++;
+    if (!this.#rtcpLatched) {
+      this.#rtcpLatched = true;
+      this.#rtcpAddress = rinfo.address;
+      this.#rtcpPort = rinfo.port;
+    }
+    if (parsed.aboutUs) this.#remoteReport = parsed.aboutUs;
+    if (parsed.srNtpMiddle !== undefined) {
+      this.#lastSr = { lsr: parsed.srNtpMiddle, receivedAtMs: performance.now() };
+    }
+  };
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

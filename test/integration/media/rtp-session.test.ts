@@ -1,0 +1,200 @@
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  MediaScheduler,
+  parseRtpPacket,
+  RtpSession,
+  type DtmfEvent,
+  type RtpPortLease,
+  type RtpPortPool,
+} from '../../../src/media/index.js';
+import { openTestPool } from './open-test-pool.js';
+
+const pools: RtpPortPool[] = [];
+const sessions: RtpSession[] = [];
+const sockets: dgram.Socket[] = [];
+let scheduler: MediaScheduler;
+
+afterEach(async () => {
+  for (const s of sessions.splice(0)) s.close();
+  scheduler?.close();
+  await Promise.all(sockets.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+async function leases(n: number): Promise<{ pool: RtpPortPool; leases: RtpPortLease[] }> {
+  const pool = await openTestPool(n);
+  pools.push(pool);
+  scheduler = new MediaScheduler();
+  return { pool, leases: Array.from({ length: n }, () => pool.lease()) };
+}
+
+function session(
+  lease: RtpPortLease,
+  to: RtpPortLease | { address: string; port: number },
+  extra = {},
+): RtpSession {
+  const remote = 'rtpPort' in to ? { address: to.address, port: to.rtpPort } : to;
+  const s = new RtpSession({
+    lease,
+    remote,
+    codec: { name: 'PCMU', payloadType: 0 },
+    telephoneEventPayloadType: 101,
+    scheduler,
+    deadAfterMs: 0,
+    ...extra,
+  });
+  sessions.push(s);
+  return s;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `check` holds, polling; fails the test with `what` after 10 s. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000 && !check(); i++) await sleep(10);
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('RtpSession between two real sockets', () => {
+  it('paces 20 ms packets: both ends count each other, no loss, a prompt plays to the end', async () => {
+    const {
+      leases: [a, b],
+    } = await leases(2);
+    const sa = session(a!, b!).start();
+    const sb = session(b!, a!).start();
+    const audio = new Uint8Array(160 * 25).fill(0x42); // 500 ms
+    expect(await sa.play(audio)).toBe('played');
+    await until(() => sa.stats.packetsSent >= 50, '50 packets');
+    sa.close();
+    sb.close();
+    const ta = sa.stats;
+    const tb = sb.stats;
+    expect(ta.packetsSent).toBeGreaterThanOrEqual(25);
+    // Every packet A sent reached B (loopback), and B's receiver saw no gap.
+    await until(() => sb.stats.packetsReceived >= ta.packetsSent - 1, 'B to see every packet');
+    expect(tb.packetsLost).toBe(0);
+    expect(ta.latched && tb.latched).toBe(true);
+  });
+
+  it('sends digits as RFC 4733 events; the receiver reports each once despite the repeated end packets', async () => {
+    const {
+      leases: [a, b],
+    } = await leases(2);
+    const sa = session(a!, b!).start();
+    const sb = session(b!, a!).start();
+    const got: DtmfEvent[] = [];
+    sb.on('dtmf', (e) => got.push(e));
+    await sa.sendDtmf('19#', 100);
+    await until(() => got.length >= 3, 'three digits');
+    await sleep(100);
+    expect(got.map((e) => e.digit).join('')).toBe('19#');
+    expect(got.every((e) => e.source === 'rtp' && e.durationMs === 100)).toBe(true);
+    expect(sa.stats.dtmfSent).toBe(3);
+    expect(sb.stats.dtmfReceived).toBe(3);
+  });
+
+  it('refuses DTMF the answer did not allow, and digits that are not DTMF', async () => {
+    const {
+      leases: [a, b],
+    } = await leases(2);
+    const plain = session(a!, b!, { telephoneEventPayloadType: undefined });
+    await expect(plain.sendDtmf('1')).rejects.toMatchObject({ code: 'MEDIA_SESSION' });
+    const s = session(b!, a!);
+    await expect(s.sendDtmf('1x')).rejects.toThrow(/"1x"/);
+  });
+
+  it('symmetric RTP: sends to where the far end sends from, not to the SDP address', async () => {
+    const {
+      leases: [a, b],
+    } = await leases(2);
+    // A's SDP view of the far end is a socket that only counts; B really sends from b.rtpPort.
+    const decoy = dgram.createSocket('udp4');
+    sockets.push(decoy);
+    await new Promise<void>((r) => decoy.bind(0, '127.0.0.1', () => r()));
+    let toDecoy = 0;
+    decoy.on('message', () => toDecoy++);
+    const sa = session(a!, { address: '127.0.0.1', port: decoy.address().port }).start();
+    const sb = session(b!, a!).start();
+    await until(() => sa.stats.latched, 'A to latch');
+    const decoyBefore = toDecoy;
+    const bBefore = sb.stats.packetsReceived;
+    await until(() => sb.stats.packetsReceived >= bBefore + 20, 'B to receive A');
+    expect(sa.stats.remote).toBe(`127.0.0.1:${b!.rtpPort}`);
+    expect(toDecoy - decoyBefore).toBeLessThanOrEqual(1);
+  });
+
+  it('a far end that sends nothing is reported dead once', async () => {
+    const {
+      leases: [a],
+    } = await leases(1);
+    const sink = dgram.createSocket('udp4');
+    sockets.push(sink);
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const s = session(a!, { address: '127.0.0.1', port: sink.address().port }, { deadAfterMs: 300 }).start();
+    const dead: unknown[] = [];
+    s.on('dead', (e) => dead.push(e));
+    await until(() => dead.length > 0, 'dead');
+    await sleep(300);
+    expect(dead).toEqual([{ silentMs: expect.any(Number), everReceived: false }]);
+  });
+
+  it('exchanges RTCP: each side gets the other report about its own stream', async () => {
+    const {
+      leases: [a, b],
+    } = await leases(2);
+    const sa = session(a!, b!, { rtcpIntervalMs: 300 }).start();
+    const sb = session(b!, a!, { rtcpIntervalMs: 300 }).start();
+    await until(() => sa.stats.remoteReport !== undefined && sb.stats.remoteReport !== undefined, 'reports');
+    expect(sa.stats.rtcpReceived).toBeGreaterThan(0);
+    expect(sa.stats.remoteReport?.cumulativeLost).toBe(0);
+    await until(() => sa.stats.remoteReport?.rttMs !== undefined, 'an RTT from LSR/DLSR');
+    expect(sa.stats.remoteReport!.rttMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('marks talk-spurt starts and keeps sequence and timestamp steps of 1 and 160', async () => {
+    const {
+      leases: [a],
+    } = await leases(1);
+    const sink = dgram.createSocket('udp4');
+    sockets.push(sink);
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const seen: Array<{ seq: number; ts: number; marker: boolean; first: number }> = [];
+    sink.on('message', (buf) => {
+      const p = parseRtpPacket(buf)!;
+      seen.push({ seq: p.sequenceNumber, ts: p.timestamp, marker: p.marker, first: buf[p.payloadOffset]! });
+    });
+    const s = session(a!, { address: '127.0.0.1', port: sink.address().port }).start();
+    await until(() => seen.length >= 5, 'silence');
+    await s.play(new Uint8Array(320).fill(0x11));
+    await until(() => seen.length >= 15, 'more packets');
+    s.close();
+    await sleep(50);
+    expect(seen[0]!.marker).toBe(true);
+    for (let i = 1; i < seen.length; i++) {
+      expect((seen[i]!.seq - seen[i - 1]!.seq + 0x10000) % 0x10000).toBe(1);
+      expect((seen[i]!.ts - seen[i - 1]!.ts + 2 ** 32) % 2 ** 32).toBe(160);
+    }
+    const talk = seen.findIndex((p) => p.first === 0x11);
+    expect(seen[talk]!.marker).toBe(true);
+    expect(seen[talk + 1]!.first).toBe(0x11);
+    expect(seen.filter((p) => p.marker)).toHaveLength(2);
+    expect(seen.filter((p) => p.first !== 0x11).every((p) => p.first === 0xff)).toBe(true); // μ-law silence
+  });
+
+  it('close() takes its listeners off the leased sockets, so the pool gets clean sockets back', async () => {
+    const {
+      pool,
+      leases: [a, b],
+    } = await leases(2);
+    const sa = session(a!, b!).start();
+    expect(a!.rtpSocket.listenerCount('message')).toBe(1);
+    sa.close();
+    sa.close();
+    expect(a!.rtpSocket.listenerCount('message')).toBe(0);
+    expect(a!.rtcpSocket!.listenerCount('message')).toBe(0);
+    a!.release();
+    b!.release();
+    expect(pool.leased).toBe(0);
+  });
+});
