@@ -1,6 +1,7 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { validateCallingWindow, validateTimeZone, type CallingWindow } from '../compliance/calling-hours.js';
 import { NAME_PATTERN } from './dial-job.js';
+import { callbackUrlProblem } from './callback-url-problem.js';
 import { InvalidCampaignError } from './invalid-campaign-error.js';
 import type { RetryDelays } from './retry-policy.js';
 
@@ -17,6 +18,8 @@ export interface CampaignSettings {
   readonly maxAttempts?: number;
   readonly retryDelays?: Partial<RetryDelays>;
   readonly ringTimeoutMs?: number;
+  /** http(s) URL that receives the status events of the campaign's calls (a job's own URL wins). */
+  readonly callbackUrl?: string;
 }
 
 const MAX_DELAY_MS = 7 * 86_400_000;
@@ -30,6 +33,7 @@ const SETTING_FIELDS = new Set([
   'maxAttempts',
   'retryDelays',
   'ringTimeoutMs',
+  'callbackUrl',
 ]);
 
 function integerIn(field: string, value: unknown, min: number, max: number): number {
@@ -117,5 +121,10 @@ export function normalizeCampaignSettings(settings: CampaignSettings): CampaignS
   }
   if (s.ringTimeoutMs !== undefined)
     out.ringTimeoutMs = integerIn('ringTimeoutMs', s.ringTimeoutMs, 1000, 300_000);
+  if (s.callbackUrl !== undefined) {
+    const problem = callbackUrlProblem(s.callbackUrl);
+    if (problem !== undefined) throw new InvalidCampaignError('callbackUrl', s.callbackUrl, problem);
+    out.callbackUrl = s.callbackUrl;
+  }
   return out;
 }

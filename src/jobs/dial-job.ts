@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callbackUrlProblem } from './callback-url-problem.js';
 
 const noLineBreaks = (field: string) =>
   z.string().refine((v) => !/[\r\n\0]/.test(v), { message: `${field} must not contain CR, LF or NUL` });
@@ -50,6 +51,11 @@ export const dialJobSchema = z
     /** Opaque to the dialer, returned in the outcome. */
     metadata: z.record(z.string(), z.unknown()).optional(),
     idempotencyKey: z.string().max(128).optional(),
+    /** Status callbacks of this call go here (overrides the campaign's). */
+    callbackUrl: z
+      .string()
+      .refine((v) => callbackUrlProblem(v) === undefined, { message: 'callbackUrl must be an http(s) URL' })
+      .optional(),
     enqueuedAt: z.number().int(),
   })
   .strict();

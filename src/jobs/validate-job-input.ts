@@ -2,6 +2,7 @@ import { normalizeNumber } from '../numbers/normalize-number.js';
 import type { NormalizedNumber } from '../numbers/normalized-number.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { dialJobSchema, NAME_PATTERN, type CallScript, type DialJob } from './dial-job.js';
+import { callbackUrlProblem } from './callback-url-problem.js';
 import { EnqueueError } from './enqueue-error.js';
 import type { TrunkInfo } from './trunk-directory.js';
 
@@ -24,6 +25,8 @@ export interface EnqueueCallInput {
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** Same key, same job: enqueueing twice never dials twice. */
   readonly idempotencyKey?: string;
+  /** http(s) URL that receives this call's status events (initiated, ringing, answered, completed). */
+  readonly callbackUrl?: string;
 }
 
 const HEADER_NAME = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
@@ -106,6 +109,10 @@ export function validateJobInput(
       'may hold only letters, digits, . _ - (at most 128)',
     );
   }
+  if (input.callbackUrl !== undefined) {
+    const problem = callbackUrlProblem(input.callbackUrl);
+    if (problem !== undefined) throw new EnqueueError('callbackUrl', input.callbackUrl, problem);
+  }
   const candidate = {
     v: 1 as const,
     number: normalized.e164,
@@ -120,6 +127,7 @@ export function validateJobInput(
     ...(input.script !== undefined ? { script: input.script } : {}),
     ...(input.metadata !== undefined ? { metadata: { ...input.metadata } } : {}),
     ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+    ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
     enqueuedAt: now,
   };
   const parsed = dialJobSchema.safeParse(candidate);

@@ -1,0 +1,96 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { RegistrationState } from '../sip/engine.js';
+import { withTimeout } from './with-timeout.js';
+
+/** What trunk metrics read from a trunk runtime. */
+export interface TrunkSource {
+  readonly name: string;
+  readonly registrationState: RegistrationState | 'disabled';
+  readonly circuit: { state(): Promise<{ readonly state: 'closed' | 'open' | 'half-open' }> };
+  readonly limiter: { currentCps(): Promise<number>; channelsInUse(): Promise<number> };
+}
+
+export interface TrunkMetricsOptions {
+  readonly trunks: () => Iterable<TrunkSource>;
+  /** A Redis read that takes longer is left out of the scrape. Default: 2000 ms. */
+  readonly timeoutMs?: number;
+}
+
+export const REGISTRATION_STATES = [
+  'disabled',
+  'registering',
+  'registered',
+  'failed',
+  'unregistered',
+] as const;
+export const CIRCUIT_STATES = ['closed', 'open', 'half-open'] as const;
+
+/**
+ * Registration and circuit state as enum gauges (1 for the current state, 0 for the others, so
+ * `dialer_trunk_circuit_state{state="open"} == 1` alerts), plus the fleet-wide pace and channels
+ * in use. Circuit and limiter are read from Redis when scraped.
+ */
+export function registerTrunkMetrics(registry: Registry, options: TrunkMetricsOptions): void {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const registers = [registry];
+  new Gauge({
+    name: 'dialer_trunk_registration_state',
+    help: 'SIP registration state of a trunk in this process (1: current state)',
+    labelNames: ['trunk', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const trunk of options.trunks()) {
+        for (const state of REGISTRATION_STATES)
+          this.set({ trunk: trunk.name, state }, trunk.registrationState === state ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'dialer_trunk_circuit_state',
+    help: 'Fleet-wide circuit breaker state of a trunk (1: current state)',
+    labelNames: ['trunk', 'state'],
+    registers,
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...options.trunks()].map(async (trunk) => {
+          const circuit = await withTimeout(trunk.circuit.state(), timeoutMs, undefined);
+          if (!circuit) return;
+          for (const state of CIRCUIT_STATES)
+            this.set({ trunk: trunk.name, state }, circuit.state === state ? 1 : 0);
+        }),
+      );
+    },
+  });
+  new Gauge({
+    name: 'dialer_trunk_cps',
+    help: 'Fleet-wide pace of a trunk now, calls per second (below the configured cps after carrier 503s)',
+    labelNames: ['trunk'],
+    registers,
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...options.trunks()].map(async (trunk) => {
+          const cps = await withTimeout(trunk.limiter.currentCps(), timeoutMs, undefined);
+          if (cps !== undefined) this.set({ trunk: trunk.name }, cps);
+        }),
+      );
+    },
+  });
+  new Gauge({
+    name: 'dialer_trunk_channels_in_use',
+    help: 'Concurrent calls on a trunk, fleet-wide',
+    labelNames: ['trunk'],
+    registers,
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...options.trunks()].map(async (trunk) => {
+          const used = await withTimeout(trunk.limiter.channelsInUse(), timeoutMs, undefined);
+          if (used !== undefined) this.set({ trunk: trunk.name }, used);
+        }),
+      );
+    },
+  });
+}

@@ -1,0 +1,85 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { HostAndPort } from '../config/config-schema.js';
+import type { DialerKeys } from '../jobs/dialer-keys.js';
+import type { Logger } from '../log/create-logger.js';
+import type { CallLifecycleEvent } from '../workers/call-lifecycle-event.js';
+import { registerCallMetrics } from './call-metrics.js';
+import { createMetricsRegistry } from './create-metrics-registry.js';
+import { MetricsServer } from './metrics-server.js';
+import { registerPortMetrics } from './port-metrics.js';
+import { registerQueueMetrics } from './queue-metrics.js';
+import { registerTrunkMetrics, type TrunkSource } from './trunk-metrics.js';
+
+export interface WorkerMetricsOptions {
+  readonly redis: Redis;
+  readonly keys: DialerKeys;
+  readonly trunks: readonly TrunkSource[];
+  readonly ports: { readonly free: number; readonly size: number };
+  /** Other queues of this process to report (e.g. the callbacks queue). */
+  readonly extraQueues?: readonly string[];
+  /** Serve `GET /metrics` here; absent: registry only. */
+  readonly listen?: HostAndPort;
+  readonly logger: Logger;
+}
+
+/** Every metric of one worker process on one registry, and its `/metrics` server when asked for. */
+export class WorkerMetrics {
+  readonly registry: Registry;
+  readonly #observe: (event: CallLifecycleEvent) => void;
+  readonly #queues: Queue[];
+  readonly #server: MetricsServer | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    registry: Registry,
+    observe: (e: CallLifecycleEvent) => void,
+    queues: Queue[],
+    server?: MetricsServer,
+  ) {
+    this.registry = registry;
+    this.#observe = observe;
+    this.#queues = queues;
+    this.#server = server;
+  }
+
+  static async start(options: WorkerMetricsOptions): Promise<WorkerMetrics> {
+    const registry = createMetricsRegistry();
+    const calls = registerCallMetrics(registry);
+    const names = [
+      ...options.trunks.map((t) => options.keys.queueName(t.name)),
+      ...(options.extraQueues ?? []),
+    ];
+    // Queue objects on the shared connection only read counts; closing them leaves the connection open.
+    const queues = names.map((name) => {
+      const queue = new Queue(name, { connection: options.redis, prefix: options.keys.prefix });
+      queue.on('error', () => undefined);
+      return queue;
+    });
+    registerQueueMetrics(registry, { queues: () => queues });
+    registerTrunkMetrics(registry, { trunks: () => options.trunks });
+    registerPortMetrics(registry, options.ports);
+    const server = options.listen
+      ? await MetricsServer.start({ registry, listen: options.listen, logger: options.logger })
+      : undefined;
+    return new WorkerMetrics(registry, (event) => calls.observe(event), queues, server);
+  }
+
+  /** The `call` listener of a DialerWorker. */
+  readonly observe = (event: CallLifecycleEvent): void => this.#observe(event);
+
+  /** Where `/metrics` is served, when it is. */
+  get url(): string | undefined {
+    return this.#server?.url;
+  }
+
+  /** Stops the server and the queue readers. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#server?.close();
+      await Promise.allSettled(this.#queues.map((q) => q.close()));
+    })();
+    return this.#closing;
+  }
+}
