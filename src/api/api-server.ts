@@ -1,0 +1,185 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { DncList } from '../compliance/dnc-list.js';
+import { ConfigError } from '../config/config-error.js';
+import type { DialerConfig, HostAndPort, TrunkConfig } from '../config/config-schema.js';
+import { CampaignControl } from '../jobs/campaign-control.js';
+import { CampaignStore } from '../jobs/campaign-store.js';
+import { DialerClient } from '../jobs/dialer-client.js';
+import { InvalidCampaignError } from '../jobs/invalid-campaign-error.js';
+import { silentLogger, type Logger } from '../log/create-logger.js';
+import type { ApiContext } from './api-context.js';
+import { registerBearerAuth } from './bearer-auth.js';
+import { registerBullBoard } from './bull-board-routes.js';
+import { callsRoutes } from './calls-routes.js';
+import { campaignPageRoutes } from './campaign-page-routes.js';
+import { campaignsRoutes } from './campaigns-routes.js';
+import { dncRoutes } from './dnc-routes.js';
+import { healthRoutes } from './health-routes.js';
+import { httpErrorResponse } from './http-error-response.js';
+import { redactUrl } from './redact-url.js';
+
+/** What `/metrics` serves: a prom-client `Registry` fits as it is. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+export interface ApiServerOptions {
+  readonly config: DialerConfig;
+  /** Request lines and errors; never the token. Default: silent. */
+  readonly logger?: Logger;
+  /** Serves `GET /metrics` (behind the token) when given. */
+  readonly metrics?: MetricsSource;
+  /** Where to listen instead of `config.api.listen` (tests use port 0). */
+  readonly listen?: HostAndPort;
+}
+
+export interface ApiServer {
+  readonly app: FastifyInstance;
+  readonly client: DialerClient;
+  /** Starts listening; resolves with the base URL (`http://127.0.0.1:8080`). */
+  listen(): Promise<string>;
+  /** Stops taking requests, ends long polls, waits for requests in flight, closes Redis. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP API over the producer client, campaigns and DNC lists, with the OpenAPI document at
+ * /docs, Bull Board at /admin/queues and the campaign page at /campaigns/:name.
+ * @throws ConfigError when `api.token` is not set.
+ */
+export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { config } = options;
+  const token = config.api.token;
+  if (token === undefined) {
+    throw new ConfigError([
+      { path: 'api.token', message: 'is required to serve the API (e.g. token: ${API_TOKEN})' },
+    ]);
+  }
+  const logger = options.logger ?? silentLogger();
+  // A bounded retry count: with Redis down, a request fails (503) instead of hanging.
+  const redis = new Redis(config.redis, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => undefined);
+  const client = new DialerClient({
+    redis,
+    prefix: config.queuePrefix,
+    trunks: config.trunks.map((t) => ({
+      name: t.name,
+      domain: t.domain,
+      ...(t.defaultCountry && { defaultCountry: t.defaultCountry }),
+      ...(t.callerId && { callerId: t.callerId }),
+    })),
+  });
+  const store = new CampaignStore({ redis, keys: client.keys });
+  const closing = new AbortController();
+  const ctx: ApiContext = {
+    config,
+    client,
+    store,
+    control: new CampaignControl(client, store),
+    dnc: new DncList({ redis, keys: client.keys }),
+    closing: closing.signal,
+    trunk: (name, field) => findTrunk(config, name, field),
+  };
+
+  const app = fastify({
+    // Typed as the base logger so the instance is the plain FastifyInstance routes take.
+    loggerInstance: logger as FastifyBaseLogger,
+    // Logged by the onResponse hook below instead, with `?token=` cut out of the URL.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.api.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        req: { method: request.method, url: redactUrl(request.url), remoteAddress: request.ip },
+        res: { statusCode: reply.statusCode },
+        responseTimeMs: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = httpErrorResponse(error);
+    if (status >= 500) request.log.error({ err: error, url: redactUrl(request.url) }, 'request failed');
+    // The rest of an oversized upload is not worth reading.
+    if (status === 413) reply.header('connection', 'close');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: 'NOT_FOUND', message: `no route ${request.method} ${redactUrl(request.url)}` }),
+  );
+
+  registerBearerAuth(app, token);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'sip-dialer HTTP API',
+        version: '1',
+        description:
+          'Enqueue calls, run campaigns, manage do-not-call lists, export results. Every route but /healthz and ' +
+          '/readyz needs `Authorization: Bearer <api.token>`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(healthRoutes(redis));
+  await app.register(callsRoutes(ctx));
+  await app.register(campaignsRoutes(ctx));
+  await app.register(dncRoutes(ctx));
+  await app.register(campaignPageRoutes(ctx));
+  await registerBullBoard(app, ctx);
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.get(
+      '/metrics',
+      { schema: { summary: 'Prometheus metrics', tags: ['health'] } },
+      async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
+    );
+  }
+  await app.ready();
+
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    client,
+    async listen() {
+      const where = options.listen ?? config.api.listen;
+      await app.listen({ host: where.host, port: where.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : where.port;
+      const host = where.host.includes(':') ? `[${where.host}]` : where.host;
+      return `http://${host}:${port}`;
+    },
+    close() {
+      closed ??= (async () => {
+        closing.abort(new Error('server closing'));
+        await app.close();
+        await client.close();
+        await redis.quit().catch(() => redis.disconnect());
+      })();
+      return closed;
+    },
+  };
+}
+
+function findTrunk(config: DialerConfig, name: string | undefined, field: string): TrunkConfig {
+  const trunk = name === undefined ? config.trunks[0] : config.trunks.find((t) => t.name === name);
+  if (trunk === undefined) {
+    throw new InvalidCampaignError(
+      field,
+      name,
+      `not a trunk of the config (trunks: ${config.trunks.map((t) => t.name).join(', ')})`,
+    );
+  }
+  return trunk;
+}
