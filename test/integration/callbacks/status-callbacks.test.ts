@@ -1,0 +1,208 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { verifyCallbackSignature, type CallbackEvent } from '../../../src/callbacks/index.js';
+import { CampaignStore } from '../../../src/jobs/campaign-store.js';
+import { DialerClient } from '../../../src/jobs/dialer-client.js';
+import { silentLogger } from '../../../src/log/create-logger.js';
+import { DialerWorker } from '../../../src/workers/dialer-worker.js';
+import { startSipp } from '../../helpers/sipp.js';
+import { workerConfig } from '../../helpers/worker-config.js';
+
+const redisUrl = inject('redisUrl');
+const SECRET = 'callback-secret-for-tests-0123';
+
+interface Received {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly raw: string;
+  readonly event: CallbackEvent;
+  /** What the receiver answered; undefined while it holds the request. */
+  status: number | undefined;
+}
+
+/** A real HTTP receiver on loopback; `answer` decides each request's status, or holds it ('hang'). */
+async function startReceiver(answer: (index: number, event: CallbackEvent) => number | 'hang') {
+  const received: Received[] = [];
+  const held: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const entry: Received = {
+        path: req.url ?? '',
+        headers: req.headers,
+        raw,
+        event: JSON.parse(raw) as CallbackEvent,
+        status: undefined,
+      };
+      received.push(entry);
+      const status = answer(received.length - 1, entry.event);
+      if (status === 'hang') {
+        held.push(res);
+        return;
+      }
+      entry.status = status;
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: (path = '/hook') => `http://127.0.0.1:${port}${path}`,
+    received,
+    held,
+    accepted: () => received.filter((r) => r.status !== undefined && r.status < 300),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('status callbacks', () => {
+  let worker: DialerWorker | undefined;
+  let client: DialerClient | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+
+  afterEach(async () => {
+    await worker?.close(500);
+    await client?.close();
+    for (const c of cleanups.splice(0)) await c();
+    worker = undefined;
+    client = undefined;
+  });
+
+  async function setUp(
+    carrier: string,
+    callbacks = `{ secret: "${SECRET}", backoff: 100ms, maxAttempts: 5 }`,
+  ) {
+    const { config } = await workerConfig({ redisUrl, carrier, extra: `callbacks: ${callbacks}` });
+    worker = await DialerWorker.start({ config, logger: silentLogger() });
+    client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
+    return { config, client };
+  }
+
+  it('delivers initiated, ringing, answered, completed in order, signed, retrying a failed delivery', async () => {
+    const receiver = await startReceiver((index) => (index === 0 ? 500 : 204));
+    cleanups.push(() => receiver.close());
+    const peer = await startSipp({ scenario: 'uas-answer.xml' });
+    const { client } = await setUp(peer.uri);
+    const call = await client.enqueueCall({
+      number: '+5534984149880',
+      callbackUrl: receiver.url('/hook?tenant=7'),
+      script: { hangupAfterMs: 100 },
+    });
+    const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 15_000 });
+    expect(outcome.status).toBe('answered');
+    await until(() => receiver.accepted().some((r) => r.event.type === 'completed'), 'the completed event');
+
+    const accepted = receiver.accepted();
+    expect(accepted.map((r) => r.event.type)).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(accepted.map((r) => r.event.sequence)).toEqual([1, 2, 3, 4]);
+    expect(accepted.every((r) => r.event.jobId === call.jobId && r.path === '/hook?tenant=7')).toBe(true);
+    // The first delivery was refused and retried: same event id, and nothing overtook it.
+    expect(receiver.received[0]?.status).toBe(500);
+    expect(receiver.received[0]?.event.type).toBe('initiated');
+    expect(receiver.received[1]?.headers['x-dialer-delivery']).toBe(`${call.jobId}/1`);
+    expect(receiver.received.map((r) => r.event.sequence)).toEqual([1, 1, 2, 3, 4]);
+
+    for (const r of receiver.received) {
+      const timestamp = r.headers['x-dialer-timestamp'] as string;
+      const signature = r.headers['x-dialer-signature'] as string;
+      expect(verifyCallbackSignature({ secret: SECRET, body: r.raw, timestamp, signature })).toBe(true);
+      // The same check a receiver in any language does.
+      const hex = createHmac('sha256', SECRET).update(`${timestamp}.${r.raw}`).digest('hex');
+      expect(signature).toBe(`sha256=${hex}`);
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.headers['x-dialer-event']).toBe(r.event.type);
+    }
+    const [initiated, ringing, answered, completed] = accepted.map((r) => r.event);
+    expect(initiated).toMatchObject({
+      attempt: 1,
+      uri: 'sip:+5534984149880@carrier.test',
+      to: '+5534984149880',
+    });
+    expect(ringing).toMatchObject({ attempt: 1, sipCode: 180 });
+    expect(answered?.callId).toBe(outcome.attempts.at(-1)?.callId);
+    expect(completed?.outcome).toEqual(outcome);
+  });
+
+  it('uses the campaign URL for its calls unless the job names its own', async () => {
+    const campaignHook = await startReceiver(() => 200);
+    const jobHook = await startReceiver(() => 200);
+    cleanups.push(
+      () => campaignHook.close(),
+      () => jobHook.close(),
+    );
+    const peer = await startSipp({ scenario: 'uas-reject-603.xml', calls: 2 });
+    const { config, client } = await setUp(peer.uri);
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    cleanups.push(async () => void (await redis.quit()));
+    await new CampaignStore({ redis, keys: client.keys }).create(
+      'spring',
+      { trunk: 'carrier', callbackUrl: campaignHook.url() },
+      { state: 'running' },
+    );
+    expect(config.callbacks?.secret).toBe(SECRET);
+    const viaCampaign = await client.enqueueCall({ number: '+5534984149880', campaign: 'spring' });
+    const own = await client.enqueueCall({
+      number: '+5534984149881',
+      campaign: 'spring',
+      callbackUrl: jobHook.url('/mine'),
+    });
+    await client.waitForOutcome(viaCampaign.jobId, { timeoutMs: 15_000 });
+    await client.waitForOutcome(own.jobId, { timeoutMs: 15_000 });
+    await until(
+      () =>
+        campaignHook.accepted().some((r) => r.event.type === 'completed') &&
+        jobHook.accepted().some((r) => r.event.type === 'completed'),
+      'both completed events',
+    );
+    // 603 Declined: no ringing, no answer; the outcome says declined.
+    expect(campaignHook.received.map((r) => [r.event.jobId, r.event.type])).toEqual([
+      [viaCampaign.jobId, 'initiated'],
+      [viaCampaign.jobId, 'completed'],
+    ]);
+    expect(campaignHook.received[1]?.event).toMatchObject({
+      campaign: 'spring',
+      outcome: { status: 'declined' },
+    });
+    expect(jobHook.received.map((r) => [r.event.jobId, r.event.type, r.path])).toEqual([
+      [own.jobId, 'initiated', '/mine'],
+      [own.jobId, 'completed', '/mine'],
+    ]);
+  });
+
+  it('a receiver that never answers does not hold up the call or its outcome', async () => {
+    const receiver = await startReceiver(() => 'hang');
+    cleanups.push(() => receiver.close());
+    const peer = await startSipp({ scenario: 'uas-answer.xml' });
+    const { client } = await setUp(peer.uri, `{ secret: "${SECRET}", timeout: 30s, backoff: 100ms }`);
+    const call = await client.enqueueCall({
+      number: '+5534984149880',
+      callbackUrl: receiver.url(),
+      script: { hangupAfterMs: 100 },
+    });
+    await until(() => receiver.received.length > 0, 'the first delivery');
+    const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 15_000 });
+    expect(outcome.status).toBe('answered');
+    // The outcome is written while the very first delivery is still held unanswered.
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]?.status).toBeUndefined();
+    expect(receiver.held).toHaveLength(1);
+    // Closing the receiver ends the held delivery, so the worker can close without waiting it out.
+    await receiver.close();
+  });
+});
