@@ -20,7 +20,7 @@ import {
 } from '../../../src/workers/place-attempt.js';
 import { freeUdpPort } from '../../helpers/free-port.js';
 import { startSipp, type SippPeer } from '../../helpers/sipp.js';
-import { toneWav } from './make-wav.js';
+import { toneWav } from '../../fixtures/media/make-wav.js';
 import { openTestPool } from './open-test-pool.js';
 
 let engine: EmbeddedSipEngine;
