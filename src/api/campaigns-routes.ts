@@ -383,8 +383,9 @@ async function importCsv(
     ...(query.paused !== undefined && { paused: query.paused }),
     ...(query.column !== undefined && { column: query.column }),
   };
-  const limited = body.pipe(limitBytes(limit));
-  body.once('error', (error) => limited.destroy(error));
+  // Stopping early (too large, bad settings, Redis gone) must leave the request stream alive:
+  // destroying it would take the socket, and the error response with it.
+  const limited = limitBytes(body.iterator({ destroyOnReturn: false }), limit);
   const { created, report } = await createAndImport(
     ctx,
     input,

@@ -1,14 +1,20 @@
-import { Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { BodyTooLargeError } from './body-too-large-error.js';
 
-/** Passes a body through, failing with BodyTooLargeError past `limitBytes` (chunked uploads have no length). */
-export function limitBytes(limitBytes: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      if (seen > limitBytes) callback(new BodyTooLargeError(limitBytes));
-      else callback(null, chunk);
-    },
-  });
+/**
+ * The body, failing with BodyTooLargeError past `limit` bytes (a chunked upload declares no
+ * length). Pull-based: nothing is read from `source` before the consumer asks, so an error can
+ * never fire before someone listens.
+ */
+export function limitBytes(source: AsyncIterable<Buffer | string>, limit: number): Readable {
+  return Readable.from(
+    (async function* (): AsyncGenerator<Buffer | string> {
+      let seen = 0;
+      for await (const chunk of source) {
+        seen += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        if (seen > limit) throw new BodyTooLargeError(limit);
+        yield chunk;
+      }
+    })(),
+  );
 }

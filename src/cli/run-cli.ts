@@ -6,6 +6,7 @@ import { callCommand } from './call-command.js';
 import { campaignCommand } from './campaign-command.js';
 import { dncCommand } from './dnc-command.js';
 import { probeCommand } from './probe/probe-command.js';
+import { serveCommand } from './serve-command.js';
 import { workerCommand } from './worker-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -42,6 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   program.addCommand(campaignCommand(io));
   program.addCommand(dncCommand(io));
   program.addCommand(probeCommand(io));
+  program.addCommand(serveCommand(io));
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
