@@ -9,5 +9,8 @@ export interface CallbackDeliveryJob {
   /** `<jobId>/<sequence>`. */
   readonly eventId: string;
   readonly jobId: string;
+  /** Bound on the delivery's log lines, like every line of the call. */
+  readonly trunk: string;
+  readonly campaign?: string;
   readonly sequence: number;
 }

@@ -83,6 +83,8 @@ export class CallbackPublisher {
         type: event.type,
         eventId: body.id,
         jobId: event.jobId,
+        trunk: event.trunk,
+        ...(event.campaign !== undefined ? { campaign: event.campaign } : {}),
         sequence,
       },
       {

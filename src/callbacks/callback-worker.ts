@@ -68,7 +68,7 @@ export class CallbackWorker {
   }
 
   async #process(job: Job<CallbackDeliveryJob, number>, token: string | undefined): Promise<number> {
-    const { jobId, sequence, eventId, type, url, body } = job.data;
+    const { jobId, trunk, campaign, sequence, eventId, type, url, body } = job.data;
     const { redis, keys } = this.#o;
     const settled = Number((await redis.get(keys.settled(jobId))) ?? 0);
     if (sequence <= settled) return 0;
@@ -97,7 +97,7 @@ export class CallbackWorker {
       const attempt = job.attemptsMade + 1;
       const last = attempt >= (job.opts.attempts ?? 1);
       this.#o.logger.warn(
-        { err: error, jobId, event: type, eventId, attempt, giveUp: last },
+        { err: error, jobId, trunk, campaign, event: type, eventId, attempt, giveUp: last },
         last ? 'status callback failed; giving up on this event' : 'status callback failed; will retry',
       );
       if (last) await this.#settle(jobId, sequence);

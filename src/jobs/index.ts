@@ -39,6 +39,7 @@ export {
   type EnqueueManyResult,
 } from './dialer-client.js';
 export { validateJobInput, type EnqueueCallInput } from './validate-job-input.js';
+export { callbackUrlProblem } from './callback-url-problem.js';
 export { EnqueueError } from './enqueue-error.js';
 export { OutcomeTimeoutError } from './outcome-timeout-error.js';
 export { OutcomeStore, type OutcomeStoreOptions } from './outcome-store.js';

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
+import { censorSecrets } from './censor-secrets.js';
 import { redactPaths } from './redact-paths.js';
 
 export type { Logger } from 'pino';
@@ -18,6 +19,12 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
     redact: { paths: [...redactPaths], censor: '[redacted]' },
     base: { pid: process.pid },
+    // The fixed paths above are fast; this catches secrets nested anywhere else, on every line
+    // and in every child's bindings.
+    formatters: {
+      log: (object) => censorSecrets(object),
+      bindings: (bindings) => censorSecrets(bindings),
+    },
   };
   if (options.name !== undefined) pinoOptions.name = options.name;
   return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
