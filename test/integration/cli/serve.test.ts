@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+import { writeConfigFile } from '../../helpers/worker-process.js';
+
+const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+const TOKEN = 'serve-test-token-0123456789-SECRET';
+
+interface Served {
+  readonly lines: string[];
+  readonly exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function serve(config: string, env: Record<string, string>): Served {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, 'serve', '--config', config, '--listen', '127.0.0.1:0'],
+    {
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const lines: string[] = [];
+  const take = (chunk: string): void => void lines.push(...chunk.split('\n').filter(Boolean));
+  child.stdout.setEncoding('utf8').on('data', take);
+  child.stderr.setEncoding('utf8').on('data', take);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { lines, exited, kill: (signal) => void child.kill(signal) };
+}
+
+async function listening(served: Served): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const line = served.lines.find((l) => l.includes('dialer api listening'));
+    if (line) return (JSON.parse(line) as { url: string }).url;
+    if (Date.now() > deadline) {
+      served.kill('SIGKILL');
+      throw new Error(`serve did not start:\n${served.lines.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('dialer serve', () => {
+  const redisUrl = inject('redisUrl');
+  const yaml = (api: string) =>
+    `redis: ${redisUrl}\nqueuePrefix: "{serve-${process.pid}}"\ntrunks:\n  - name: carrier\n    domain: carrier.test\n${api}`;
+
+  it('serves until SIGTERM, then closes cleanly with status 0; the token never reaches the log', async () => {
+    const config = await writeConfigFile(yaml('api:\n  token: ${API_TOKEN}\n'));
+    const served = serve(config, { API_TOKEN: TOKEN });
+    const url = await listening(served);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${url}/v1/campaigns`)).status).toBe(401);
+    const ok = await fetch(`${url}/v1/campaigns`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(200);
+    const page = await fetch(`${url}/docs/json?token=${TOKEN}`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+
+    served.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+    expect(served.lines.some((l) => l.includes('dialer api stopped'))).toBe(true);
+    expect(served.lines.some((l) => l.includes('token=[redacted]'))).toBe(true);
+    for (const line of served.lines) expect(line).not.toContain(TOKEN);
+  });
+
+  it('exits 2 naming api.token when the config has none', async () => {
+    const config = await writeConfigFile(yaml(''));
+    const served = serve(config, {});
+    expect(await served.exited).toBe(2);
+    expect(served.lines.join('\n')).toContain('api.token');
+  });
+});
