@@ -61,10 +61,11 @@ ${input.refreshSeconds > 0 ? `<meta http-equiv="refresh" content="${input.refres
   .state.running { background: #2e7d32; } .state.paused { background: #ef6c00; } .state.cancelled { background: #757575; }
   .progress { background: #e6e9ef; border-radius: 6px; height: 18px; overflow: hidden; }
   .progress > span { display: block; height: 100%; background: #3f6ad8; }
-  .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 10px; margin: 18px 0; }
+  .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: 10px; margin: 18px 0; }
   .card { border: 1px solid #dde2ea; border-radius: 8px; padding: 10px 12px; }
   .card .label { color: #5f6b7a; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-  .card .value { font-size: 22px; font-weight: 600; }
+  .card .value { font-size: 22px; font-weight: 600; white-space: nowrap; }
+  .card .note { color: #5f6b7a; font-size: 12px; }
   table { border-collapse: collapse; width: 100%; }
   th, td { padding: 4px 8px; text-align: left; border-bottom: 1px solid #eef0f4; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; width: 70px; }
@@ -89,7 +90,7 @@ ${input.refreshSeconds > 0 ? `<meta http-equiv="refresh" content="${input.refres
   ${card('Pending', String(s.pending), 'pending')}
   ${card('Calls placed', String(s.attempts), 'attempts')}
   ${card('Answer rate', s.answerRate === null ? '–' : `${(100 * s.answerRate).toFixed(1)}%`, 'answer-rate')}
-  ${card('PDD p50 / p95', pdd.p50Ms === null ? '–' : `${pdd.p50Ms} / ${pdd.p95Ms} ms`, 'pdd')}
+  ${card('PDD median', pdd.p50Ms === null ? '–' : `${pdd.p50Ms} ms`, 'pdd', pdd.p95Ms === null ? undefined : `p95 ${pdd.p95Ms} ms`)}
 </div>
 
 <h2>Outcomes per status</h2>
@@ -111,8 +112,9 @@ Export: <a href="/v1/campaigns/${encodeURIComponent(s.name)}/outcomes?format=csv
 `;
 }
 
-function card(label: string, value: string, id: string): string {
-  return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${id}">${esc(value)}</div></div>`;
+function card(label: string, value: string, id: string, note?: string): string {
+  const noteHtml = note === undefined ? '' : `<div class="note" data-testid="${id}-note">${esc(note)}</div>`;
+  return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${id}">${esc(value)}</div>${noteHtml}</div>`;
 }
 
 function pddChart(pdd: PostDialDelaySeries): string {
