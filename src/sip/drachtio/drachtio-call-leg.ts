@@ -34,11 +34,12 @@ export class DrachtioCallLeg extends TypedEventEmitter<CallLegEvents> implements
     this.remoteSdp = init.dialog.remote.sdp;
     this.timings = init.timings;
     init.dialog.on('destroy', (req, reason) => {
-      // drachtio-server itself sends BYE (source 'application') on ACK or session-timer expiry.
+      // Source 'application': drachtio-server, our side of the wire, sent the BYE itself (the far
+      // end never refreshed the session timer, or a 200 crossed a CANCEL): a local hang-up.
       const fromServer = req.meta?.source === 'application';
       this.#finish(
         fromServer
-          ? { by: 'error', reason: serverReason(reason), at: Date.now() }
+          ? { by: 'local', reason: serverReason(reason), at: Date.now() }
           : { by: 'remote', reason: 'bye', at: Date.now() },
       );
     });

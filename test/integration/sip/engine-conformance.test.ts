@@ -116,7 +116,13 @@ for (const underTest of enginesUnderTest) {
       );
       expect(invites[1]?.headers['call-id']).toBe(invites[0]?.headers['call-id']);
       expect(invites[1]?.headers['from']).toBe(invites[0]?.headers['from']);
-      expect(invites[1]?.headers['cseq']).toBe('2 INVITE');
+      if (underTest.name === 'drachtio') {
+        // drachtio-server (sofia-sip) starts CSeq at a random number (RFC 3261 §8.1.1.5 allows it).
+        const seq = (m: WireMessage | undefined): number => Number.parseInt(m?.headers['cseq'] ?? '', 10);
+        expect(seq(invites[1])).toBe(seq(invites[0]) + 1);
+      } else {
+        expect(invites[1]?.headers['cseq']).toBe('2 INVITE');
+      }
     });
 
     it('answers a 407 with Proxy-Authorization', async () => {
@@ -134,7 +140,11 @@ for (const underTest of enginesUnderTest) {
       expect(invites[1]?.headers['proxy-authorization']).toMatch(/^Digest /);
     });
 
-    it('retries once with the fresh nonce when the carrier says stale=true', async () => {
+    it('retries once with the fresh nonce when the carrier says stale=true', async ({ skip }) => {
+      skip(
+        underTest.name === 'drachtio',
+        'drachtio-srf answers one challenge per request (lib/digest-client.js): a second 401, stale or not, reaches the caller; as it never sends a cached nonce, a stale one is unlikely',
+      );
       const peer = await startSipp({ scenario: 'uas-stale-nonce.xml' });
       const sip = await start();
       const leg = await sip.invite({
@@ -296,7 +306,11 @@ for (const underTest of enginesUnderTest) {
       expect(invites[1]?.headers['via']).toBe(invites[0]?.headers['via']);
     });
 
-    it('times out with a local 408 when nothing answers (Timer B)', async () => {
+    it('times out with a local 408 when nothing answers (Timer B)', async ({ skip }) => {
+      skip(
+        underTest.name === 'drachtio',
+        "T1 and the INVITE retransmissions are drachtio-server's (its config, 500 ms); t1Ms only bounds the engine's own wait (64·T1)",
+      );
       const sip = await start('udp', 20);
       // A bound socket that never answers: the INVITE is retransmitted until Timer B (64·T1).
       const { createSocket } = await import('node:dgram');
@@ -352,7 +366,13 @@ for (const underTest of enginesUnderTest) {
       expect(await peer.waitForExit()).toBe(0);
     });
 
-    it('sends credentials up front on the second call: one INVITE, the cached nonce with a higher nc', async () => {
+    it('sends credentials up front on the second call: one INVITE, the cached nonce with a higher nc', async ({
+      skip,
+    }) => {
+      skip(
+        underTest.name === 'drachtio',
+        'drachtio-srf keeps no nonce cache: every call is challenged, one more round trip per call',
+      );
       const peer = await startSipp({ scenario: 'uas-two-calls-auth.xml', calls: 2 });
       const sip = await start();
       const first = await sip.invite({
