@@ -4,7 +4,9 @@
  * Every call is INVITE → 180 → 200 → ACK → BYE → 200, with `concurrency` calls in flight.
  *
  * Run: npx tsx bench/engine-calls.ts [--calls N] [--concurrency C] [--transport udp|tcp]
- *        [--warmup W] [--skip-baseline]
+ *        [--warmup W] [--skip-baseline] [--engine embedded|drachtio|embedded,drachtio]
+ * `--engine drachtio` drives the calls through the drachtio-server DRACHTIO_URL names
+ * (drachtio://:SECRET@HOST:PORT) to the same sipp UAS; its CPU is that server's, not counted here.
  * Profile: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/engine-calls.ts --skip-baseline
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { EmbeddedSipEngine, SipFailure, type SipTrunk } from '../src/sip/index.js';
+import { parseDrachtioUrl } from '../src/config/parse-drachtio-url.js';
+import { DrachtioSipEngine } from '../src/sip/drachtio/index.js';
+import { EmbeddedSipEngine, SipFailure, type SipEngine, type SipTrunk } from '../src/sip/index.js';
 
 const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
 const HOST = '127.0.0.1';
@@ -23,6 +27,7 @@ const HOST = '127.0.0.1';
 const GOAL = { callsPerSecond: 2000, setupP99Ms: 20, concurrency: 50 } as const;
 
 type Transport = 'udp' | 'tcp';
+type EngineKind = 'embedded' | 'drachtio';
 
 interface Options {
   readonly calls: number;
@@ -30,6 +35,7 @@ interface Options {
   readonly transport: Transport;
   readonly warmup: number;
   readonly skipBaseline: boolean;
+  readonly engines: readonly EngineKind[];
 }
 
 interface Percentiles {
@@ -59,6 +65,7 @@ function readOptions(): Options {
       transport: { type: 'string', default: 'udp' },
       warmup: { type: 'string', default: '500' },
       'skip-baseline': { type: 'boolean', default: false },
+      engine: { type: 'string', default: 'embedded' },
     },
     strict: true,
   });
@@ -71,7 +78,20 @@ function readOptions(): Options {
   if (values.transport !== 'udp' && values.transport !== 'tcp') {
     throw new Error(`--transport must be udp or tcp, got ${JSON.stringify(values.transport)}`);
   }
+  const engines = values.engine.split(',').map((name) => name.trim());
+  for (const name of engines) {
+    if (name !== 'embedded' && name !== 'drachtio')
+      throw new Error(
+        `--engine takes embedded, drachtio or both comma-separated, got ${JSON.stringify(name)}`,
+      );
+  }
+  if (engines.includes('drachtio') && !process.env.DRACHTIO_URL) {
+    throw new Error(
+      '--engine drachtio needs DRACHTIO_URL=drachtio://:SECRET@HOST:PORT (a running drachtio-server)',
+    );
+  }
   return {
+    engines: engines as EngineKind[],
     calls: positive('calls', values.calls, 1),
     concurrency: positive('concurrency', values.concurrency, 1),
     transport: values.transport,
@@ -298,8 +318,15 @@ interface EngineFigures {
   readonly failures: Map<string, number>;
 }
 
-async function runEngine(options: Options, uasPort: number): Promise<EngineFigures> {
-  const engine = new EmbeddedSipEngine({ listen: { host: HOST, port: 0 }, transport: options.transport });
+function createEngine(kind: EngineKind, transport: Transport): SipEngine {
+  if (kind === 'embedded') return new EmbeddedSipEngine({ listen: { host: HOST, port: 0 }, transport });
+  const drachtio = parseDrachtioUrl(process.env.DRACHTIO_URL ?? '');
+  if (!drachtio) throw new Error('DRACHTIO_URL is not of the form drachtio://:SECRET@HOST:PORT');
+  return new DrachtioSipEngine({ ...drachtio, transport });
+}
+
+async function runEngine(options: Options, uasPort: number, kind: EngineKind): Promise<EngineFigures> {
+  const engine = createEngine(kind, options.transport);
   const trunk: SipTrunk = {
     name: 'bench',
     domain: HOST,
@@ -322,7 +349,7 @@ async function runEngine(options: Options, uasPort: number): Promise<EngineFigur
     const ok = pool.setupMs.length;
     return {
       result: {
-        label: 'embedded engine → sipp uas',
+        label: `${kind} engine → sipp uas`,
         ok,
         failed: options.calls - ok,
         wallMs,
@@ -352,7 +379,7 @@ interface PoolResult {
 
 /** `concurrency` workers taking call numbers from one counter: C calls in flight until N are done. */
 async function callPool(
-  engine: EmbeddedSipEngine,
+  engine: SipEngine,
   trunk: SipTrunk,
   calls: number,
   concurrency: number,
@@ -430,23 +457,32 @@ async function main(): Promise<void> {
         `baseline: ${baseline.ok} calls in ${(baseline.wallMs / 1000).toFixed(2)} s (sipp process wall time)`,
       );
 
-    const engine = await runEngine(options, uasPort);
+    const runs: EngineFigures[] = [];
+    for (const kind of options.engines) runs.push(await runEngine(options, uasPort, kind));
+    for (const engine of runs) {
+      const { result } = engine;
+      const s = result.setup;
+      const e = engine.engineSetup;
+      console.log(`${result.label}: ${result.ok} calls in ${(result.wallMs / 1000).toFixed(2)} s`);
+      console.log(
+        `  setup (timer around invite()) ms: p50 ${ms(s?.p50)}  p90 ${ms(s?.p90)}  p99 ${ms(s?.p99)}  max ${ms(s?.max)}\n` +
+          `  setup (leg.timings.setupMs, whole ms): p50 ${e?.p50 ?? '–'}  p90 ${e?.p90 ?? '–'}  p99 ${e?.p99 ?? '–'}  max ${e?.max ?? '–'}\n` +
+          `  CPU per call: ${(engine.cpuUserUsPerCall + engine.cpuSystemUsPerCall).toFixed(0)} µs ` +
+          `(user ${engine.cpuUserUsPerCall.toFixed(0)}, system ${engine.cpuSystemUsPerCall.toFixed(0)}); ` +
+          `peak RSS ${engine.peakRssMiB.toFixed(0)} MiB (RSS ${engine.rssBeforeMiB.toFixed(0)} MiB after warm-up); ` +
+          `event-loop delay p99 ${engine.loopDelay.p99.toFixed(1)} ms, max ${engine.loopDelay.max.toFixed(1)} ms`,
+      );
+      for (const [reason, count] of engine.failures) console.log(`  failed ×${count}: ${reason}`);
+    }
+    // The goal and the `engine` field below are the first engine's (embedded unless only drachtio ran).
+    const [engine] = runs;
+    if (!engine) throw new Error('no engine ran');
     const { result } = engine;
-    console.log(`engine:   ${result.ok} calls in ${(result.wallMs / 1000).toFixed(2)} s`);
     const s = result.setup;
-    const e = engine.engineSetup;
-    console.log(
-      `  setup (timer around invite()) ms: p50 ${ms(s?.p50)}  p90 ${ms(s?.p90)}  p99 ${ms(s?.p99)}  max ${ms(s?.max)}\n` +
-        `  setup (leg.timings.setupMs, whole ms): p50 ${e?.p50 ?? '–'}  p90 ${e?.p90 ?? '–'}  p99 ${e?.p99 ?? '–'}  max ${e?.max ?? '–'}\n` +
-        `  CPU per call: ${(engine.cpuUserUsPerCall + engine.cpuSystemUsPerCall).toFixed(0)} µs ` +
-        `(user ${engine.cpuUserUsPerCall.toFixed(0)}, system ${engine.cpuSystemUsPerCall.toFixed(0)}); ` +
-        `peak RSS ${engine.peakRssMiB.toFixed(0)} MiB (RSS ${engine.rssBeforeMiB.toFixed(0)} MiB after warm-up); ` +
-        `event-loop delay p99 ${engine.loopDelay.p99.toFixed(1)} ms, max ${engine.loopDelay.max.toFixed(1)} ms`,
-    );
-    for (const [reason, count] of engine.failures) console.log(`  failed ×${count}: ${reason}`);
 
     console.log('');
-    printTable(baseline ? [baseline, result] : [result], baseline);
+    const rows = runs.map((run) => run.result);
+    printTable(baseline ? [baseline, ...rows] : rows, baseline);
     const met =
       result.callsPerSecond >= GOAL.callsPerSecond &&
       (s?.p99 ?? Infinity) < GOAL.setupP99Ms &&
@@ -480,6 +516,11 @@ async function main(): Promise<void> {
           peakRssMiB: engine.peakRssMiB,
           loopDelayMs: engine.loopDelay,
         },
+        engineName: options.engines[0],
+        drachtio: (() => {
+          const run = runs[options.engines.indexOf('drachtio')];
+          return run && run !== engine ? summary(run.result) : null;
+        })(),
         goalMet: options.concurrency === GOAL.concurrency ? met : null,
       })}`,
     );
