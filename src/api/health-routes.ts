@@ -30,8 +30,8 @@ export function healthRoutes(redis: Redis) {
 }
 
 async function redisProblem(redis: Redis): Promise<string | undefined> {
-  // Commands queue while ioredis reconnects; do not wait behind them.
-  if (redis.status !== 'ready') return `redis connection is ${redis.status}`;
+  // A connection given up for good will not answer; any other state gets the PING and its timeout.
+  if (redis.status === 'end' || redis.status === 'close') return `redis connection is ${redis.status}`;
   let timer: NodeJS.Timeout | undefined;
   try {
     const reply = await Promise.race([
