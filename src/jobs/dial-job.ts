@@ -7,10 +7,22 @@ const noLineBreaks = (field: string) =>
 /** Names: campaigns and trunks, safe in Redis keys, job ids and file names. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+/**
+ * What an answered call does. With `play` or `collect`, the call ends when they are done (the
+ * prompt played `repeat` times, then digits collected); `hangupAfterMs` caps the call's length
+ * from the answer either way, and alone it is the call's length. With none of them the call lasts
+ * until the far end hangs up or the max call length.
+ */
 export const callScriptSchema = z
   .object({
+    /** A WAV file relative to the worker's prompts directory; checked before the INVITE leaves. */
     play: z.string().max(512).optional(),
+    /** Times the prompt plays. Default 1. */
     repeat: z.number().int().min(1).max(100).optional(),
+    /**
+     * Digits (RFC 4733 or SIP INFO) heard during the prompt (the first one stops it) and after it;
+     * `timeoutMs` is the wait for the next digit once the prompt is over.
+     */
     collect: z
       .object({
         maxDigits: z.number().int().min(1).max(64),

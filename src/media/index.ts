@@ -19,6 +19,7 @@ export {
   type PacedStream,
   type PacedHandle,
 } from './media-scheduler.js';
+export { PacingHistogram, type PacingStats } from './pacing-histogram.js';
 export {
   RtpSession,
   type RtpSessionOptions,

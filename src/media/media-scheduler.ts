@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { MediaSessionError } from './media-session-error.js';
+import { PacingHistogram, type PacingStats } from './pacing-histogram.js';
 
 /** Something sent once per period: an RTP stream. */
 export interface PacedStream {
@@ -57,6 +58,7 @@ export class MediaScheduler {
   #timerAt = Infinity;
   #running = false;
   #closed = false;
+  readonly #pacing = new PacingHistogram();
 
   constructor(options: MediaSchedulerOptions = {}) {
     this.periodMs = options.periodMs ?? 20;
@@ -82,6 +84,15 @@ export class MediaScheduler {
         if (!this.#running) this.#arm();
       },
     };
+  }
+
+  /** How late ticks started (start of the tick minus its ideal time) since the last reset. */
+  get pacing(): PacingStats {
+    return this.#pacing.stats;
+  }
+
+  resetPacing(): void {
+    this.#pacing.reset();
   }
 
   /** Drops every stream and the timer. Idempotent. */
@@ -115,6 +126,7 @@ export class MediaScheduler {
           top.due += Math.floor((now - top.due) / this.periodMs) * this.periodMs;
         }
         this.#siftDown(0);
+        this.#pacing.record(performance.now() - ideal);
         try {
           top.stream.tick(ideal);
         } catch (error) {
