@@ -71,6 +71,11 @@ export interface MediaConfig {
   /** Local address RTP sockets bind to. */
   readonly address: string;
   readonly ports: PortRange;
+  /** Where call scripts' prompt names are resolved. */
+  readonly promptsDir: string;
+  /** No RTP from the far end for this long ends the call (`rtp-timeout`); 0 turns it off. */
+  readonly deadCallMs: number;
+  readonly rtcpIntervalMs: number;
 }
 
 /** One carrier account. Structurally a superset of the SIP layer's `SipTrunk`. */
@@ -320,6 +325,9 @@ const mediaSchema = z
   .strictObject({
     address: withDefault(host, '0.0.0.0'),
     ports: withDefault(portRange, '20000-20999'),
+    prompts: withDefault(text({ maxLength: 1024 }), './prompts'),
+    deadCallTimeout: withDefault(duration({ maxMs: DAY_MS }), '30s'),
+    rtcpInterval: withDefault(duration({ minMs: 500, maxMs: 10 * 60_000 }), '5s'),
   })
   .prefault({});
 
@@ -454,7 +462,13 @@ export const dialerConfigSchema = z
         userAgent: raw.sip.userAgent,
         timers: { t1Ms: timers.t1, t2Ms: timers.t2, t4Ms: timers.t4 },
       },
-      media: raw.media,
+      media: {
+        address: raw.media.address,
+        ports: raw.media.ports,
+        promptsDir: raw.media.prompts,
+        deadCallMs: raw.media.deadCallTimeout,
+        rtcpIntervalMs: raw.media.rtcpInterval,
+      },
       trunks: raw.trunks.map((trunk): TrunkConfig => {
         const { registerExpires, dialFormats, concurrency, ...rest } = trunk;
         return {

@@ -11,6 +11,7 @@ export type {
   RegistrationState,
   RegistrationStatus,
   SipEngine,
+  SipDtmf,
 } from './engine.js';
 export { SipFailure, type SipFailureInit, type SipFailurePhase, type CancelCause } from './sip-failure.js';
 export { trunkCredentials, type SipTrunk } from './sip-trunk.js';

@@ -254,6 +254,7 @@ async function finish(
     completedAt: Date.now(),
     ...(data.metadata !== undefined ? { metadata: data.metadata } : {}),
     ...(answered?.talkMs !== undefined ? { talkMs: answered.talkMs } : {}),
+    ...(answered?.digits !== undefined ? { digits: answered.digits } : {}),
   };
   const stored = await deps.outcomes.writeOnce(outcome);
   if (stored.written)

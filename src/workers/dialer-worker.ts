@@ -12,6 +12,7 @@ import { OutcomeStore } from '../jobs/outcome-store.js';
 import { buildRetryPolicy, mergeRetryPolicy, type RetryPolicy } from '../jobs/retry-policy.js';
 import { TrunkDirectory } from '../jobs/trunk-directory.js';
 import type { Logger } from '../log/create-logger.js';
+import { configureCallMedia } from '../media/call-media-runtime.js';
 import { RtpPortPool } from '../media/port-pool.js';
 import { createSipEngine } from '../sip/create-sip-engine.js';
 import type { SipEngine } from '../sip/engine.js';
@@ -88,6 +89,11 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     const subscriber = redis.duplicate();
     subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+    configureCallMedia({
+      promptsDir: config.media.promptsDir,
+      deadCallMs: config.media.deadCallMs,
+      rtcpIntervalMs: config.media.rtcpIntervalMs,
+    });
     const ports = await RtpPortPool.open({
       address: config.media.address,
       minPort: config.media.ports.minPort,

@@ -72,7 +72,13 @@ describe('parseConfig', () => {
         userAgent: 'acme-dialer/2',
         timers: { t1Ms: 250, t2Ms: 2000, t4Ms: 4000 },
       },
-      media: { address: '127.0.0.1', ports: { minPort: 20000, maxPort: 20999 } },
+      media: {
+        address: '127.0.0.1',
+        ports: { minPort: 20000, maxPort: 20999 },
+        promptsDir: './prompts',
+        deadCallMs: 30_000,
+        rtcpIntervalMs: 5_000,
+      },
       trunks: [
         {
           name: 'carrier',
@@ -137,7 +143,13 @@ describe('parseConfig', () => {
         userAgent: 'sip-dialer/0.1',
         timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
       },
-      media: { address: '0.0.0.0', ports: { minPort: 20000, maxPort: 20999 } },
+      media: {
+        address: '0.0.0.0',
+        ports: { minPort: 20000, maxPort: 20999 },
+        promptsDir: './prompts',
+        deadCallMs: 30_000,
+        rtcpIntervalMs: 5_000,
+      },
       trunks: [
         {
           name: 'carrier',
