@@ -76,7 +76,9 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
     const deadline = this.#now() + (o.maxInlineWaitMs ?? 2000);
     const [permission, grant] = await Promise.all([
       o.circuit.canDial(),
-      o.limiter.acquireStart({ reserveMs: Math.max(0, deadline - this.#now()) }),
+      // Only slots closer than a timer can sleep are booked; farther ones are asked for again, so
+      // a late wake-up here cannot squeeze two starts closer than the pace at the carrier.
+      o.limiter.acquireStart({ reserveMs: RESERVE_MS }),
     ]);
     // retryAt is on Redis's clock; retryInMs is not, so machines with skewed clocks still agree.
     if (!permission.ok) {
@@ -86,8 +88,15 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
         reason: `trunk circuit open: ${permission.reason}`,
       };
     }
-    if (!grant.ok) return { kind: 'delay', until: this.#now() + grant.waitMs, reason: 'trunk pace' };
-    if (grant.waitMs >= 1) await sleep(grant.waitMs);
+    let start = grant;
+    while (!start.ok) {
+      if (this.#now() + start.waitMs > deadline) {
+        return { kind: 'delay', until: this.#now() + start.waitMs, reason: 'trunk pace' };
+      }
+      await sleep(start.waitMs);
+      start = await o.limiter.acquireStart({ reserveMs: RESERVE_MS });
+    }
+    if (start.waitMs >= 1) await sleep(start.waitMs);
     const leaseId = randomUUID();
     while (!(await o.limiter.acquireChannel(leaseId))) {
       if (this.#now() > deadline)
@@ -145,6 +154,9 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
     return permission.ok ? this.#now() + 1000 : this.#now() + permission.retryInMs;
   }
 }
+
+/** Slots at most this far ahead are booked by the limiter rather than asked for again. */
+const RESERVE_MS = 5;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,6 +14,8 @@ export interface WorkerConfigInput {
   /** Default: 50 calls per second, 10 channels (concurrency follows maxChannels). */
   readonly cps?: number;
   readonly maxChannels?: number;
+  /** Extra keys of the media section, e.g. `{ prompts: /tmp/x, deadCallTimeout: 700ms }`. */
+  readonly media?: Readonly<Record<string, string>>;
   /** Default: 10s. Campaign calls have no script yet, so an answered call lasts this long. */
   readonly maxCallLength?: string;
 }
@@ -28,7 +30,9 @@ export async function workerConfig(
   const yaml = `redis: ${input.redisUrl}
 queuePrefix: "${prefix}"
 sip: { listen: 127.0.0.1:${sipPort}, timers: { t1: 100ms, t2: 800ms, t4: 1s } }
-media: { address: 127.0.0.1, ports: ${rtpBase}-${rtpBase + 19} }
+media: { address: 127.0.0.1, ports: ${rtpBase}-${rtpBase + 19}${Object.entries(input.media ?? {})
+    .map(([k, v]) => `, ${k}: "${v}"`)
+    .join('')} }
 trunks:
   - name: carrier
     proxy: ${input.carrier}

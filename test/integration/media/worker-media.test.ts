@@ -37,17 +37,20 @@ describe('a worker process plays, collects and reports media', () => {
 
   afterAll(() => rm(promptsDir, { recursive: true, force: true }));
 
-  async function setUp(scenario: string): Promise<{ producer: DialerClient; sipp: SippPeer }> {
+  async function setUp(
+    scenario: string,
+    media: Record<string, string>,
+  ): Promise<{ producer: DialerClient; sipp: SippPeer }> {
     const sipp = await startSipp({ scenario, extraArgs: ['-mp', String(await freeUdpPort())] });
-    const { config } = await workerConfig({ redisUrl, carrier: sipp.uri });
+    // The worker applies the config's media settings to the process at start.
+    const { config } = await workerConfig({ redisUrl, carrier: sipp.uri, media });
     worker = await DialerWorker.start({ config, logger: silentLogger() });
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
     return { producer: client, sipp };
   }
 
   it('a digit during the prompt stops it (barge-in); the outcome has the digits and the RTP figures', async () => {
-    configureCallMedia({ promptsDir });
-    const { producer, sipp } = await setUp('uas-pcap-dtmf.xml');
+    const { producer, sipp } = await setUp('uas-pcap-dtmf.xml', { prompts: promptsDir });
     const call = await producer.enqueueCall({
       number: '+5534984149880',
       script: { play: 'menu.wav', collect: { maxDigits: 4, timeoutMs: 3000, terminator: '#' } },
@@ -69,8 +72,7 @@ describe('a worker process plays, collects and reports media', () => {
   });
 
   it('no RTP from the far end for the dead-call time ends the call, and the outcome says so', async () => {
-    configureCallMedia({ deadCallMs: 700 });
-    const { producer, sipp } = await setUp('uas-answer.xml');
+    const { producer, sipp } = await setUp('uas-answer.xml', { deadCallTimeout: '700ms' });
     const call = await producer.enqueueCall({ number: '+5534984149880' });
     const outcome = await producer.waitForOutcome(call.jobId, { timeoutMs: 15_000 });
     const answered = outcome.attempts.find((a) => a.sipCode === 200)!;
