@@ -89,6 +89,7 @@ export function validateJobInput(
     checkLine(`headers.${name}`, value, 1024);
   }
   if (input.metadata !== undefined) {
+    checkMetadata(input.metadata, 'metadata', 0);
     let json: string;
     try {
       json = JSON.stringify(input.metadata);
@@ -148,4 +149,24 @@ function checkLine(field: string, value: unknown, max: number): void {
   if (/[\r\n\0]/.test(value)) throw new EnqueueError(field, value, 'must not contain CR, LF or NUL');
   if (value.length > max)
     throw new EnqueueError(field, `${value.length} characters`, `must be at most ${max} characters`);
+}
+
+/**
+ * Metadata is opaque and never put in a SIP message, but it flows on into outcomes, CSV exports,
+ * status callbacks and log lines of other systems: CR, LF and NUL are refused there as in every
+ * other field, so no consumer downstream has to guess. Keys are checked as well as values.
+ */
+function checkMetadata(value: unknown, field: string, depth: number): void {
+  if (depth > 32) throw new EnqueueError(field, '[deeper than 32 levels]', 'is nested too deeply');
+  if (typeof value === 'string') {
+    if (/[\r\n\0]/.test(value))
+      throw new EnqueueError(field, value.slice(0, 64), 'must not contain CR, LF or NUL');
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  for (const [key, inner] of Object.entries(value)) {
+    if (/[\r\n\0]/.test(key))
+      throw new EnqueueError(field, key.slice(0, 64), 'keys must not contain CR, LF or NUL');
+    checkMetadata(inner, `${field}.${key}`, depth + 1);
+  }
 }
