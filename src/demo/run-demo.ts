@@ -126,17 +126,28 @@ export async function runDemo(io: DemoIo): Promise<number> {
       if (workers.length > 0) stopped.push(`workers pids ${workers.map((w) => w.pid).join(' ')}`);
     });
     for (let i = 0; i < WORKERS; i++) {
-      const metricsPort = await freePort();
-      const file = join(dir, `worker-${i + 1}.yaml`);
-      await writeFile(
-        file,
-        workerYaml({ redisUrl, prefix, carrierPort, sipPort: await freePort(), metricsPort, index: i }),
-      );
-      const log = join(dir, `worker-${i + 1}.log`);
-      const worker = await startWorker(file, log);
-      workers.push(worker);
-      metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
-      await waitForLine(worker, log, 'dialer worker started');
+      // A port found free can be taken by another program before the worker binds it: try again
+      // with fresh ports rather than fail the demo.
+      for (let attempt = 1; ; attempt++) {
+        const metricsPort = await freePort();
+        const file = join(dir, `worker-${i + 1}.yaml`);
+        await writeFile(
+          file,
+          workerYaml({ redisUrl, prefix, carrierPort, sipPort: await freePort(), metricsPort, index: i }),
+        );
+        const log = join(dir, `worker-${i + 1}.log`);
+        const worker = await startWorker(file, log);
+        try {
+          await waitForLine(worker, log, 'dialer worker started');
+        } catch (error) {
+          await worker.stop(2_000);
+          if (attempt < 3 && /EADDRINUSE/.test(String(error))) continue;
+          throw error;
+        }
+        workers.push(worker);
+        metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
+        break;
+      }
     }
     say(`${WORKERS} worker processes up (embedded SIP engine); metrics at ${metricsUrls.join(' and ')}`);
 
