@@ -115,7 +115,12 @@ export async function runSipFuzz(options: SipFuzzOptions): Promise<SipFuzzReport
       },
     },
   });
-  const engine = new EmbeddedSipEngine({ listen: { host: '127.0.0.1', port: 0 }, logger });
+  // Short timers: a call whose CANCEL the fuzzer never answers ends in seconds (Timer B/C are 64·T1).
+  const engine = new EmbeddedSipEngine({
+    listen: { host: '127.0.0.1', port: 0 },
+    logger,
+    timers: { t1: 50, t2: 400, t4: 500 },
+  });
   await engine.start();
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
