@@ -10,6 +10,7 @@ import { createRequest, SipHeaders, type SipRequest, type SipResponse } from './
 import type { SipStack } from './sip-stack.js';
 import type { ClientTransaction } from './transaction/client-transaction.js';
 import type { InviteClientTransaction } from './transaction/invite-client-transaction.js';
+import type { TimerHandle } from './transaction/sip-timers.js';
 import type { RemoteAddress } from './transport/sip-transport.js';
 
 export interface AuthenticatedRequestInit {
@@ -56,6 +57,9 @@ const MAX_SENDS = 4;
 export class AuthenticatedRequest {
   readonly #init: AuthenticatedRequestInit;
   #transaction: ClientTransaction | undefined;
+  /** Ends the current INVITE as cancelled when no final response follows our CANCEL. */
+  #abandon: (() => void) | undefined;
+  #abandonTimer: TimerHandle | undefined;
   #cancelRequested = false;
   #cancelSent = false;
   #heardProvisional = false;
@@ -176,6 +180,7 @@ export class AuthenticatedRequest {
             return;
           }
           gotFinal = true;
+          this.#abandonTimer?.cancel();
           resolve(response);
         },
         onTimeout: () =>
@@ -199,6 +204,23 @@ export class AuthenticatedRequest {
           ),
       });
       this.#transaction = transaction;
+      // RFC 3261 §9.1: once CANCEL is out, an INVITE with no final response within 64·T1 is
+      // considered cancelled. Without this a carrier that never answers the INVITE after our
+      // CANCEL (its 487 lost, or sent for the wrong transaction) holds the call, its channel and
+      // its job forever: the chaos run found 19 of 305 jobs stuck that way.
+      this.#abandon = () => {
+        if (gotFinal) return;
+        gotFinal = true;
+        transaction.terminate();
+        reject(
+          new SipFailure({
+            status: 487,
+            reason: 'Request Terminated (no final response after CANCEL)',
+            phase: this.#heardRinging ? 'ringing' : 'setup',
+            local: true,
+          }),
+        );
+      };
     });
   }
 
@@ -207,6 +229,9 @@ export class AuthenticatedRequest {
     if (!transaction || this.#cancelSent || transaction.method !== 'INVITE' || transaction.lastStatus >= 200)
       return;
     this.#cancelSent = true;
+    const abandon = this.#abandon;
+    this.#abandonTimer?.cancel();
+    this.#abandonTimer = this.#init.stack.clock.setTimer(64 * this.#init.stack.timers.t1, () => abandon?.());
     const cancel = buildCancel(transaction.request);
     this.#init.stack.startTransaction(
       cancel,
