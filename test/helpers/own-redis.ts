@@ -5,6 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort } from './free-port.js';
 
+export interface OwnRedisOptions {
+  /**
+   * AOF fsync policy. Default `always` (a test that restarts Redis loses nothing); production
+   * usually runs `everysec`, which can lose up to a second of writes when the host dies.
+   */
+  readonly appendfsync?: 'always' | 'everysec' | 'no';
+  /** Default true. */
+  readonly appendonly?: boolean;
+}
+
 /** A redis-server a test owns (and may stop and restart), with AOF as production runs it. */
 export class OwnRedis {
   #child: ChildProcess | undefined;
@@ -12,10 +22,11 @@ export class OwnRedis {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    readonly options: OwnRedisOptions,
   ) {}
 
-  static async start(): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freeTcpPort(), await mkdtemp(join(tmpdir(), 'own-redis-')));
+  static async start(options: OwnRedisOptions = {}): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freeTcpPort(), await mkdtemp(join(tmpdir(), 'own-redis-')), options);
     await redis.restart();
     return redis;
   }
@@ -36,9 +47,9 @@ export class OwnRedis {
         '--dir',
         this.dir,
         '--appendonly',
-        'yes',
+        this.options.appendonly === false ? 'no' : 'yes',
         '--appendfsync',
-        'always',
+        this.options.appendfsync ?? 'always',
         '--save',
         '',
         '--maxmemory-policy',
@@ -57,10 +68,19 @@ export class OwnRedis {
 
   /** SIGTERM: Redis flushes the AOF and exits, as in an orderly restart. */
   async stop(): Promise<void> {
+    await this.#signal('SIGTERM');
+  }
+
+  /** SIGKILL: Redis dies at once; writes not yet fsynced to the AOF are lost (as when a host dies). */
+  async kill(): Promise<void> {
+    await this.#signal('SIGKILL');
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   }
 

@@ -1,0 +1,438 @@
+import { Readable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { importCampaignCsv } from '../../src/jobs/campaign-import.js';
+import { CampaignStore } from '../../src/jobs/campaign-store.js';
+import type { CallOutcome } from '../../src/jobs/call-outcome.js';
+import { DialerClient } from '../../src/jobs/dialer-client.js';
+import { FINAL_STATUSES, type FinalStatus } from '../../src/jobs/final-status.js';
+import { freePortPair } from '../helpers/free-port.js';
+import { OwnRedis } from '../helpers/own-redis.js';
+import { startSipp, type SippPeer } from '../helpers/sipp.js';
+import { startWorkerProcess, writeConfigFile, type WorkerProcess } from '../helpers/worker-process.js';
+import { workerConfig } from '../helpers/worker-config.js';
+import { carrierDialogs, overlappingDialogs, type CarrierDialog } from './carrier-record.js';
+import { UdpRelay } from './udp-relay.js';
+
+const SCENARIO = new URL('./chaos-carrier.xml', import.meta.url).pathname;
+const TRUNK_PASSWORD = 'pw-Chaos-5f1e9a7c';
+const API_TOKEN = 'tok-Chaos-0b8d44e2a1';
+const TRUNK = 'carrier';
+
+export interface ChaosOptions {
+  /** Jobs over the three campaigns. */
+  readonly numbers: number;
+  /** How long the carrier is down. Default 10 s. */
+  readonly carrierOutageMs?: number;
+  /** Share of SIP datagrams the relay drops each way. Default 0.05. */
+  readonly dropRate?: number;
+  /** Fleet-wide trunk limits. Defaults: 40 calls/s, 60 channels. */
+  readonly cps?: number;
+  readonly maxChannels?: number;
+  /** Give up waiting for outcomes after this long (the missing ones are reported as lost). */
+  readonly deadlineMs?: number;
+  /** SIGKILL Redis instead of an orderly restart (AOF everysec may then lose up to a second). */
+  readonly killRedis?: boolean;
+  readonly seed?: number;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+export interface FaultRecord {
+  readonly name: string;
+  readonly at: number;
+  readonly clearedAt: number;
+  /** From the fault being cleared until outcomes flow at half the run's mean rate again. */
+  readonly recoveryMs?: number;
+  /** Killed workers: from the kill until every job interrupted on it had its final outcome. */
+  readonly interruptedJobs?: number;
+  readonly interruptedSettledMs?: number;
+}
+
+export interface ChaosReport {
+  readonly jobs: number;
+  readonly campaigns: ReadonlyArray<{ name: string; jobs: number; maxAttempts: number }>;
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly lostJobs: readonly string[];
+  readonly lostJobStates: readonly string[];
+  readonly doubledJobs: readonly string[];
+  readonly overlappingDials: number;
+  readonly overlapExamples: readonly string[];
+  /** Jobs with more attempts than allowed, seen from the outcomes. */
+  readonly overAttemptedJobs: readonly string[];
+  /** Numbers whose carrier-side INVITE dialogs outnumber the attempts their jobs allow. */
+  readonly overDialedNumbers: readonly string[];
+  readonly counterMismatches: readonly string[];
+  /** Worker processes that ended other than by the test's SIGKILL or a clean exit on SIGTERM. */
+  readonly crashedWorkers: readonly string[];
+  readonly secretHits: number;
+  readonly logLines: number;
+  readonly carrierInvites: number;
+  readonly dialerAttempts: number;
+  readonly interruptedAttempts: number;
+  readonly durationMs: number;
+  readonly callsPerSecond: number;
+  readonly faults: readonly FaultRecord[];
+  readonly relay: { forwarded: number; dropped: number };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** BR mobile numbers `+5534984NNNNNN`; the last digit picks the carrier's behaviour. */
+function numberAt(i: number): string {
+  return `+5534984${String(100000 + i).padStart(6, '0')}`;
+}
+
+/**
+ * The chaos run: Redis as production runs it, three worker processes, a sipp carrier behind a lossy
+ * relay, three campaigns; a worker SIGKILLed mid-call twice, Redis restarted, the carrier down for
+ * a while. Then the outcomes in Redis are checked against the carrier's own record.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => undefined);
+  const outageMs = options.carrierOutageMs ?? 10_000;
+  const started = Date.now();
+  const redis = await OwnRedis.start({ appendfsync: 'everysec' });
+  const carrierPort = await freePortPair();
+  const relay = await UdpRelay.start({
+    target: `127.0.0.1:${carrierPort}`,
+    dropRate: options.dropRate ?? 0.05,
+    seed: options.seed ?? 1,
+  });
+  const startCarrier = (): Promise<SippPeer> =>
+    startSipp({
+      scenario: SCENARIO,
+      port: carrierPort,
+      calls: 10_000_000,
+      timeoutMs: 3_600_000,
+      vars: { relay: relay.uri, hold_ms: '500' },
+      // Room for every dialog at once and no per-call limit on how long sipp waits for a message.
+      extraArgs: ['-l', '100000', '-max_recv_loops', '10000'],
+    });
+  const carriers: Array<{ peer: SippPeer; stoppedAt?: number }> = [{ peer: await startCarrier() }];
+
+  // Three configs, one prefix: each process has its own SIP port and RTP range, as on three machines.
+  const prefix = `{chaos-${Math.random().toString(36).slice(2, 8)}}`;
+  const files: string[] = [];
+  const sipPorts: number[] = [];
+  for (let w = 0; w < 3; w++) {
+    const { yaml } = await workerConfig({
+      redisUrl: redis.url,
+      carrier: relay.uri,
+      prefix,
+      cps: options.cps ?? 40,
+      maxChannels: options.maxChannels ?? 60,
+      maxCallLength: '3s',
+      extra: 'workers: { lockDuration: 4s, stalledInterval: 2s, fenceMargin: 2s }',
+    });
+    // Below the ephemeral range, where free SIP ports are picked from.
+    const rtpBase = 20000 + w * 800;
+    // Both secrets come from the environment, as in production; the run greps every log line for them.
+    const patched = `${yaml}\napi: { token: "\${API_TOKEN}" }\n`
+      .replace(/password: secret/, 'password: "${CARRIER_PASSWORD}"')
+      .replace(/ports: \d+-\d+/, `ports: ${rtpBase}-${rtpBase + 799}`);
+    sipPorts.push(Number(/listen: 127\.0\.0\.1:(\d+)/.exec(patched)?.[1]));
+    files.push(await writeConfigFile(patched));
+  }
+  const env = { CARRIER_PASSWORD: TRUNK_PASSWORD, API_TOKEN };
+  const allWorkers: Array<{ slot: number; proc: WorkerProcess; killed: boolean }> = [];
+  const workers: WorkerProcess[] = [];
+  for (let w = 0; w < 3; w++) {
+    const proc = await startWorkerProcess(files[w] as string, env);
+    workers.push(proc);
+    allWorkers.push({ slot: w, proc, killed: false });
+  }
+  log(
+    `redis ${redis.url} (AOF everysec), carrier 127.0.0.1:${carrierPort} behind relay ${relay.uri}, 3 workers`,
+  );
+
+  const client = new DialerClient({ redis: redis.url, prefix });
+  const store = new CampaignStore({ redis: client.redis, keys: client.keys });
+  const perCampaign = Math.floor(options.numbers / 3);
+  const campaigns = [
+    { name: 'chaos-a', maxAttempts: 2, from: 0, count: perCampaign },
+    { name: 'chaos-b', maxAttempts: 3, from: perCampaign, count: perCampaign },
+    // The last campaign also calls 5 % of the first one's numbers: two jobs, one number, one fence.
+    { name: 'chaos-c', maxAttempts: 4, from: 2 * perCampaign, count: options.numbers - 2 * perCampaign },
+  ];
+  const jobNumbers = new Map<string, { number: string; maxAttempts: number; campaign: string }>();
+  const dialStart = Date.now();
+  for (const c of campaigns) {
+    await store.create(c.name, { trunk: TRUNK, maxAttempts: c.maxAttempts });
+    const rows: string[] = [];
+    for (let i = 0; i < c.count; i++) rows.push(numberAt(c.from + i));
+    if (c.name === 'chaos-c') for (let i = 0; i < perCampaign; i += 20) rows.push(numberAt(i));
+    const report = await importCampaignCsv({
+      stream: Readable.from([`number\n${rows.join('\n')}\n`]),
+      campaign: c.name,
+      trunk: { name: TRUNK, defaultCountry: 'BR' },
+      enqueue: async (jobs) => {
+        for (const j of jobs)
+          jobNumbers.set(j.jobId, { number: j.data.number, maxAttempts: c.maxAttempts, campaign: c.name });
+        return (await client.addJobs(TRUNK, jobs)).filter(Boolean).length;
+      },
+      store,
+    });
+    (c as { jobs?: number }).jobs = report.enqueued;
+  }
+  const totalJobs = jobNumbers.size;
+  log(`${totalJobs} jobs in ${campaigns.length} campaigns`);
+
+  // Progress seen through its own connection, which simply fails while Redis is away.
+  const probe = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: false });
+  probe.on('error', () => undefined);
+  const outcomesSoFar = async (): Promise<number> => probe.xlen(client.keys.outcomes).catch(() => -1);
+  const waitForShare = async (share: number): Promise<void> => {
+    while ((await outcomesSoFar()) < share * totalJobs) await sleep(100);
+  };
+
+  const faults: Array<{ name: string; at: number; clearedAt: number; killedPid?: number }> = [];
+  const killMidCall = async (slot: number): Promise<void> => {
+    const until = Date.now() + 10_000;
+    while (relay.liveCalls(sipPorts[slot] as number) < 2 && Date.now() < until) await sleep(20);
+    const victim = workers[slot] as WorkerProcess;
+    const live = relay.liveCalls(sipPorts[slot] as number);
+    const entry = allWorkers.find((w) => w.proc === victim);
+    if (entry) entry.killed = true;
+    const at = Date.now();
+    victim.kill('SIGKILL');
+    await victim.exited;
+    await sleep(1000);
+    const proc = await startWorkerProcess(files[slot] as string, env);
+    workers[slot] = proc;
+    allWorkers.push({ slot, proc, killed: false });
+    faults.push({
+      name: `SIGKILL worker ${slot + 1} (${live} live calls)`,
+      at,
+      clearedAt: Date.now(),
+      ...(victim.child.pid !== undefined ? { killedPid: victim.child.pid } : {}),
+    });
+    log(`killed worker ${slot + 1} with ${live} live calls, restarted`);
+  };
+
+  const chaos = (async () => {
+    await waitForShare(0.12);
+    await killMidCall(0);
+    await waitForShare(0.3);
+    {
+      const at = Date.now();
+      await (options.killRedis ? redis.kill() : redis.stop());
+      await sleep(1000);
+      await redis.restart();
+      faults.push({
+        name: options.killRedis ? 'Redis SIGKILL + restart' : 'Redis restart',
+        at,
+        clearedAt: Date.now(),
+      });
+      log('redis restarted');
+    }
+    await waitForShare(0.5);
+    await killMidCall(1);
+    await waitForShare(0.65);
+    {
+      const at = Date.now();
+      const current = carriers[carriers.length - 1];
+      if (current) {
+        await current.peer.stop();
+        current.stoppedAt = Date.now();
+      }
+      await sleep(outageMs);
+      carriers.push({ peer: await startCarrier() });
+      faults.push({ name: `carrier down ${Math.round(outageMs / 1000)} s`, at, clearedAt: Date.now() });
+      log('carrier back');
+    }
+  })();
+
+  const deadline = started + (options.deadlineMs ?? 30 * 60_000);
+  let chaosError: unknown;
+  chaos.catch((err: unknown) => (chaosError = err));
+  let lastLog = 0;
+  for (;;) {
+    const done = await outcomesSoFar();
+    if (Date.now() - lastLog > 5000) {
+      log(`${done}/${totalJobs} outcomes`);
+      lastLog = Date.now();
+    }
+    if (done >= totalJobs || Date.now() > deadline || chaosError !== undefined) break;
+    await sleep(250);
+  }
+  await chaos.catch(() => undefined);
+  if (chaosError !== undefined) throw chaosError;
+  // Late doubles would show up now; give a stalled re-run a moment to write one.
+  await sleep(1500);
+  const dialEnd = Date.now();
+
+  for (const w of workers) w.kill('SIGTERM');
+  const exits = await Promise.all(allWorkers.map(async (w) => ({ ...w, exit: await w.proc.exited })));
+  for (const c of carriers) await c.peer.stop();
+  await relay.close();
+
+  // Source 1: outcomes in Redis.
+  const stream = await client.redis.xrange(client.keys.outcomes, '-', '+');
+  const perJob = new Map<string, number>();
+  const outcomeTimes: number[] = [];
+  const outcomeTimeOf = new Map<string, number>();
+  for (const [id, fields] of stream) {
+    const jobId = fields[fields.indexOf('jobId') + 1] ?? '';
+    perJob.set(jobId, (perJob.get(jobId) ?? 0) + 1);
+    const t = Number(id.split('-')[0]);
+    outcomeTimes.push(t);
+    outcomeTimeOf.set(jobId, t);
+  }
+  const outcomes = new Map<string, CallOutcome>();
+  const ids = [...jobNumbers.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const batch = ids.slice(i, i + 500);
+    const got = await Promise.all(batch.map((id) => client.getOutcome(id)));
+    got.forEach((o, k) => {
+      if (o) outcomes.set(batch[k] as string, o);
+    });
+  }
+  const lostJobs = ids.filter((id) => !outcomes.has(id) || !perJob.has(id));
+  // Where each lost job is stuck, for the report.
+  const lostJobStates: string[] = [];
+  for (const id of lostJobs.slice(0, 10)) {
+    const job = await client.queue(TRUNK).getJob(id);
+    const state = job ? await job.getState() : 'gone';
+    const attempts = Object.values(await client.redis.hgetall(client.keys.attempts(id))).map((json) => {
+      const a = JSON.parse(json) as { attempt: number; state: string; sipCode?: number; reason?: string };
+      return `${a.attempt}:${a.state}${a.sipCode !== undefined ? `/${a.sipCode}` : ''}`;
+    });
+    lostJobStates.push(
+      `${id}: ${state}, BullMQ attemptsMade ${job?.attemptsMade ?? '–'}${job?.failedReason ? `, failed: ${job.failedReason}` : ''}, attempts [${attempts.join(' ')}]`,
+    );
+  }
+  const doubledJobs = [...perJob].filter(([, n]) => n > 1).map(([id]) => id);
+  const byStatus: Record<string, number> = {};
+  let dialerAttempts = 0;
+  let interruptedAttempts = 0;
+  const overAttemptedJobs: string[] = [];
+  const allowedPerNumber = new Map<string, number>();
+  for (const [jobId, info] of jobNumbers) {
+    const digits = info.number.replace(/\D/g, '');
+    allowedPerNumber.set(digits, (allowedPerNumber.get(digits) ?? 0) + info.maxAttempts);
+    const o = outcomes.get(jobId);
+    if (!o) continue;
+    byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
+    const attempts = new Set(o.attempts.map((a) => a.attempt)).size;
+    dialerAttempts += attempts;
+    interruptedAttempts += o.attempts.filter((a) => a.state === 'interrupted').length;
+    if (attempts > info.maxAttempts)
+      overAttemptedJobs.push(`${jobId}: ${attempts} attempts > ${info.maxAttempts}`);
+  }
+  const counterMismatches: string[] = [];
+  for (const c of campaigns) {
+    const status = await store.status(c.name);
+    const expected: Record<string, number> = {};
+    let attempts = 0;
+    for (const [jobId, info] of jobNumbers) {
+      const o = outcomes.get(jobId);
+      if (info.campaign !== c.name || !o) continue;
+      expected[o.status] = (expected[o.status] ?? 0) + 1;
+      attempts += new Set(o.attempts.map((a) => a.attempt)).size;
+    }
+    for (const s of FINAL_STATUSES as readonly FinalStatus[])
+      if ((status.byStatus[s] ?? 0) !== (expected[s] ?? 0))
+        counterMismatches.push(
+          `${c.name} ${s}: counter ${status.byStatus[s]} ≠ outcomes ${expected[s] ?? 0}`,
+        );
+    if (status.attempts !== attempts)
+      counterMismatches.push(`${c.name} attempts: counter ${status.attempts} ≠ outcomes ${attempts}`);
+    const jobs = [...jobNumbers.values()].filter((j) => j.campaign === c.name).length;
+    if (status.total !== jobs)
+      counterMismatches.push(`${c.name} total: counter ${status.total} ≠ jobs ${jobs}`);
+  }
+
+  // Source 2: the carrier's own record (every sipp instance's trace).
+  const dialogs: CarrierDialog[] = [];
+  for (const c of carriers) dialogs.push(...carrierDialogs(await c.peer.messages(), c.stoppedAt));
+  const overlaps = overlappingDialogs(dialogs);
+  const dialsPerNumber = new Map<string, number>();
+  for (const d of dialogs) dialsPerNumber.set(d.number, (dialsPerNumber.get(d.number) ?? 0) + 1);
+  const overDialedNumbers = [...dialsPerNumber]
+    .filter(([n, count]) => count > (allowedPerNumber.get(n) ?? 0))
+    .map(([n, count]) => `${n}: ${count} INVITE dialogs > ${allowedPerNumber.get(n) ?? 0} allowed`);
+
+  const crashedWorkers = exits
+    .filter((w) => !(w.killed && w.exit.signal === 'SIGKILL') && !(!w.killed && w.exit.code === 0))
+    .map((w) => `worker ${w.slot + 1} pid ${w.proc.child.pid}: code ${w.exit.code} signal ${w.exit.signal}`);
+  const lines = allWorkers.flatMap((w) => w.proc.lines);
+  const secretHits = lines.filter((l) => l.includes(TRUNK_PASSWORD) || l.includes(API_TOKEN)).length;
+
+  // Recovery: from a fault being cleared until outcomes flow at half the mean rate (2 s windows).
+  outcomeTimes.sort((a, b) => a - b);
+  const meanPerMs = outcomeTimes.length / Math.max(1, dialEnd - dialStart);
+  const recoveryAfter = (from: number): number | undefined => {
+    for (let t = from; t < dialEnd; t += 100) {
+      const inWindow = countBetween(outcomeTimes, t, t + 2000);
+      if (inWindow >= 0.5 * meanPerMs * 2000) return t - from;
+    }
+    return undefined;
+  };
+  const faultRecords: FaultRecord[] = faults.map((f) => {
+    const record: FaultRecord = { name: f.name, at: f.at, clearedAt: f.clearedAt };
+    const recoveryMs = recoveryAfter(f.clearedAt);
+    let extra = {};
+    if (f.killedPid !== undefined) {
+      const interrupted = [...outcomes].filter(([, o]) =>
+        o.attempts.some((a) => a.state === 'interrupted' && a.worker?.split(':')[1] === String(f.killedPid)),
+      );
+      const settled = interrupted.map(([id]) => (outcomeTimeOf.get(id) ?? f.at) - f.at);
+      extra = {
+        interruptedJobs: interrupted.length,
+        ...(settled.length > 0 ? { interruptedSettledMs: Math.max(...settled) } : {}),
+      };
+    }
+    return { ...record, ...(recoveryMs !== undefined ? { recoveryMs } : {}), ...extra };
+  });
+
+  await probe.quit().catch(() => undefined);
+  await client.close();
+  await redis.stop();
+
+  return {
+    jobs: totalJobs,
+    campaigns: campaigns.map((c) => ({
+      name: c.name,
+      jobs: [...jobNumbers.values()].filter((j) => j.campaign === c.name).length,
+      maxAttempts: c.maxAttempts,
+    })),
+    byStatus,
+    lostJobs,
+    lostJobStates,
+    doubledJobs,
+    overlappingDials: overlaps.length,
+    overlapExamples: overlaps
+      .slice(0, 5)
+      .map(
+        ([a, b]) =>
+          `${a.number}: ${a.callId} ${iso(a.start)}–${iso(a.end)} (${a.finalStatus}) and ${b.callId} from ${iso(b.start)} (${b.finalStatus})`,
+      ),
+    overAttemptedJobs,
+    overDialedNumbers,
+    counterMismatches,
+    crashedWorkers,
+    secretHits,
+    logLines: lines.length,
+    carrierInvites: dialogs.length,
+    dialerAttempts,
+    interruptedAttempts,
+    durationMs: dialEnd - dialStart,
+    callsPerSecond: dialogs.length / Math.max(0.001, (lastInvite(dialogs) - dialStart) / 1000),
+    faults: faultRecords,
+    relay: relay.stats,
+  };
+}
+
+function countBetween(sorted: readonly number[], from: number, to: number): number {
+  let n = 0;
+  for (const t of sorted) if (t >= from && t < to) n++;
+  return n;
+}
+
+function lastInvite(dialogs: readonly CarrierDialog[]): number {
+  return dialogs.reduce((max, d) => Math.max(max, d.start), 0);
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString().slice(11, 23);
+}
