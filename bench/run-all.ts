@@ -8,7 +8,7 @@
  * Each script ends with one `BENCH_RESULT {json}` line; that line is all this file reads.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -88,6 +88,19 @@ const SUITE: readonly Entry[] = [
           ratio: times(num(engine.callsPerSecond), num(baseline.callsPerSecond)),
           goal: judged,
         },
+        ...(r.drachtio !== null && r.drachtio !== undefined
+          ? [
+              {
+                bench: 'engine-calls',
+                figure: `drachtio engine calls/s (${String(r.concurrency)} in flight)`,
+                value: rate(num(obj(r.drachtio).callsPerSecond)),
+                baseline: 'sipp uac → same sipp uas',
+                baselineValue: rate(num(baseline.callsPerSecond)),
+                ratio: times(num(obj(r.drachtio).callsPerSecond), num(baseline.callsPerSecond)),
+                goal: '',
+              },
+            ]
+          : []),
         {
           bench: 'engine-calls',
           figure: 'call setup p99 ms',
@@ -173,6 +186,48 @@ const SUITE: readonly Entry[] = [
   },
 ];
 
+/**
+ * Rows for a bench this file has no entry for: every number in its BENCH_RESULT, by path. A
+ * `baseline` object beside figures gives the baseline of the figure of the same name; array
+ * items are named by their `mode` or `name` when they have one.
+ */
+function genericRows(script: string, result: Json): Row[] {
+  const rows: Row[] = [];
+  const walk = (value: unknown, label: string, baseline: Json | undefined): void => {
+    if (typeof value === 'number') {
+      const key = label.split('.').pop() ?? '';
+      const base = baseline?.[key];
+      rows.push({
+        bench: script,
+        figure: label,
+        value: millis(value),
+        baseline: typeof base === 'number' ? 'baseline' : '',
+        baselineValue: typeof base === 'number' ? millis(base) : '',
+        ratio: typeof base === 'number' ? times(value, base) : '',
+        goal: '',
+      });
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        const o = obj(item);
+        const name = typeof o.mode === 'string' ? o.mode : typeof o.name === 'string' ? o.name : String(i);
+        walk(item, `${label}[${name}]`, undefined);
+      });
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const o = value as Json;
+    const base = typeof o.baseline === 'object' && o.baseline !== null ? (o.baseline as Json) : undefined;
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'bench' || k === 'baseline') continue;
+      walk(v, label ? `${label}.${k}` : k, base);
+    }
+  };
+  walk(result, '', undefined);
+  return rows;
+}
+
 interface Outcome {
   readonly entry: Entry;
   readonly command: string;
@@ -241,15 +296,25 @@ function markdownTable(rows: readonly Row[]): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } }, strict: true });
   const only = values.only?.split(',').map((name) => name.trim());
-  const unknown = only?.filter((name) => !SUITE.some((e) => e.script === name)) ?? [];
-  if (unknown.length > 0) throw new Error(`--only: no benchmark named ${unknown.join(', ')}`);
   const known = new Set([...SUITE.map((e) => `${e.script}.ts`), 'run-all.ts']);
-  const unlisted = (await readdir(BENCH_DIR)).filter((f) => f.endsWith('.ts') && !known.has(f));
+  const candidates = (await readdir(BENCH_DIR)).filter((f) => f.endsWith('.ts') && !known.has(f));
+  // A script that prints BENCH_RESULT and has no entry above still runs, with its defaults.
+  const extra: Entry[] = [];
+  const unlisted: string[] = [];
+  for (const f of candidates) {
+    if ((await readFile(path.join(BENCH_DIR, f), 'utf8')).includes('BENCH_RESULT')) {
+      const script = f.slice(0, -3);
+      extra.push({ script, args: [], rows: (r) => genericRows(script, r) });
+    } else unlisted.push(f);
+  }
+  const unknown = only?.filter((name) => ![...SUITE, ...extra].some((e) => e.script === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: no benchmark named ${unknown.join(', ')}`);
 
   const about = machine();
   const started = new Date();
   const outcomes: Outcome[] = [];
-  for (const entry of SUITE.filter((e) => !only || only.includes(e.script))) outcomes.push(await run(entry));
+  for (const entry of [...SUITE, ...extra].filter((e) => !only || only.includes(e.script)))
+    outcomes.push(await run(entry));
 
   const rows = outcomes.flatMap((o): Row[] =>
     o.result && o.code === 0
@@ -270,7 +335,7 @@ async function main(): Promise<void> {
   const commands = outcomes.map(
     (o) => `- \`${o.command}\` (${o.seconds.toFixed(0)} s, exit ${String(o.code)})`,
   );
-  const notes = unlisted.map((f) => `- not run: bench/${f} (add it to SUITE in bench/run-all.ts)`);
+  const notes = unlisted.map((f) => `- not run: bench/${f} (prints no BENCH_RESULT line)`);
   const markdown = [
     `# Benchmarks, ${started.toISOString()}`,
     '',
