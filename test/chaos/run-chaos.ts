@@ -7,7 +7,7 @@ import { DialerClient } from '../../src/jobs/dialer-client.js';
 import { FINAL_STATUSES, type FinalStatus } from '../../src/jobs/final-status.js';
 import { freePortPair } from '../helpers/free-port.js';
 import { OwnRedis } from '../helpers/own-redis.js';
-import { startSipp, type SippPeer } from '../helpers/sipp.js';
+import { startSipp, type SippPeer, type WireMessage } from '../helpers/sipp.js';
 import { startWorkerProcess, writeConfigFile, type WorkerProcess } from '../helpers/worker-process.js';
 import { workerConfig } from '../helpers/worker-config.js';
 import { carrierDialogs, overlappingDialogs, type CarrierDialog } from './carrier-record.js';
@@ -108,7 +108,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       // Room for every dialog at once and no per-call limit on how long sipp waits for a message.
       extraArgs: ['-l', '100000', '-max_recv_loops', '10000'],
     });
-  const carriers: Array<{ peer: SippPeer; stoppedAt?: number }> = [{ peer: await startCarrier() }];
+  const carriers: Array<{ peer: SippPeer; stoppedAt?: number; trace?: WireMessage[] }> = [
+    { peer: await startCarrier() },
+  ];
 
   // Three configs, one prefix: each process has its own SIP port and RTP range, as on three machines.
   const prefix = `{chaos-${Math.random().toString(36).slice(2, 8)}}`;
@@ -122,7 +124,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       cps: options.cps ?? 40,
       maxChannels: options.maxChannels ?? 60,
       maxCallLength: '3s',
-      extra: 'workers: { lockDuration: 4s, stalledInterval: 2s, fenceMargin: 2s }',
+      // The fence outlives what the carrier may keep alive after a worker dies: a 200 never ACKed
+      // is retransmitted for 64·T1 (32 s) before the carrier gives up (RFC 3261 §13.3.1.4). With a
+      // 2 s margin the run saw a number rung again while the carrier still held the first call.
+      extra: 'workers: { lockDuration: 4s, stalledInterval: 2s, fenceMargin: 35s }',
     });
     // Below the ephemeral range, where free SIP ports are picked from.
     const rtpBase = 20000 + w * 800;
@@ -210,9 +215,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 
   const chaos = (async () => {
-    await waitForShare(0.12);
+    await waitForShare(0.08);
     await killMidCall(0);
-    await waitForShare(0.3);
+    await waitForShare(0.2);
     {
       const at = Date.now();
       await (options.killRedis ? redis.kill() : redis.stop());
@@ -225,15 +230,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
       log('redis restarted');
     }
-    await waitForShare(0.5);
+    await waitForShare(0.35);
     await killMidCall(1);
-    await waitForShare(0.65);
+    await waitForShare(0.6);
     {
       const at = Date.now();
       const current = carriers[carriers.length - 1];
       if (current) {
         await current.peer.stop();
         current.stoppedAt = Date.now();
+        // Read now: the helper deletes a stopped sipp's trace a minute after it exits.
+        current.trace = await current.peer.messages();
       }
       await sleep(outageMs);
       carriers.push({ peer: await startCarrier() });
@@ -344,7 +351,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   // Source 2: the carrier's own record (every sipp instance's trace).
   const dialogs: CarrierDialog[] = [];
-  for (const c of carriers) dialogs.push(...carrierDialogs(await c.peer.messages(), c.stoppedAt));
+  for (const c of carriers)
+    dialogs.push(...carrierDialogs(c.trace ?? (await c.peer.messages()), c.stoppedAt));
   const overlaps = overlappingDialogs(dialogs);
   const dialsPerNumber = new Map<string, number>();
   for (const d of dialogs) dialsPerNumber.set(d.number, (dialsPerNumber.get(d.number) ?? 0) + 1);
