@@ -1,3 +1,4 @@
+import { isEngineOwnedHeader, SIP_TOKEN } from '../headers/header-rules.js';
 import * as z from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import {
@@ -183,22 +184,6 @@ export interface DialerConfig {
 const DAY_MS = 86_400_000;
 
 // Headers the SIP layer writes itself; letting config set them would break dialogs or auth.
-const RESERVED_HEADERS = new Set([
-  'via',
-  'from',
-  'to',
-  'call-id',
-  'cseq',
-  'contact',
-  'max-forwards',
-  'content-length',
-  'content-type',
-  'authorization',
-  'proxy-authorization',
-]);
-
-// RFC 3261 §25.1 `token`.
-const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 
 function countryCode(value: unknown): Check<CountryCode> {
   if (typeof value !== 'string' || !/^[A-Z]{2}$/.test(value)) {
@@ -239,9 +224,9 @@ function dialFormat(value: unknown): Check<DialFormatConfig> {
 
 const headerMap = z.record(z.string(), z.unknown()).superRefine((headers, ctx) => {
   for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name)) {
+    if (!SIP_TOKEN.test(name)) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'header name must be an RFC 3261 token' });
-    } else if (RESERVED_HEADERS.has(name.toLowerCase())) {
+    } else if (isEngineOwnedHeader(name)) {
       ctx.addIssue({
         code: 'custom',
         path: [name],

@@ -1,3 +1,4 @@
+import { isEngineOwnedHeader, SIP_TOKEN } from '../headers/header-rules.js';
 import { normalizeNumber } from '../numbers/normalize-number.js';
 import type { NormalizedNumber } from '../numbers/normalized-number.js';
 import type { CountryCode } from 'libphonenumber-js/max';
@@ -29,22 +30,6 @@ export interface EnqueueCallInput {
   readonly callbackUrl?: string;
 }
 
-const HEADER_NAME = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
-const RESERVED_HEADERS = new Set([
-  'via',
-  'from',
-  'to',
-  'call-id',
-  'cseq',
-  'contact',
-  'content-length',
-  'content-type',
-  'max-forwards',
-  'route',
-  'record-route',
-  'authorization',
-  'proxy-authorization',
-]);
 const MAX_METADATA_BYTES = 8192;
 
 /** Turns producer input into a valid DialJob, or throws an error naming the field. */
@@ -82,9 +67,9 @@ export function validateJobInput(
   });
   if (input.callerId !== undefined) checkLine('callerId', input.callerId, 64);
   for (const [name, value] of Object.entries(input.headers ?? {})) {
-    if (!HEADER_NAME.test(name))
+    if (!SIP_TOKEN.test(name))
       throw new EnqueueError(`headers.${name}`, name, 'header name is not a SIP token');
-    if (RESERVED_HEADERS.has(name.toLowerCase()))
+    if (isEngineOwnedHeader(name))
       throw new EnqueueError(`headers.${name}`, value, 'this header is set by the dialer');
     checkLine(`headers.${name}`, value, 1024);
   }

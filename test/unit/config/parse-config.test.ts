@@ -284,6 +284,13 @@ describe('parseConfig errors name the key path', () => {
     expect(error.message).toContain(`${path}: ${issue?.message}`);
   });
 
+  it('refuses trunk headers the SIP engine writes itself, Route included (the engine would refuse every call)', () => {
+    for (const name of ['Route', 'Call-ID', 'Proxy-Authorization']) {
+      const error = configError(() => parseConfig(minimal(`    headers: { ${name}: x }\n`), {}));
+      expect(error.issues.map((i) => i.path)).toContain(`trunks[0].headers.${name}`);
+    }
+  });
+
   it('lists every problem at once', () => {
     const error = configError(() =>
       parseConfig(`log: { level: loud }\nmedia: { ports: 1-2 }\n${minimal('    cps: 0\n')}`, {}),
