@@ -4,7 +4,7 @@
 # environment (docker compose env_file), never from the image.
 
 # ---- build: compile TypeScript with the dev dependencies
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The `prepare` script builds, so it waits until the sources are in.
@@ -14,7 +14,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json
 
 # ---- runtime: production dependencies and the compiled code only
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
