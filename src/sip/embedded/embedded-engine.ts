@@ -115,13 +115,19 @@ export class EmbeddedSipEngine implements SipEngine {
   async #start(): Promise<void> {
     const { host, port } = this.#options.listen;
     const common = { host, logger: this.#logger, maxMessageBytes: this.#options.maxMessageBytes ?? 65535 };
-    const udp = await UdpTransport.open({ ...common, port });
+    let udp: UdpTransport;
     let tcp: TcpTransport;
-    try {
-      tcp = await TcpTransport.open({ ...common, port: udp.localPort });
-    } catch (error) {
-      await udp.close();
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      udp = await UdpTransport.open({ ...common, port });
+      try {
+        tcp = await TcpTransport.open({ ...common, port: udp.localPort });
+        break;
+      } catch (error) {
+        await udp.close();
+        // Port 0: the number UDP was given may be taken for TCP (another socket's ephemeral
+        // port); pick another. A configured port is the operator's to fix.
+        if (port !== 0 || attempt >= 5) throw error;
+      }
     }
     this.#transports = new Map<TransportKind, SipTransport>([
       ['udp', udp],
