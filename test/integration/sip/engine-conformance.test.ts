@@ -1,55 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallEnd, SipEngine } from '../../../src/sip/engine.js';
-import { SipFailure } from '../../../src/sip/sip-failure.js';
-import type { SipTrunk } from '../../../src/sip/sip-trunk.js';
-import { startSipp, type SippPeer, type WireMessage } from '../../helpers/sipp.js';
+import type { SipEngine } from '../../../src/sip/engine.js';
+import { startSipp, type WireMessage } from '../../helpers/sipp.js';
+import { endedOf, failureOf, received, SDP, trunkFor } from './conformance-helpers.js';
 import { enginesUnderTest } from './engines-under-test.js';
-
-const SDP = [
-  'v=0',
-  'o=- 4242 0 IN IP4 127.0.0.1',
-  's=-',
-  'c=IN IP4 127.0.0.1',
-  't=0 0',
-  'm=audio 40000 RTP/AVP 0 8 101',
-  'a=rtpmap:0 PCMU/8000',
-  'a=rtpmap:8 PCMA/8000',
-  'a=rtpmap:101 telephone-event/8000',
-  'a=fmtp:101 0-16',
-  'a=ptime:20',
-  'a=sendrecv',
-  '',
-].join('\r\n');
-
-function trunkFor(peer: SippPeer, overrides: Partial<SipTrunk> = {}): SipTrunk {
-  return {
-    name: 'carrier',
-    domain: 'carrier.test',
-    proxy: peer.uri,
-    transport: peer.transport,
-    username: 'dialer1',
-    password: 'secret',
-    ...overrides,
-  };
-}
-
-function received(messages: WireMessage[], method: string): WireMessage[] {
-  return messages.filter((m) => m.direction === 'received' && m.method === method);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<SipFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SipFailure) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-function endedOf(leg: { on(event: 'ended', fn: (end: CallEnd) => void): unknown }): Promise<CallEnd> {
-  return new Promise((resolve) => leg.on('ended', resolve));
-}
 
 for (const underTest of enginesUnderTest) {
   describe.skipIf(underTest.skip !== undefined)(`SIP engine conformance: ${underTest.name}`, () => {
