@@ -9,6 +9,8 @@ export interface CarrierDialog {
   readonly end: number;
   /** The carrier's final answer to the INVITE (0 when it sent none). */
   readonly finalStatus: number;
+  /** Every message of the dialog as `+ms sent|received METHOD|status`, for reports. */
+  readonly story: readonly string[];
 }
 
 /** sipp's `2026-11-26 09:54:39.964436` (local time) as ms since the epoch. */
@@ -36,6 +38,7 @@ export function carrierDialogs(messages: readonly WireMessage[], stoppedAt?: num
     end?: number;
     last: number;
     finalStatus: number;
+    story: string[];
   }
   const byCallId = new Map<string, Open>();
   for (const m of messages) {
@@ -45,10 +48,19 @@ export function carrierDialogs(messages: readonly WireMessage[], stoppedAt?: num
     let dialog = byCallId.get(callId);
     if (dialog === undefined) {
       if (m.direction !== 'received' || m.method !== 'INVITE' || m.requestUri === undefined) continue;
-      dialog = { callId, number: numberOfRequestUri(m.requestUri), start: t, last: t, finalStatus: 0 };
+      dialog = {
+        callId,
+        number: numberOfRequestUri(m.requestUri),
+        start: t,
+        last: t,
+        finalStatus: 0,
+        story: [],
+      };
       byCallId.set(callId, dialog);
     }
     dialog.last = Math.max(dialog.last, t);
+    const cseqText = m.headers['cseq'] ?? '';
+    dialog.story.push(`+${t - dialog.start}ms ${m.direction} ${m.method ?? m.status ?? '?'} (${cseqText})`);
     const cseqMethod = m.headers['cseq']?.split(/\s+/)[1]?.toUpperCase();
     if (m.direction === 'sent' && m.status !== undefined && m.status >= 200 && cseqMethod === 'INVITE') {
       if (dialog.finalStatus === 0) dialog.finalStatus = m.status;
@@ -59,7 +71,14 @@ export function carrierDialogs(messages: readonly WireMessage[], stoppedAt?: num
   return [...byCallId.values()].map((d) => {
     let end = d.end ?? d.last;
     if (d.end === undefined && stoppedAt !== undefined) end = Math.max(end, stoppedAt);
-    return { callId: d.callId, number: d.number, start: d.start, end, finalStatus: d.finalStatus };
+    return {
+      callId: d.callId,
+      number: d.number,
+      start: d.start,
+      end,
+      finalStatus: d.finalStatus,
+      story: d.story,
+    };
   });
 }
 

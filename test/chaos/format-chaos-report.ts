@@ -23,6 +23,7 @@ export function formatChaosReport(r: ChaosReport): string {
   );
   out.push(`overlapping dials: ${r.overlappingDials} (must be 0)`);
   for (const e of r.overlapExamples) out.push(`  ${e}`);
+  for (const e of r.overlapDetails) out.push(`    ${e}`);
   out.push(`jobs over max attempts (outcomes): ${r.overAttemptedJobs.length} (must be 0)`);
   for (const e of r.overAttemptedJobs.slice(0, 5)) out.push(`  ${e}`);
   out.push(`numbers over max attempts (carrier record): ${r.overDialedNumbers.length} (must be 0)`);
@@ -44,7 +45,7 @@ export function formatChaosReport(r: ChaosReport): string {
         ? `; ${f.interruptedJobs} jobs interrupted on it, all final ${seconds(f.interruptedSettledMs)} after the kill`
         : '';
     out.push(
-      `fault: ${f.name}: cleared after ${seconds(f.clearedAt - f.at)}, outcomes back to half rate ${seconds(f.recoveryMs)} later${extra}`,
+      `fault: ${f.name} at ${new Date(f.at).toISOString().slice(11, 23)}: cleared after ${seconds(f.clearedAt - f.at)}, outcomes back to half rate ${seconds(f.recoveryMs)} later${extra}`,
     );
   }
   return out.join('\n');

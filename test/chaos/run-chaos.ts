@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { importCampaignCsv } from '../../src/jobs/campaign-import.js';
 import { CampaignStore } from '../../src/jobs/campaign-store.js';
-import type { CallOutcome } from '../../src/jobs/call-outcome.js';
+import type { AttemptRecord, CallOutcome } from '../../src/jobs/call-outcome.js';
 import { DialerClient } from '../../src/jobs/dialer-client.js';
 import { FINAL_STATUSES, type FinalStatus } from '../../src/jobs/final-status.js';
 import { freePortPair } from '../helpers/free-port.js';
@@ -57,6 +59,8 @@ export interface ChaosReport {
   readonly doubledJobs: readonly string[];
   readonly overlappingDials: number;
   readonly overlapExamples: readonly string[];
+  /** The attempts the dialer recorded for the overlapped numbers. */
+  readonly overlapDetails: readonly string[];
   /** Jobs with more attempts than allowed, seen from the outcomes. */
   readonly overAttemptedJobs: readonly string[];
   /** Numbers whose carrier-side INVITE dialogs outnumber the attempts their jobs allow. */
@@ -354,6 +358,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   for (const c of carriers)
     dialogs.push(...carrierDialogs(c.trace ?? (await c.peer.messages()), c.stoppedAt));
   const overlaps = overlappingDialogs(dialogs);
+  // What the dialer recorded for each overlapped number, to tell which mechanism let it through.
+  const overlapDetails: string[] = [];
+  for (const [a, b] of overlaps.slice(0, 5)) {
+    overlapDetails.push(`first dialog at the carrier: ${a.story.join(', ')}`);
+    overlapDetails.push(`second dialog at the carrier: ${b.story.join(', ')}`);
+    for (const [jobId, info] of jobNumbers) {
+      if (info.number.replace(/\D/g, '') !== a.number) continue;
+      const records = Object.values(await client.redis.hgetall(client.keys.attempts(jobId)))
+        .map((json) => JSON.parse(json) as AttemptRecord)
+        .sort((x, y) => x.startedAt - y.startedAt);
+      for (const r of records)
+        overlapDetails.push(
+          `${jobId} attempt ${r.attempt} ${r.state} ${iso(r.startedAt)}–${r.endedAt !== undefined ? iso(r.endedAt) : '?'} sip ${r.sipCode ?? '–'} worker ${r.worker ?? '?'} ${r.callId ?? ''} ${r.reason ?? ''}`,
+        );
+    }
+  }
   const dialsPerNumber = new Map<string, number>();
   for (const d of dialogs) dialsPerNumber.set(d.number, (dialsPerNumber.get(d.number) ?? 0) + 1);
   const overDialedNumbers = [...dialsPerNumber]
@@ -364,6 +384,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     .filter((w) => !(w.killed && w.exit.signal === 'SIGKILL') && !(!w.killed && w.exit.code === 0))
     .map((w) => `worker ${w.slot + 1} pid ${w.proc.child.pid}: code ${w.exit.code} signal ${w.exit.signal}`);
   const lines = allWorkers.flatMap((w) => w.proc.lines);
+  const logDir = process.env['CHAOS_LOG_DIR'];
+  if (logDir)
+    for (const [i, w] of allWorkers.entries())
+      await writeFile(
+        join(logDir, `worker-${i}-slot${w.slot + 1}-pid${w.proc.child.pid}.log`),
+        w.proc.lines.join('\n'),
+      );
   const secretHits = lines.filter((l) => l.includes(TRUNK_PASSWORD) || l.includes(API_TOKEN)).length;
 
   // Recovery: from a fault being cleared until outcomes flow at half the mean rate (2 s windows).
@@ -415,6 +442,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ([a, b]) =>
           `${a.number}: ${a.callId} ${iso(a.start)}–${iso(a.end)} (${a.finalStatus}) and ${b.callId} from ${iso(b.start)} (${b.finalStatus})`,
       ),
+    overlapDetails,
     overAttemptedJobs,
     overDialedNumbers,
     counterMismatches,
