@@ -66,6 +66,11 @@ export interface SipConfig {
   readonly publicAddress?: string;
   readonly userAgent: string;
   readonly timers: SipTimersConfig;
+  /**
+   * RFC 4028 session interval asked for in every INVITE, with us as refresher: a carrier that
+   * supports timers drops the call by itself if a dead worker stops refreshing. 0 asks for none.
+   */
+  readonly sessionExpiresSec: number;
 }
 
 export interface MediaConfig {
@@ -131,6 +136,10 @@ export interface WorkersConfig {
   readonly fenceMarginMs: number;
   /** Attempts per number per UTC day across campaigns; absent: no cap. */
   readonly maxDailyAttemptsPerNumber?: number;
+  /** A worker that has not renewed its liveness lease for this long is dead: others end its calls. */
+  readonly leaseTtlMs: number;
+  /** How often each worker looks for dead workers' calls to end. */
+  readonly orphanSweepIntervalMs: number;
 }
 
 /** The HTTP API (`dialer serve`). */
@@ -292,6 +301,11 @@ const sipSchema = z
     transport: withDefault(oneOf(SIP_TRANSPORTS), 'udp'),
     publicAddress: optional(host),
     userAgent: withDefault(text({ maxLength: 128 }), 'sip-dialer/0.1'),
+    // RFC 4028 §4: never below Min-SE's floor of 90 s; 0 turns the header off.
+    sessionExpires: withDefault(duration({ maxMs: 86_400_000 }), '5m').refine(
+      (ms) => ms === 0 || ms >= 90_000,
+      'must be 0 (off) or at least 90s (RFC 4028 Min-SE floor)',
+    ),
     timers: z
       .strictObject({
         t1: withDefault(duration({ minMs: 1, maxMs: 60_000 }), '500ms'),
@@ -415,6 +429,8 @@ export const dialerConfigSchema = z
         stalledInterval: withDefault(duration({ minMs: 500, maxMs: 10 * 60_000 }), '30s'),
         fenceMargin: withDefault(duration({ maxMs: DAY_MS }), '60s'),
         maxDailyAttemptsPerNumber: optional(number({ min: 1, max: 1000, integer: true })),
+        leaseTtl: withDefault(duration({ minMs: 1_000, maxMs: 10 * 60_000 }), '5s'),
+        orphanSweepInterval: withDefault(duration({ minMs: 100, maxMs: 10 * 60_000 }), '1s'),
       })
       .prefault({}),
     log: z.strictObject({ level: withDefault(oneOf(LOG_LEVELS), 'info') }).prefault({}),
@@ -446,6 +462,7 @@ export const dialerConfigSchema = z
         ...(raw.sip.publicAddress !== undefined && { publicAddress: raw.sip.publicAddress }),
         userAgent: raw.sip.userAgent,
         timers: { t1Ms: timers.t1, t2Ms: timers.t2, t4Ms: timers.t4 },
+        sessionExpiresSec: Math.round(raw.sip.sessionExpires / 1000),
       },
       media: {
         address: raw.media.address,
@@ -481,6 +498,8 @@ export const dialerConfigSchema = z
         lockDurationMs: raw.workers.lockDuration,
         stalledIntervalMs: raw.workers.stalledInterval,
         fenceMarginMs: raw.workers.fenceMargin,
+        leaseTtlMs: raw.workers.leaseTtl,
+        orphanSweepIntervalMs: raw.workers.orphanSweepInterval,
         ...(raw.workers.maxDailyAttemptsPerNumber !== undefined && {
           maxDailyAttemptsPerNumber: raw.workers.maxDailyAttemptsPerNumber,
         }),

@@ -39,6 +39,22 @@ export interface AttemptRecord {
   readonly decision?: string;
   /** The status the job would end with if this were the last attempt. */
   readonly pointsTo?: FinalStatus;
+  /** Set when the worker that placed the call died and another one ended the call for it. */
+  readonly orphan?: OrphanEnd;
+}
+
+/** How a live worker ended a dead worker's call. */
+export interface OrphanEnd {
+  /** The worker that ended it. */
+  readonly endedBy: string;
+  /** BYE for an answered call, CANCEL for one still ringing. */
+  readonly method: 'BYE' | 'CANCEL';
+  /** The carrier's answer to the BYE (a CANCEL's answer goes to the dead worker). */
+  readonly status?: number;
+  /** ms since the epoch. */
+  readonly at: number;
+  /** What went wrong, when the carrier did not answer the BYE. */
+  readonly error?: string;
 }
 
 /** What flowed on an answered call's RTP stream. */
@@ -139,6 +155,16 @@ export const attemptRecordSchema = z
     worker: z.string().optional(),
     decision: z.string().optional(),
     pointsTo: z.enum(FINAL_STATUSES).optional(),
+    orphan: z
+      .object({
+        endedBy: z.string(),
+        method: z.enum(['BYE', 'CANCEL']),
+        status: z.number().int().optional(),
+        at: z.number(),
+        error: z.string().optional(),
+      })
+      .loose()
+      .optional(),
   })
   .loose();
 

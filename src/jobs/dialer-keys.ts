@@ -31,6 +31,26 @@ export class DialerKeys {
     return `${this.prefix}:live:${e164}`;
   }
 
+  /** A worker's liveness lease: present while the worker is alive (value: when last renewed). */
+  workerLease(workerId: string): string {
+    return `${this.prefix}:worker:${workerId}`;
+  }
+
+  /** What ends each call a worker has up (hash attempt id → JSON), should it die. */
+  workerDialogs(workerId: string): string {
+    return `${this.prefix}:dialogs:${workerId}`;
+  }
+
+  /** Dead workers' calls a worker took over and has yet to end (hash attempt id → JSON). */
+  workerOrphans(workerId: string): string {
+    return `${this.prefix}:orphans:${workerId}`;
+  }
+
+  /** Ids of workers that may have dialogs or orphans in Redis: a set the sweepers walk. */
+  get dialogOwners(): string {
+    return `${this.prefix}:dialog-owners`;
+  }
+
   /** Dial format that last worked for a trunk and country. */
   dialFormat(trunk: string, country: string): string {
     return `${this.prefix}:format:${trunk}:${country}`;

@@ -27,6 +27,7 @@ export {
   attemptRecordSchema,
   callOutcomeSchema,
   type AttemptRecord,
+  type OrphanEnd,
   type CallOutcome,
 } from './call-outcome.js';
 export { dialJobSchema, callScriptSchema, NAME_PATTERN, type CallScript, type DialJob } from './dial-job.js';

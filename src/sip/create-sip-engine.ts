@@ -40,6 +40,7 @@ export function createSipEngine(config: DialerConfig, options: CreateSipEngineOp
     ...(config.sip.publicAddress !== undefined ? { publicAddress: config.sip.publicAddress } : {}),
     userAgent: config.sip.userAgent,
     timers: { t1: config.sip.timers.t1Ms, t2: config.sip.timers.t2Ms, t4: config.sip.timers.t4Ms },
+    sessionExpiresSec: config.sip.sessionExpiresSec,
     logger: options.logger,
     ...(options.trace ? { trace: options.trace } : {}),
   });

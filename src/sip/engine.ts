@@ -1,4 +1,5 @@
 import type { TypedEventEmitter } from '../events/typed-event-emitter.js';
+import type { DialogSnapshot, OrphanDialogEnd } from './dialog-snapshot.js';
 import type { SipFailure } from './sip-failure.js';
 import type { SipTrunk } from './sip-trunk.js';
 
@@ -56,6 +57,12 @@ export interface InviteOptions {
   readonly signal?: AbortSignal;
   /** Called for each provisional response, in order. */
   readonly onProvisional?: (info: ProvisionalInfo) => void;
+  /**
+   * Called when the call becomes endable by another process: `early` at the first provisional
+   * answer, `confirmed` once the 2xx is ACKed. Engines that cannot end another process's
+   * dialogs never call it.
+   */
+  readonly onDialog?: (snapshot: DialogSnapshot) => void;
 }
 
 export interface CallTimings {
@@ -123,6 +130,12 @@ export interface SipEngine {
   unregister(trunkName: string): Promise<void>;
   /** Places a call. Resolves with the answered leg or rejects with a SipFailure. */
   invite(options: InviteOptions): Promise<CallLeg>;
+  /**
+   * Ends a call another process placed and can no longer end (it died): BYE for a confirmed
+   * dialog, CANCEL for an early one. Rejects with a SipFailure when the BYE got no answer, or
+   * with `EngineFeatureUnsupportedError` on an engine that cannot.
+   */
+  endOrphanDialog(snapshot: DialogSnapshot, trunk: SipTrunk): Promise<OrphanDialogEnd>;
   /** Hangs up every call, unregisters every trunk, closes sockets. Idempotent. */
   close(): Promise<void>;
 }

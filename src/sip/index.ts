@@ -17,6 +17,8 @@ export { SipFailure, type SipFailureInit, type SipFailurePhase, type CancelCause
 export { trunkCredentials, type SipTrunk } from './sip-trunk.js';
 export { createSipEngine, type CreateSipEngineOptions } from './create-sip-engine.js';
 export { EngineUnavailableError } from './engine-unavailable-error.js';
+export { EngineFeatureUnsupportedError } from './engine-feature-unsupported-error.js';
+export type { DialogSnapshot, OrphanDialogEnd } from './dialog-snapshot.js';
 export { EmbeddedSipEngine, type EmbeddedEngineOptions } from './embedded/embedded-engine.js';
 export type { SipTraceEntry, SipTraceSink } from './embedded/sip-trace.js';
 export { HeaderValueError } from './embedded/header-value-error.js';

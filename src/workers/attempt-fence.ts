@@ -15,6 +15,12 @@ if holder and holder ~= ARGV[1] then
   if ttl < 0 then ttl = 1000 end
   return ttl
 end
+-- An attempt of this job was answered (a re-run read the attempts before another worker recorded
+-- that it ended a dead worker's answered call): the person was reached, never ring them again.
+for _, json in ipairs(redis.call('HVALS', KEYS[2])) do
+  local ok, r = pcall(cjson.decode, json)
+  if ok and type(r) == 'table' and r['sipCode'] == 200 and r['state'] == 'done' then return -1 end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -26,7 +32,11 @@ const FINISH = new LuaScript(
   'attempt-fence-finish',
   `
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('HDEL', KEYS[3], ARGV[1])
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  local hold = tonumber(ARGV[3])
+  if hold > 0 then redis.call('PEXPIRE', KEYS[1], hold) else redis.call('DEL', KEYS[1]) end
+end
 return 1
 `,
 );
@@ -34,6 +44,8 @@ return 1
 export interface AttemptFenceOptions {
   readonly redis: Redis;
   readonly keys: DialerKeys;
+  /** This worker: its dialog registry entries go when an attempt finishes. */
+  readonly workerId: string;
   /** How long attempt records are kept. Default: 30 days. */
   readonly retentionMs?: number;
 }
@@ -43,38 +55,46 @@ export class AttemptFence {
   readonly #redis: Redis;
   readonly #keys: DialerKeys;
   readonly #retentionMs: number;
+  readonly #workerId: string;
 
   constructor(options: AttemptFenceOptions) {
     this.#redis = options.redis;
     this.#keys = options.keys;
+    this.#workerId = options.workerId;
     this.#retentionMs = options.retentionMs ?? 30 * 86_400_000;
   }
 
   /**
    * Takes the number's fence for `liveMs` (the longest the call can live: ring timeout plus max
    * call length plus margin, so a crashed worker's call has surely ended when it lapses) and
-   * records the attempt as live. Returns how long to wait when another attempt holds it.
+   * records the attempt as live. Returns how long to wait when another attempt holds it, or
+   * `answered` when an earlier attempt of the job reached the person.
    */
   async begin(
     jobId: string,
     e164: string,
     record: AttemptRecord,
     liveMs: number,
-  ): Promise<{ ok: true } | { ok: false; waitMs: number }> {
+  ): Promise<{ ok: true } | { ok: false; waitMs: number } | { ok: false; answered: true }> {
     const wait = (await BEGIN.run(
       this.#redis,
       [this.#keys.liveCall(e164), this.#keys.attempts(jobId)],
       [record.id, String(Math.ceil(liveMs)), JSON.stringify(record), String(this.#retentionMs)],
     )) as number;
+    if (wait === -1) return { ok: false, answered: true };
     return wait === 0 ? { ok: true } : { ok: false, waitMs: wait };
   }
 
-  /** Stores the attempt's result and lifts the fence if it is still ours. */
-  async finish(jobId: string, e164: string, record: AttemptRecord): Promise<void> {
+  /**
+   * Stores the attempt's result, drops its dialog registry entry and lifts the fence if it is
+   * still ours: at once, or after `holdMs` when the carrier may still answer the INVITE (we gave
+   * up on it without its final response, so a 2xx can still come for up to 64·T1).
+   */
+  async finish(jobId: string, e164: string, record: AttemptRecord, holdMs = 0): Promise<void> {
     await FINISH.run(
       this.#redis,
-      [this.#keys.liveCall(e164), this.#keys.attempts(jobId)],
-      [record.id, JSON.stringify(record)],
+      [this.#keys.liveCall(e164), this.#keys.attempts(jobId), this.#keys.workerDialogs(this.#workerId)],
+      [record.id, JSON.stringify(record), String(Math.max(0, Math.ceil(holdMs)))],
     );
   }
 

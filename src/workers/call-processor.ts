@@ -14,6 +14,7 @@ import { normalizeNumber } from '../numbers/normalize-number.js';
 import { buildRequestUri } from '../numbers/request-uri.js';
 import type { SipEngine } from '../sip/engine.js';
 import type { AttemptFence } from './attempt-fence.js';
+import type { DialogRegistry } from './dialog-registry.js';
 import type { CallEventSink } from './call-lifecycle-event.js';
 import type { DialGate, TrunkFeedback } from './dial-gate.js';
 import type { FormatMemory } from './format-memory.js';
@@ -37,6 +38,13 @@ export interface CallProcessorDeps {
   readonly events?: CallEventSink;
   /** Extra time the number stays fenced after the longest a call can last. Default: 60 s. */
   readonly fenceMarginMs?: number;
+  /**
+   * How long the number stays fenced after an INVITE we gave up on without the carrier's final
+   * answer (timeout, CANCEL unanswered): a 2xx may still come for it. Default: 32 s (64·T1).
+   */
+  readonly lateAnswerHoldMs?: number;
+  /** Where each call's dialog is kept so another worker can end it should this one die. */
+  readonly dialogs?: DialogRegistry;
 }
 
 /** The abort reason a worker gives its live calls when it shuts down: the job is requeued. */
@@ -80,6 +88,11 @@ export function createCallProcessor(deps: CallProcessorDeps) {
     if (existing) return existing;
 
     const records = await deps.fence.markInterrupted(jobId, previous);
+    // A run that died after the person answered (or whose call another worker ended for it)
+    // reached them: that is the outcome, whatever attempts are left.
+    const answered = records.find(isAnswered);
+    if (answered)
+      return finish(deps, jobId, data, records, answered.pointsTo ?? 'answered', 'answered', logger);
     const attemptsMade = new Set(records.map((r) => r.attempt)).size;
     const maxAttempts = data.maxAttempts ?? policy.maxAttempts;
     if (attemptsMade >= maxAttempts) {
@@ -135,6 +148,10 @@ export function createCallProcessor(deps: CallProcessorDeps) {
         const uri = buildRequestUri(formatForDial(normalized, format), deps.trunk.domain);
         const record = newAttemptRecord({ attempt, uri, dialFormat: format.name, workerId: deps.workerId });
         const fenced = await deps.fence.begin(jobId, data.number, record, liveMs);
+        if (!fenced.ok && 'answered' in fenced) {
+          const now = await deps.fence.list(jobId);
+          return finish(deps, jobId, data, now, 'answered', 'answered', logger);
+        }
         if (!fenced.ok) {
           logger.info({ waitMs: fenced.waitMs }, 'number has a call that may still be alive; waiting');
           deps.events?.({
@@ -163,6 +180,19 @@ export function createCallProcessor(deps: CallProcessorDeps) {
             signal: abort,
             jobId,
             ...(deps.events ? { events: deps.events } : {}),
+            ...(deps.dialogs
+              ? {
+                  onDialog: (snapshot) =>
+                    void deps.dialogs
+                      ?.put({ attemptId: record.id, jobId, number: data.number, snapshot })
+                      .catch((error: unknown) =>
+                        logger.warn(
+                          { err: error },
+                          'dialog not registered: it ends only by its fence if we die',
+                        ),
+                      ),
+                }
+              : {}),
           },
           record,
         );
@@ -177,8 +207,18 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           pointsTo: decision.status,
         };
         attemptsSoFar.push(lastRecord);
+        // Gave up without the carrier's final answer: it may still answer, so keep the number.
+        const uncertain =
+          placed.result.kind === 'sip-failure' &&
+          placed.result.local === true &&
+          placed.result.phase !== 'resolve';
         await Promise.all([
-          deps.fence.finish(jobId, data.number, lastRecord),
+          deps.fence.finish(
+            jobId,
+            data.number,
+            lastRecord,
+            uncertain ? (deps.lateAnswerHoldMs ?? 32_000) : 0,
+          ),
           decision.trunkSignal
             ? deps.feedback.report(decision.trunkSignal, {
                 reason: decision.reason,
@@ -264,6 +304,10 @@ async function finish(
     'final outcome',
   );
   return stored.outcome;
+}
+
+function isAnswered(record: AttemptRecord): boolean {
+  return record.state === 'done' && record.sipCode === 200;
 }
 
 /** The status the last attempt pointed to, for a job whose attempts ran out on a re-run. */

@@ -17,6 +17,10 @@ import { RtpPortPool } from '../media/port-pool.js';
 import { createSipEngine } from '../sip/create-sip-engine.js';
 import type { SipEngine } from '../sip/engine.js';
 import { AttemptFence } from './attempt-fence.js';
+import { checkRedisDurability } from './check-redis-durability.js';
+import { DialogRegistry } from './dialog-registry.js';
+import { OrphanSweeper } from './orphan-sweeper.js';
+import { WorkerLease } from './worker-lease.js';
 import { CampaignStateCache } from './campaign-state-cache.js';
 import { FormatMemory } from './format-memory.js';
 import { TrunkRuntime } from './trunk-runtime.js';
@@ -52,6 +56,8 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
   readonly #logger: Logger;
   readonly #metrics: WorkerMetrics | undefined;
   readonly #callbacks: StatusCallbacks | undefined;
+  readonly #lease: WorkerLease;
+  readonly #sweeper: OrphanSweeper;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -65,6 +71,8 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       workerId: string;
       metrics?: WorkerMetrics;
       callbacks?: StatusCallbacks;
+      lease: WorkerLease;
+      sweeper: OrphanSweeper;
     },
   ) {
     super();
@@ -77,6 +85,8 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     this.#runtimes = parts.runtimes;
     this.workerId = parts.workerId;
     this.#metrics = parts.metrics;
+    this.#lease = parts.lease;
+    this.#sweeper = parts.sweeper;
     this.#callbacks = parts.callbacks;
   }
 
@@ -109,6 +119,20 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       subscriber.disconnect();
       throw error;
     }
+    await checkRedisDurability(redis, logger);
+    // Before any call: other workers must know this one is alive before its calls are registered.
+    const lease = new WorkerLease({ redis, keys, workerId, logger, ttlMs: config.workers.leaseTtlMs });
+    await lease.start();
+    const sweeper = new OrphanSweeper({
+      redis,
+      keys,
+      workerId,
+      engine,
+      trunks: new Map(config.trunks.map((t) => [t.name, t])),
+      logger,
+      intervalMs: config.workers.orphanSweepIntervalMs,
+      cancelHoldMs: lateAnswerHoldMs(config),
+    });
     const campaignStore = new CampaignStore({ redis, keys });
     const campaigns = new CampaignStateCache(campaignStore);
     await subscriber.subscribe(keys.control);
@@ -141,7 +165,9 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       redis,
       keys,
       outcomes: new OutcomeStore({ redis, keys }),
-      fence: new AttemptFence({ redis, keys }),
+      fence: new AttemptFence({ redis, keys, workerId }),
+      dialogs: new DialogRegistry({ redis, keys, workerId }),
+      lateAnswerHoldMs: lateAnswerHoldMs(config),
       formats: new FormatMemory(redis, keys),
       campaigns,
       dnc: new DncList({ redis, keys }),
@@ -202,11 +228,14 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       await Promise.allSettled(runtimes.map((r) => r.close(0)));
       await engine.close();
       await ports.close();
+      await lease.close();
       redis.disconnect();
       subscriber.disconnect();
       throw error;
     }
     const worker = new DialerWorker(options, {
+      lease,
+      sweeper,
       redis,
       subscriber,
       engine,
@@ -222,6 +251,7 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       worker.emit('call', event);
     };
     await Promise.all(runtimes.map((r) => r.start()));
+    sweeper.start();
     logger.info(
       { workerId, trunks: runtimes.map((r) => r.name), rtpPorts: ports.size },
       'dialer worker started',
@@ -247,6 +277,9 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     this.#closing ??= (async () => {
       this.#logger.info({ graceMs }, 'dialer worker draining');
       await Promise.allSettled(this.#runtimes.map((r) => r.close(graceMs)));
+      await this.#sweeper.close();
+      // Our calls are over: the lease can go (orphans still held stay for the next sweeper).
+      await Promise.race([this.#lease.close(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       await this.#callbacks?.close();
       await this.#metrics?.close();
       await this.#engine.close();
@@ -257,4 +290,12 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     })();
     return this.#closing;
   }
+}
+
+/**
+ * How long a number stays fenced after an INVITE we gave up on without the carrier's final
+ * answer: a 2xx can still come for 64·T1, and the carrier's T1 may be the RFC's 500 ms.
+ */
+function lateAnswerHoldMs(config: DialerConfig): number {
+  return Math.max(64 * config.sip.timers.t1Ms, 32_000);
 }

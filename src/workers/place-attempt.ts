@@ -10,6 +10,7 @@ import type { Prompt } from '../media/prompt-cache.js';
 import { RtpSession } from '../media/rtp-session.js';
 import { runCallScript, type CallScriptResult } from '../media/run-call-script.js';
 import { buildSdpOffer, parseSdpAnswer, type SdpAnswer } from '../media/sdp.js';
+import type { DialogSnapshot } from '../sip/dialog-snapshot.js';
 import type { CallEnd, CallLeg, SipEngine } from '../sip/engine.js';
 import type { SipTrunk } from '../sip/sip-trunk.js';
 import { attemptResultOf } from './attempt-result-of.js';
@@ -32,6 +33,8 @@ export interface PlaceAttemptInput {
   readonly jobId: string;
   /** Lifecycle events (ringing, answered) for metrics and status callbacks. */
   readonly events?: CallEventSink;
+  /** Told when the call becomes endable by another worker (early, then confirmed). */
+  readonly onDialog?: (snapshot: DialogSnapshot) => void;
   /** Pacing scheduler, prompt cache and media settings. Default: the process-wide runtime. */
   readonly media?: CallMediaRuntime;
 }
@@ -90,6 +93,7 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
         headers,
         ringTimeoutMs: input.ringTimeoutMs,
         signal: input.signal,
+        ...(input.onDialog ? { onDialog: input.onDialog } : {}),
         ...(input.events
           ? {
               onProvisional: (p: { status: number; afterMs: number }) =>

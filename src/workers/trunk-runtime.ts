@@ -14,6 +14,7 @@ import type { Registration, RegistrationState, SipEngine } from '../sip/engine.j
 import type { AttemptFence } from './attempt-fence.js';
 import type { CallEventSink } from './call-lifecycle-event.js';
 import { createCallProcessor, SHUTDOWN_REASON } from './call-processor.js';
+import type { DialogRegistry } from './dialog-registry.js';
 import type { CampaignStateCache } from './campaign-state-cache.js';
 import type { FormatMemory } from './format-memory.js';
 import { TrunkCircuit } from './trunk-circuit.js';
@@ -47,6 +48,10 @@ export interface TrunkRuntimeOptions {
   readonly fenceMarginMs?: number;
   /** First wait before re-registering after a failure; doubles to 5 min. Default: 5 s. */
   readonly registerRetryMs?: number;
+  /** Keeps each call's dialog where another worker can end it should this one die. */
+  readonly dialogs?: DialogRegistry;
+  /** How long a number stays fenced after an INVITE given up without a final answer. Default: 32 s. */
+  readonly lateAnswerHoldMs?: number;
 }
 
 /**
@@ -107,6 +112,8 @@ export class TrunkRuntime {
       logger: options.logger,
       ...(options.fenceMarginMs !== undefined ? { fenceMarginMs: options.fenceMarginMs } : {}),
       ...(options.events ? { events: options.events } : {}),
+      ...(options.dialogs ? { dialogs: options.dialogs } : {}),
+      ...(options.lateAnswerHoldMs !== undefined ? { lateAnswerHoldMs: options.lateAnswerHoldMs } : {}),
     });
     this.#worker = new Worker<DialJob, CallOutcome>(options.keys.queueName(trunk.name), processor, {
       connection: options.redis,

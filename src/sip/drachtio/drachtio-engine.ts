@@ -1,6 +1,8 @@
 import type { Logger } from '../../log/create-logger.js';
 import { silentLogger } from '../../log/create-logger.js';
 import { checkExtraHeader } from '../embedded/check-header.js';
+import type { OrphanDialogEnd } from '../dialog-snapshot.js';
+import { EngineFeatureUnsupportedError } from '../engine-feature-unsupported-error.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
 import { SipFailure } from '../sip-failure.js';
 import type { SipTrunk } from '../sip-trunk.js';
@@ -152,6 +154,17 @@ export class DrachtioSipEngine implements SipEngine {
     } finally {
       this.#invites.delete(invite);
     }
+  }
+
+  /**
+   * drachtio-server owns every dialog's state and transaction layer: a request in a dialog it did
+   * not create cannot be sent through it. Orphans of a drachtio worker end by the carrier's
+   * session timer and the number's fence instead.
+   */
+  endOrphanDialog(): Promise<OrphanDialogEnd> {
+    return Promise.reject(
+      new EngineFeatureUnsupportedError('the drachtio engine cannot end a dialog another process placed'),
+    );
   }
 
   close(): Promise<void> {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/create-logger.js';
 import { silentLogger } from '../../log/create-logger.js';
+import type { DialogSnapshot, OrphanDialogEnd } from '../dialog-snapshot.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
 import { SipFailure } from '../sip-failure.js';
 import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
@@ -11,6 +12,7 @@ import { AuthenticatedRequest } from './authenticated-request.js';
 import { buildResponse } from './build-response.js';
 import { checkExtraHeader } from './check-header.js';
 import { Dialog, dialogKey } from './dialog.js';
+import { cancelOfSnapshot, confirmedSnapshot, dialogOfSnapshot, earlySnapshot } from './dialog-snapshots.js';
 import { SipTargetCache } from './dns/sip-target-cache.js';
 import { ALLOWED_METHODS, EmbeddedCallLeg, type CallLegContext } from './embedded-call-leg.js';
 import { EmbeddedRegistration } from './embedded-registration.js';
@@ -22,7 +24,13 @@ import { ServerResponseCache } from './server-response-cache.js';
 import { SipStack } from './sip-stack.js';
 import type { SipTraceSink } from './sip-trace.js';
 import { newCallId, newTag } from './transaction/branch.js';
-import { defaultSipTimers, systemClock, type Clock, type SipTimerValues } from './transaction/sip-timers.js';
+import {
+  defaultSipTimers,
+  systemClock,
+  type Clock,
+  type SipTimerValues,
+  type TimerHandle,
+} from './transaction/sip-timers.js';
 import type { RemoteAddress, SipTransport, TransportKind } from './transport/sip-transport.js';
 import { TcpTransport } from './transport/tcp-transport.js';
 import { UdpTransport } from './transport/udp-transport.js';
@@ -48,6 +56,11 @@ export interface EmbeddedEngineOptions {
   readonly targets?: Pick<SipTargetCache, 'resolve'>;
   /** Largest SIP message accepted. Default: 65535 bytes. */
   readonly maxMessageBytes?: number;
+  /**
+   * RFC 4028 session interval asked for in each INVITE with `refresher=uac`, seconds (≥ 90). A
+   * 422 raises it to the carrier's Min-SE once. Default: none asked.
+   */
+  readonly sessionExpiresSec?: number;
 }
 
 /**
@@ -69,6 +82,13 @@ export class EmbeddedSipEngine implements SipEngine {
   /** The trunk each live dialog belongs to: in-dialog requests may be challenged too. */
   readonly #dialogTrunks = new Map<string, SipTrunk>();
   readonly #trunkLoggers = new Map<string, Logger>();
+  /**
+   * INVITEs of the last 64·T1 (at least 32 s), answered or not: a 2xx that comes after we gave up
+   * (it crossed our CANCEL, or Timer B fired first) or from a second fork must be ACKed and hung
+   * up (RFC 3261 §13.2.2.4), or the callee stays on an open line while the number looks free.
+   */
+  readonly #recentInvites = new Map<string, RecentInvite>();
+  #lateAnswersEnded = 0;
   /** Trunks whose proxy is an IP literal resolve to the same address every time. */
   readonly #literalTargets = new Map<string, RemoteAddress>();
   #transports = new Map<TransportKind, SipTransport>();
@@ -98,12 +118,19 @@ export class EmbeddedSipEngine implements SipEngine {
   }
 
   /** Counters an operator (and the hostile-peer tests) look at. */
-  get stats(): { malformed: number; strayResponses: number; transactions: number; calls: number } {
+  get stats(): {
+    malformed: number;
+    strayResponses: number;
+    transactions: number;
+    calls: number;
+    lateAnswersEnded: number;
+  } {
     return {
       malformed: this.#stack?.malformedCount ?? 0,
       strayResponses: this.#stack?.strayResponses ?? 0,
       transactions: this.#stack?.activeTransactions ?? 0,
       calls: this.#legs.size,
+      lateAnswersEnded: this.#lateAnswersEnded,
     };
   }
 
@@ -208,49 +235,75 @@ export class EmbeddedSipEngine implements SipEngine {
     const startedAt = Date.now();
     const startedPerf = performance.now();
     let postDialDelayMs: number | undefined;
-
-    const request = new AuthenticatedRequest({
-      stack,
-      nonces: this.#nonces,
-      scope: trunk.name,
-      credentials: trunkCredentials(trunk),
+    // The INVITE as last sent: credentials and Via are added to this object as it goes out.
+    let lastInvite: SipRequest | undefined;
+    let earlyFor: SipRequest | undefined;
+    const recentKey = dialogKey(callId, fromTag);
+    const recent: RecentInvite = {
+      trunk,
       remote,
-      firstCSeq: 1,
+      transport,
+      contact,
       logger: callLogger,
-      build: (cseq) => {
-        const headers = new SipHeaders();
-        headers.append('Max-Forwards', '70');
-        headers.append('From', from);
-        headers.append('To', `<${options.uri}>`);
-        headers.append('Call-ID', callId);
-        headers.append('CSeq', `${cseq} INVITE`);
-        headers.append('Contact', contact);
-        headers.append('Allow', ALLOWED_METHODS);
-        headers.append('Supported', 'timer');
-        headers.append('User-Agent', this.#userAgent);
-        if (options.callerId !== undefined) {
-          headers.append(
-            'P-Asserted-Identity',
-            `<sip:${digitsOf(options.callerId) ?? options.callerId}@${trunk.domain}>`,
-          );
-        }
-        for (const [name, value] of Object.entries(options.headers ?? {})) headers.append(name, value);
-        headers.append('Content-Type', 'application/sdp');
-        return createRequest('INVITE', options.uri, headers, sdp);
-      },
-      onProvisional: (response) => {
-        const afterMs = Math.round(performance.now() - startedPerf);
-        if (postDialDelayMs === undefined && (response.status === 180 || response.status === 183))
-          postDialDelayMs = afterMs;
-        const early = response.body.length > 0 ? { sdp: response.body.toString('utf8') } : {};
-        try {
-          options.onProvisional?.({ status: response.status, reason: response.reason, afterMs, ...early });
-        } catch (error) {
-          callLogger.warn({ err: error, callId }, 'onProvisional listener threw');
-        }
-      },
-      onLate2xx: (response) => this.#onLate2xx(response, callId, fromTag),
-    });
+      invite: () => lastInvite,
+      handledTags: new Set(),
+    };
+    this.#recentInvites.set(recentKey, recent);
+    let sessionExpiresSec = this.#options.sessionExpiresSec ?? 0;
+
+    const newRequest = (firstCSeq: number): AuthenticatedRequest =>
+      new AuthenticatedRequest({
+        stack,
+        nonces: this.#nonces,
+        scope: trunk.name,
+        credentials: trunkCredentials(trunk),
+        remote,
+        firstCSeq,
+        logger: callLogger,
+        build: (cseq) => {
+          const headers = new SipHeaders();
+          headers.append('Max-Forwards', '70');
+          headers.append('From', from);
+          headers.append('To', `<${options.uri}>`);
+          headers.append('Call-ID', callId);
+          headers.append('CSeq', `${cseq} INVITE`);
+          headers.append('Contact', contact);
+          headers.append('Allow', ALLOWED_METHODS);
+          headers.append('Supported', 'timer');
+          if (sessionExpiresSec > 0) {
+            headers.append('Session-Expires', `${sessionExpiresSec};refresher=uac`);
+            headers.append('Min-SE', String(Math.min(90, sessionExpiresSec)));
+          }
+          headers.append('User-Agent', this.#userAgent);
+          if (options.callerId !== undefined) {
+            headers.append(
+              'P-Asserted-Identity',
+              `<sip:${digitsOf(options.callerId) ?? options.callerId}@${trunk.domain}>`,
+            );
+          }
+          for (const [name, value] of Object.entries(options.headers ?? {})) headers.append(name, value);
+          headers.append('Content-Type', 'application/sdp');
+          lastInvite = createRequest('INVITE', options.uri, headers, sdp);
+          return lastInvite;
+        },
+        onProvisional: (response) => {
+          const afterMs = Math.round(performance.now() - startedPerf);
+          if (postDialDelayMs === undefined && (response.status === 180 || response.status === 183))
+            postDialDelayMs = afterMs;
+          const early = response.body.length > 0 ? { sdp: response.body.toString('utf8') } : {};
+          try {
+            options.onProvisional?.({ status: response.status, reason: response.reason, afterMs, ...early });
+            if (options.onDialog && lastInvite && earlyFor !== lastInvite) {
+              earlyFor = lastInvite;
+              options.onDialog(earlySnapshot(lastInvite, trunk.name, remote));
+            }
+          } catch (error) {
+            callLogger.warn({ err: error, callId }, 'onProvisional listener threw');
+          }
+        },
+        onLate2xx: (response) => this.#onLate2xx(response, callId, fromTag),
+      });
+    let request = newRequest(1);
 
     let cancelCause: 'ring-timeout' | 'aborted' | undefined;
     const cancel = (cause: 'ring-timeout' | 'aborted'): void => {
@@ -267,7 +320,16 @@ export class EmbeddedSipEngine implements SipEngine {
     callLogger.debug({ uri: options.uri, callId }, 'INVITE');
 
     try {
-      const result = await request.run();
+      let result = await request.run();
+      const minSe = result.response.status === 422 ? minSessionExpires(result.response) : undefined;
+      if (minSe !== undefined && minSe > sessionExpiresSec && !cancelCause) {
+        // RFC 4028 §7.4: ask again with the interval the carrier can live with, once.
+        sessionExpiresSec = minSe;
+        this.#pending.delete(request);
+        request = newRequest(result.cseq + 1);
+        this.#pending.add(request);
+        result = await request.run();
+      }
       const { response } = result;
       if (response.status >= 200 && response.status < 300) {
         const leg = this.#establish({
@@ -286,6 +348,7 @@ export class EmbeddedSipEngine implements SipEngine {
             ...(postDialDelayMs !== undefined ? { postDialDelayMs } : {}),
           },
         });
+        recent.handledTags.add(leg.dialog.remoteTag);
         if (cancelCause) {
           // The 200 crossed our CANCEL: the callee picked up as we gave up. ACKed; now BYE.
           await leg.hangup(cancelCause);
@@ -296,6 +359,11 @@ export class EmbeddedSipEngine implements SipEngine {
             local: true,
             cancelCause,
           });
+        }
+        try {
+          options.onDialog?.(confirmedSnapshot(leg.dialog, result.request, trunk.name, remote));
+        } catch (error) {
+          callLogger.warn({ err: error, callId }, 'onDialog listener threw');
         }
         return leg;
       }
@@ -321,6 +389,42 @@ export class EmbeddedSipEngine implements SipEngine {
       ringTimer.cancel();
       options.signal?.removeEventListener('abort', onAbort);
       this.#pending.delete(request);
+      recent.forget = this.#clock.setTimer(Math.max(64 * this.#timers.t1, 32_000), () => {
+        if (this.#recentInvites.get(recentKey) === recent) this.#recentInvites.delete(recentKey);
+      });
+    }
+  }
+
+  async endOrphanDialog(snapshot: DialogSnapshot, trunk: SipTrunk): Promise<OrphanDialogEnd> {
+    await this.start();
+    const stack = this.#requireStack();
+    const peer: RemoteAddress = {
+      transport: snapshot.transport,
+      address: snapshot.peer.address,
+      port: snapshot.peer.port,
+    };
+    if (snapshot.state === 'early') {
+      // No transaction of ours: the answer goes to the dead process's Via. A few copies over
+      // UDP stand in for retransmissions.
+      const bytes = serializeMessage(cancelOfSnapshot(snapshot));
+      const t1 = this.#timers.t1;
+      for (const wait of snapshot.transport === 'udp' ? [0, t1, 2 * t1, 4 * t1] : [0]) {
+        if (wait > 0) await new Promise<void>((resolve) => this.#clock.setTimer(wait, resolve));
+        await stack.send(bytes, peer);
+      }
+      return { method: 'CANCEL' };
+    }
+    const dialog = dialogOfSnapshot(
+      snapshot,
+      this.#contact(trunk.username, snapshot.transport),
+      this.#userAgent,
+    );
+    this.#dialogTrunks.set(dialog.key, trunk);
+    try {
+      const response = await this.#requestInDialog(dialog, 'BYE', peer);
+      return { method: 'BYE', status: response.status };
+    } finally {
+      this.#dialogTrunks.delete(dialog.key);
     }
   }
 
@@ -612,7 +716,32 @@ export class EmbeddedSipEngine implements SipEngine {
       leg.handleRetransmitted2xx();
       return;
     }
-    this.#logger.debug({ callId, remoteTag }, '2xx from a fork or a dead call; ignored');
+    const recent = this.#recentInvites.get(dialogKey(callId, fromTag));
+    const invite = recent?.invite();
+    if (recent === undefined || invite === undefined || remoteTag === undefined || remoteTag === null) {
+      this.#logger.debug({ callId, remoteTag }, '2xx for no INVITE of ours; ignored');
+      return;
+    }
+    // Retransmissions of a 2xx already ended here find no leg once its BYE is done: once is enough.
+    if (recent.handledTags.has(remoteTag)) return;
+    recent.handledTags.add(remoteTag);
+    this.#lateAnswersEnded += 1;
+    recent.logger.info(
+      { callId, remoteTag },
+      'answered after we gave up on the INVITE (crossed our CANCEL or timeout, or a second fork): ACK and BYE',
+    );
+    const late = this.#establish({
+      trunk: recent.trunk,
+      invite,
+      response,
+      remote: recent.remote,
+      transport: recent.transport,
+      contact: recent.contact,
+      localSdp: '',
+      logger: recent.logger,
+      timings: { inviteSentAt: Date.now(), setupMs: 0, invitesSent: 1 },
+    });
+    void late.hangup('late-2xx');
   }
 
   close(): Promise<void> {
@@ -622,12 +751,33 @@ export class EmbeddedSipEngine implements SipEngine {
 
   async #close(): Promise<void> {
     for (const request of this.#pending) request.cancel();
+    for (const recent of this.#recentInvites.values()) recent.forget?.cancel();
+    this.#recentInvites.clear();
     await Promise.allSettled([...this.#legs.values()].map((leg) => leg.hangup('shutdown')));
     await Promise.allSettled([...this.#registrations.values()].map((r) => r.unregister()));
     this.#stack?.close();
     this.#responses?.close();
     await Promise.allSettled([...this.#transports.values()].map((t) => t.close()));
   }
+}
+
+/** An INVITE of the last 64·T1, kept to end a 2xx that comes for it late. */
+interface RecentInvite {
+  readonly trunk: SipTrunk;
+  readonly remote: RemoteAddress;
+  readonly transport: TransportKind;
+  readonly contact: string;
+  readonly logger: Logger;
+  readonly invite: () => SipRequest | undefined;
+  /** To tags already ACKed: the answered leg's, and each late one ended. */
+  readonly handledTags: Set<string>;
+  forget?: TimerHandle;
+}
+
+/** The Min-SE of a 422, when it is a sane number of seconds. */
+function minSessionExpires(response: SipResponse): number | undefined {
+  const value = Number(/^\s*(\d{1,6})/.exec(response.headers.get('Min-SE') ?? '')?.[1]);
+  return Number.isInteger(value) && value >= 1 && value <= 86_400 ? value : undefined;
 }
 
 function digitsOf(value: string | undefined): string | undefined {

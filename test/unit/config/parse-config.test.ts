@@ -71,6 +71,7 @@ describe('parseConfig', () => {
         publicAddress: '203.0.113.5',
         userAgent: 'acme-dialer/2',
         timers: { t1Ms: 250, t2Ms: 2000, t4Ms: 4000 },
+        sessionExpiresSec: 300,
       },
       media: {
         address: '127.0.0.1',
@@ -124,7 +125,13 @@ describe('parseConfig', () => {
         retryDelays: { busyMs: 60_000, noAnswerMs: 120_000, carrierErrorMs: 10_000 },
       },
       shutdown: { graceMs: 90_000 },
-      workers: { lockDurationMs: 30_000, stalledIntervalMs: 30_000, fenceMarginMs: 60_000 },
+      workers: {
+        lockDurationMs: 30_000,
+        stalledIntervalMs: 30_000,
+        fenceMarginMs: 60_000,
+        leaseTtlMs: 5_000,
+        orphanSweepIntervalMs: 1_000,
+      },
       log: { level: 'debug' },
       api: { listen: { host: '127.0.0.1', port: 8080 }, bodyLimitBytes: 50 * 1024 * 1024 },
     };
@@ -142,6 +149,7 @@ describe('parseConfig', () => {
         transport: 'udp',
         userAgent: 'sip-dialer/0.1',
         timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
+        sessionExpiresSec: 300,
       },
       media: {
         address: '0.0.0.0',
@@ -172,7 +180,13 @@ describe('parseConfig', () => {
         retryDelays: { busyMs: 300_000, noAnswerMs: 900_000, carrierErrorMs: 30_000 },
       },
       shutdown: { graceMs: 30_000 },
-      workers: { lockDurationMs: 30_000, stalledIntervalMs: 30_000, fenceMarginMs: 60_000 },
+      workers: {
+        lockDurationMs: 30_000,
+        stalledIntervalMs: 30_000,
+        fenceMarginMs: 60_000,
+        leaseTtlMs: 5_000,
+        orphanSweepIntervalMs: 1_000,
+      },
       log: { level: 'info' },
       api: { listen: { host: '127.0.0.1', port: 8080 }, bodyLimitBytes: 50 * 1024 * 1024 },
     } satisfies DialerConfig);

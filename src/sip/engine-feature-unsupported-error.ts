@@ -1,0 +1,6 @@
+import { DialerError } from '../errors/dialer-error.js';
+
+/** The engine cannot do what was asked (for example end another process's dialog). Code: `SIP_ENGINE_FEATURE_UNSUPPORTED`. */
+export class EngineFeatureUnsupportedError extends DialerError {
+  readonly code = 'SIP_ENGINE_FEATURE_UNSUPPORTED';
+}

@@ -1,0 +1,197 @@
+import type { Redis } from 'ioredis';
+import type { AttemptRecord, OrphanEnd } from '../jobs/call-outcome.js';
+import type { DialerKeys } from '../jobs/dialer-keys.js';
+import type { Logger } from '../log/create-logger.js';
+import type { OrphanDialogEnd } from '../sip/dialog-snapshot.js';
+import type { SipEngine } from '../sip/engine.js';
+import type { SipTrunk } from '../sip/sip-trunk.js';
+import type { RegisteredDialog } from './dialog-registry.js';
+import { CLAIM_ORPHANS, ORPHAN_ENDED } from './orphan-scripts.js';
+
+export interface OrphanSweeperOptions {
+  readonly redis: Redis;
+  readonly keys: DialerKeys;
+  readonly workerId: string;
+  readonly engine: SipEngine;
+  /** The trunks this worker serves, by name: a BYE may have to answer the carrier's challenge. */
+  readonly trunks: ReadonlyMap<string, SipTrunk>;
+  readonly logger: Logger;
+  /** How often dead workers are looked for, ±30 % so a fleet does not sweep in step. Default: 1 s. */
+  readonly intervalMs?: number;
+  /** How long a CANCELled orphan keeps its number fenced: the carrier may still answer it. Default: 32 s. */
+  readonly cancelHoldMs?: number;
+  /** BYEs without an answer before the call is left to its fence. Default: 3. */
+  readonly maxTries?: number;
+}
+
+/** One orphaned call ended (or given up on), for metrics and tests. */
+export interface OrphanSweepEnd {
+  readonly entry: RegisteredDialog;
+  readonly end: OrphanEnd;
+}
+
+/**
+ * Ends the calls of workers that died with calls up. Each live worker looks for owners whose
+ * liveness lease lapsed, takes their dialogs atomically, sends BYE (answered) or CANCEL
+ * (ringing), writes that on the attempt, and only then releases the number. Taken calls sit in
+ * this worker's own orphans hash until ended, so if it dies too the next sweeper takes them on.
+ */
+export class OrphanSweeper {
+  readonly #o: OrphanSweeperOptions;
+  readonly #tries = new Map<string, number>();
+  readonly #ended: OrphanSweepEnd[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: OrphanSweeperOptions) {
+    this.#o = options;
+  }
+
+  /** Orphans this worker ended so far (most recent last, at most 1 000 kept). */
+  get ended(): readonly OrphanSweepEnd[] {
+    return this.#ended;
+  }
+
+  start(): void {
+    if (this.#closed || this.#timer) return;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    const base = this.#o.intervalMs ?? 1_000;
+    this.#timer = setTimeout(
+      () => {
+        this.#sweeping = this.sweepOnce()
+          .then(() => undefined)
+          .catch((error: unknown) => this.#o.logger.warn({ err: error }, 'orphan sweep failed'))
+          .finally(() => {
+            this.#sweeping = undefined;
+            if (!this.#closed) this.#schedule();
+          });
+      },
+      base * (0.7 + Math.random() * 0.6),
+    );
+  }
+
+  /** One pass: takes dead workers' calls and ends every call taken. Returns how many it ended. */
+  async sweepOnce(): Promise<number> {
+    const { redis, keys, workerId } = this.#o;
+    const owners = (await redis.smembers(keys.dialogOwners)).filter((id) => id !== workerId);
+    if (owners.length > 0) {
+      const pipeline = redis.pipeline();
+      for (const id of owners) pipeline.exists(keys.workerLease(id));
+      const alive = (await pipeline.exec()) ?? [];
+      for (const [i, id] of owners.entries()) {
+        if (alive[i]?.[1] === 1) continue;
+        const taken = (await CLAIM_ORPHANS.run(
+          redis,
+          [
+            keys.workerLease(id),
+            keys.workerDialogs(id),
+            keys.workerOrphans(id),
+            keys.workerOrphans(workerId),
+            keys.dialogOwners,
+          ],
+          [id, workerId],
+        )) as number;
+        if (taken > 0)
+          this.#o.logger.warn({ deadWorker: id, calls: taken }, 'worker died with calls up: ending them');
+      }
+    }
+    const mine = await redis.hvals(keys.workerOrphans(workerId));
+    if (mine.length === 0) return 0;
+    const results = await Promise.all(mine.map((json) => this.#end(JSON.parse(json) as RegisteredDialog)));
+    return results.filter(Boolean).length;
+  }
+
+  async #end(entry: RegisteredDialog): Promise<boolean> {
+    const { engine, logger, workerId } = this.#o;
+    const { snapshot } = entry;
+    const trunk = this.#o.trunks.get(snapshot.trunk);
+    let result: OrphanDialogEnd | undefined;
+    let error: string | undefined;
+    if (trunk === undefined) {
+      error = `trunk ${snapshot.trunk} is not served by worker ${workerId}`;
+    } else {
+      try {
+        result = await engine.endOrphanDialog(snapshot, trunk);
+      } catch (caught) {
+        const tries = (this.#tries.get(entry.attemptId) ?? 0) + 1;
+        this.#tries.set(entry.attemptId, tries);
+        if (tries < (this.#o.maxTries ?? 3)) return false;
+        error = caught instanceof Error ? caught.message : String(caught);
+      }
+    }
+    this.#tries.delete(entry.attemptId);
+    const at = Date.now();
+    const method = snapshot.state === 'confirmed' ? 'BYE' : 'CANCEL';
+    const end: OrphanEnd = {
+      endedBy: workerId,
+      method,
+      at,
+      ...(result?.status !== undefined ? { status: result.status } : {}),
+      ...(error !== undefined ? { error } : {}),
+    };
+    const outcome =
+      error !== undefined
+        ? `could not end it: ${error}`
+        : `${method}${result?.status ? ` ${result.status}` : ''}`;
+    const patch: Partial<AttemptRecord> =
+      snapshot.state === 'confirmed'
+        ? {
+            state: 'done',
+            sipCode: 200,
+            reason: `answered; worker ${entry.workerId} died during the call; ${workerId} ended it (${outcome})`,
+            endedAt: at,
+            hangupBy: 'local',
+            endReason: 'orphan-bye',
+            callId: snapshot.callId,
+            pointsTo: 'answered',
+            orphan: end,
+          }
+        : {
+            state: 'interrupted',
+            reason: `worker ${entry.workerId} died while the call rang; ${workerId} cancelled it (${outcome})`,
+            endedAt: at,
+            endReason: 'orphan-cancel',
+            callId: snapshot.callId,
+            orphan: end,
+          };
+    // A BYE that went unanswered leaves the call possibly up: its fence lapses by itself.
+    const hold =
+      error !== undefined
+        ? 'keep'
+        : snapshot.state === 'confirmed'
+          ? '0'
+          : String(this.#o.cancelHoldMs ?? 32_000);
+    const { redis, keys } = this.#o;
+    await ORPHAN_ENDED.run(
+      redis,
+      [keys.attempts(entry.jobId), keys.liveCall(entry.number), keys.workerOrphans(workerId)],
+      [entry.attemptId, JSON.stringify(patch), hold],
+    );
+    logger[error !== undefined ? 'error' : 'info'](
+      {
+        jobId: entry.jobId,
+        callId: snapshot.callId,
+        deadWorker: entry.workerId,
+        method,
+        ...(result?.status !== undefined ? { sipCode: result.status } : {}),
+        ...(error !== undefined ? { error } : {}),
+        sinceRegisteredMs: at - snapshot.at,
+      },
+      error !== undefined ? 'orphaned call could not be ended' : 'orphaned call ended',
+    );
+    this.#ended.push({ entry, end });
+    if (this.#ended.length > 1_000) this.#ended.shift();
+    return error === undefined;
+  }
+
+  /** Stops sweeping; waits for a pass under way. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await this.#sweeping;
+  }
+}
