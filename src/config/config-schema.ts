@@ -1,4 +1,4 @@
-import { isEngineOwnedHeader, SIP_TOKEN } from '../headers/header-rules.js';
+import { customHeaderNameProblem, duplicateHeaderName, SIP_TOKEN } from '../headers/header-rules.js';
 import * as z from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import {
@@ -226,16 +226,20 @@ const headerMap = z.record(z.string(), z.unknown()).superRefine((headers, ctx) =
   for (const [name, value] of Object.entries(headers)) {
     if (!SIP_TOKEN.test(name)) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'header name must be an RFC 3261 token' });
-    } else if (isEngineOwnedHeader(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [name],
-        message: 'is set by the SIP layer and cannot be configured',
-      });
+    } else {
+      const problem = customHeaderNameProblem(name);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: problem });
     }
     const checked = text({ maxLength: 1024 })(typeof value === 'number' ? String(value) : value);
     if (!checked.ok) ctx.addIssue({ code: 'custom', path: [name], message: checked.problem });
   }
+  const duplicate = duplicateHeaderName(Object.keys(headers));
+  if (duplicate)
+    ctx.addIssue({
+      code: 'custom',
+      path: [duplicate.name],
+      message: `is the same header as ${duplicate.sameAs}: name it once`,
+    });
 });
 
 const trunkSchema = z
