@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import {
   boolean,
+  cidrOrHost,
   duration,
   host,
   hostAndPort,
@@ -160,6 +161,11 @@ export interface CallbacksConfig {
   readonly backoffMs: number;
   /** Deliveries in flight per worker process. */
   readonly concurrency: number;
+  /**
+   * Non-public destinations deliveries may go to: CIDRs (`10.1.0.0/16`), addresses or host names.
+   * Everything else that is not a public address is refused (SSRF).
+   */
+  readonly allowPrivate: readonly string[];
 }
 
 export interface DialerConfig {
@@ -375,6 +381,10 @@ const callbacksSchema = z.strictObject({
   maxAttempts: withDefault(number({ min: 1, max: 50, integer: true }), 8),
   backoff: withDefault(duration({ minMs: 10, maxMs: 3_600_000 }), '1s'),
   concurrency: withDefault(number({ min: 1, max: 1000, integer: true }), 20),
+  allowPrivate: z
+    .array(required(cidrOrHost), { error: 'expected a list of CIDRs, addresses or host names' })
+    .max(256, 'expected at most 256 entries')
+    .default([]),
 });
 
 /**
@@ -500,6 +510,7 @@ export const dialerConfigSchema = z
           maxAttempts: raw.callbacks.maxAttempts,
           backoffMs: raw.callbacks.backoff,
           concurrency: raw.callbacks.concurrency,
+          allowPrivate: raw.callbacks.allowPrivate,
         },
       }),
       api: {

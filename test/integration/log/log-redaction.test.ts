@@ -56,7 +56,8 @@ describe('worker logs', () => {
       carrier: peer.uri,
       extra: [
         'api: { token: "__api_token_placeholder__" }',
-        'callbacks: { secret: "__callback_secret_placeholder__", maxAttempts: 2, backoff: 50ms, timeout: 1s }',
+        // Loopback allowed, so deliveries are tried (and fail, logged) as to a real receiver.
+        'callbacks: { secret: "__callback_secret_placeholder__", maxAttempts: 2, backoff: 50ms, timeout: 1s, allowPrivate: [127.0.0.1/32] }',
       ].join('\n'),
     });
     // Secrets come from the environment, as in production.
