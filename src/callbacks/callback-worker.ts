@@ -1,7 +1,9 @@
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log/create-logger.js';
 import type { CallbackDeliveryJob } from './callback-delivery-job.js';
+import { CallbackDestinationError } from './callback-destination-error.js';
+import { CallbackDestinations } from './callback-destinations.js';
 import type { CallbackKeys } from './callback-keys.js';
 import {
   DELIVERY_HEADER,
@@ -23,6 +25,8 @@ export interface CallbackWorkerOptions {
   readonly keyTtlMs: number;
   readonly logger: Logger;
   readonly userAgent?: string;
+  /** `callbacks.allowPrivate`: non-public networks and host names deliveries may go to. */
+  readonly allowPrivate?: readonly string[];
 }
 
 // Raises the settled mark of a job to this sequence, never lowers it.
@@ -41,6 +45,7 @@ export class CallbackWorker {
   readonly #o: CallbackWorkerOptions;
   readonly #worker: Worker<CallbackDeliveryJob, number>;
   readonly #agents: CallbackAgents;
+  readonly #destinations: CallbackDestinations;
   /** How long an event waits for a predecessor that may never settle (its queueing failed). */
   readonly #maxWaitMs: number;
   readonly #pollMs: number;
@@ -49,6 +54,7 @@ export class CallbackWorker {
   constructor(options: CallbackWorkerOptions) {
     this.#o = options;
     this.#agents = createCallbackAgents();
+    this.#destinations = new CallbackDestinations(options.allowPrivate);
     // Every attempt of a predecessor, its backoffs and timeouts, twice over.
     this.#maxWaitMs =
       2 * (options.backoffMs * 2 ** options.maxAttempts + options.timeoutMs * options.maxAttempts);
@@ -83,6 +89,7 @@ export class CallbackWorker {
         body,
         timeoutMs: this.#o.timeoutMs,
         agents: this.#agents,
+        destinations: this.#destinations,
         headers: {
           'user-agent': this.#o.userAgent ?? 'sip-dialer-callbacks/0.1',
           [EVENT_HEADER]: type,
@@ -95,6 +102,15 @@ export class CallbackWorker {
       return status;
     } catch (error) {
       const attempt = job.attemptsMade + 1;
+      if (error instanceof CallbackDestinationError) {
+        // Retrying cannot make the address public: give the event up now, and say why.
+        this.#o.logger.warn(
+          { err: error, jobId, trunk, campaign, event: type, eventId, attempt, giveUp: true },
+          'status callback destination refused; giving up on this event',
+        );
+        await this.#settle(jobId, sequence);
+        throw new UnrecoverableError(error.message);
+      }
       const last = attempt >= (job.opts.attempts ?? 1);
       this.#o.logger.warn(
         { err: error, jobId, trunk, campaign, event: type, eventId, attempt, giveUp: last },

@@ -1,6 +1,9 @@
+import type { LookupAddress } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { CallbackDeliveryError } from './callback-delivery-error.js';
+import { CallbackDestinationError } from './callback-destination-error.js';
+import type { CallbackDestinations, CheckedAddress } from './callback-destinations.js';
 
 export interface CallbackAgents {
   readonly http: HttpAgent;
@@ -22,20 +25,33 @@ export interface DeliverCallbackInput {
   /** The whole exchange, response body included. */
   readonly timeoutMs: number;
   readonly agents: CallbackAgents;
+  /** Where deliveries may go; checked on every delivery, and the request pinned to the answer. */
+  readonly destinations: CallbackDestinations;
 }
 
 /** Most a receiver's answer is read; the body is only drained, never kept. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**
- * POSTs one callback; resolves with the status of a 2xx answer. Anything else (3xx included:
- * redirects are not followed, so a receiver cannot bounce signed events elsewhere) rejects with
- * CallbackDeliveryError.
+ * POSTs one callback; resolves with the status of a 2xx answer. A destination that is not
+ * allowed rejects with CallbackDestinationError before anything is sent; anything else (3xx
+ * included: redirects are not followed, so a receiver cannot bounce signed events elsewhere)
+ * rejects with CallbackDeliveryError.
  */
-export function deliverCallback(input: DeliverCallbackInput): Promise<number> {
+export async function deliverCallback(input: DeliverCallbackInput): Promise<number> {
   const url = new URL(input.url);
   const origin = url.origin;
   const https = url.protocol === 'https:';
+  let checked: CheckedAddress;
+  try {
+    checked = await input.destinations.resolve(url);
+  } catch (error) {
+    if (error instanceof CallbackDestinationError) throw error;
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CallbackDeliveryError(origin, undefined, `cannot resolve ${url.hostname}: ${reason}`, {
+      cause: error,
+    });
+  }
   return new Promise<number>((resolve, reject) => {
     const signal = AbortSignal.timeout(input.timeoutMs);
     const req = (https ? httpsRequest : httpRequest)(
@@ -49,6 +65,13 @@ export function deliverCallback(input: DeliverCallbackInput): Promise<number> {
           'content-length': String(Buffer.byteLength(input.body)),
         },
         signal,
+        // Connect to the address just checked, never to a second answer of the resolver.
+        lookup: (_hostname, options, callback) => {
+          if ((options as { all?: boolean }).all) {
+            const all: LookupAddress[] = [{ address: checked.address, family: checked.family }];
+            (callback as (e: null, a: LookupAddress[]) => void)(null, all);
+          } else callback(null, checked.address, checked.family);
+        },
       },
       (res) => {
         const status = res.statusCode ?? 0;

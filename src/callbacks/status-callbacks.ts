@@ -76,6 +76,7 @@ export class StatusCallbacks {
       maxAttempts: config.maxAttempts,
       backoffMs: config.backoffMs,
       concurrency: config.concurrency,
+      allowPrivate: config.allowPrivate,
       keyTtlMs: KEY_TTL_MS,
       logger,
     });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { DialerError } from '../errors/dialer-error.js';
+import { censorText } from '../log/censor-secrets.js';
 import type { CliIo } from './cli-io.js';
 import { callCommand } from './call-command.js';
 import { campaignCommand } from './campaign-command.js';
@@ -73,8 +74,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`dialer: ${error.message} [${error.code}]`);
       return EXIT.failure;
     }
+    // An ioredis or BullMQ error may quote a Redis URL, password and all.
     io.err(
-      `dialer: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      `dialer: unexpected error: ${censorText(error instanceof Error ? (error.stack ?? error.message) : String(error))}`,
     );
     return EXIT.failure;
   }

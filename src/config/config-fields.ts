@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isHost } from './is-host.js';
+import { parseCidr } from './parse-cidr.js';
 import { parseHostPort } from './parse-host-port.js';
 import { DURATION_EXPECTED, tryParseDuration } from './parse-duration.js';
 
@@ -184,4 +185,16 @@ export function redisUrl(value: unknown): Check<string> {
     if (protocol === 'redis:' || protocol === 'rediss:') return ok(value);
   }
   return bad('expected a redis:// or rediss:// URL');
+}
+
+/** A network (`10.0.0.0/8`, `fd00::/8`), one address, or a host name: an allow-list entry. */
+export function cidrOrHost(value: unknown): Check<string> {
+  if (typeof value !== 'string' || value.length === 0)
+    return bad('expected a CIDR (10.0.0.0/8), an IP address or a host name');
+  if (value.includes('/') || /^[\d.]+$/.test(value) || value.includes(':')) {
+    return parseCidr(value) !== undefined
+      ? ok(value)
+      : bad('expected a CIDR such as 10.0.0.0/8 or fd00::/8, with a prefix length the address family allows');
+  }
+  return isHost(value) ? ok(value.toLowerCase()) : bad('expected a CIDR, an IP address or a host name');
 }

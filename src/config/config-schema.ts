@@ -1,8 +1,9 @@
-import { isEngineOwnedHeader, SIP_TOKEN } from '../headers/header-rules.js';
+import { customHeaderNameProblem, duplicateHeaderName, SIP_TOKEN } from '../headers/header-rules.js';
 import * as z from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import {
   boolean,
+  cidrOrHost,
   duration,
   host,
   hostAndPort,
@@ -169,6 +170,11 @@ export interface CallbacksConfig {
   readonly backoffMs: number;
   /** Deliveries in flight per worker process. */
   readonly concurrency: number;
+  /**
+   * Non-public destinations deliveries may go to: CIDRs (`10.1.0.0/16`), addresses or host names.
+   * Everything else that is not a public address is refused (SSRF).
+   */
+  readonly allowPrivate: readonly string[];
 }
 
 export interface DialerConfig {
@@ -235,16 +241,20 @@ const headerMap = z.record(z.string(), z.unknown()).superRefine((headers, ctx) =
   for (const [name, value] of Object.entries(headers)) {
     if (!SIP_TOKEN.test(name)) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'header name must be an RFC 3261 token' });
-    } else if (isEngineOwnedHeader(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [name],
-        message: 'is set by the SIP layer and cannot be configured',
-      });
+    } else {
+      const problem = customHeaderNameProblem(name);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: problem });
     }
     const checked = text({ maxLength: 1024 })(typeof value === 'number' ? String(value) : value);
     if (!checked.ok) ctx.addIssue({ code: 'custom', path: [name], message: checked.problem });
   }
+  const duplicate = duplicateHeaderName(Object.keys(headers));
+  if (duplicate)
+    ctx.addIssue({
+      code: 'custom',
+      path: [duplicate.name],
+      message: `is the same header as ${duplicate.sameAs}: name it once`,
+    });
 });
 
 const trunkSchema = z
@@ -385,6 +395,10 @@ const callbacksSchema = z.strictObject({
   maxAttempts: withDefault(number({ min: 1, max: 50, integer: true }), 8),
   backoff: withDefault(duration({ minMs: 10, maxMs: 3_600_000 }), '1s'),
   concurrency: withDefault(number({ min: 1, max: 1000, integer: true }), 20),
+  allowPrivate: z
+    .array(required(cidrOrHost), { error: 'expected a list of CIDRs, addresses or host names' })
+    .max(256, 'expected at most 256 entries')
+    .default([]),
 });
 
 /**
@@ -515,6 +529,7 @@ export const dialerConfigSchema = z
           maxAttempts: raw.callbacks.maxAttempts,
           backoffMs: raw.callbacks.backoff,
           concurrency: raw.callbacks.concurrency,
+          allowPrivate: raw.callbacks.allowPrivate,
         },
       }),
       api: {

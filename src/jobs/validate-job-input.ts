@@ -1,4 +1,4 @@
-import { isEngineOwnedHeader, SIP_TOKEN } from '../headers/header-rules.js';
+import { customHeaderNameProblem, duplicateHeaderName } from '../headers/header-rules.js';
 import { normalizeNumber } from '../numbers/normalize-number.js';
 import type { NormalizedNumber } from '../numbers/normalized-number.js';
 import type { CountryCode } from 'libphonenumber-js/max';
@@ -67,12 +67,17 @@ export function validateJobInput(
   });
   if (input.callerId !== undefined) checkLine('callerId', input.callerId, 64);
   for (const [name, value] of Object.entries(input.headers ?? {})) {
-    if (!SIP_TOKEN.test(name))
-      throw new EnqueueError(`headers.${name}`, name, 'header name is not a SIP token');
-    if (isEngineOwnedHeader(name))
-      throw new EnqueueError(`headers.${name}`, value, 'this header is set by the dialer');
+    const problem = customHeaderNameProblem(name);
+    if (problem !== undefined) throw new EnqueueError(`headers.${name}`, name, problem);
     checkLine(`headers.${name}`, value, 1024);
   }
+  const duplicate = duplicateHeaderName(Object.keys(input.headers ?? {}));
+  if (duplicate)
+    throw new EnqueueError(
+      `headers.${duplicate.name}`,
+      duplicate.name,
+      `is the same header as ${duplicate.sameAs}: name it once`,
+    );
   if (input.metadata !== undefined) {
     checkMetadata(input.metadata, 'metadata', 0);
     let json: string;

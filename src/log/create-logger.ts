@@ -19,8 +19,11 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
     redact: { paths: [...redactPaths], censor: '[redacted]' },
     base: { pid: process.pid },
-    // The fixed paths above are fast; this catches secrets nested anywhere else, on every line
-    // and in every child's bindings.
+    // Lines pass the formatter below first; this covers an `err` a child logger's own
+    // serializers or bindings hand in.
+    serializers: { err: (error: unknown) => censorSecrets(error) },
+    // The fixed paths above are fast; this catches secrets nested anywhere else (errors and the
+    // Redis commands they carry included), on every line and in every child's bindings.
     formatters: {
       log: (object) => censorSecrets(object),
       bindings: (bindings) => censorSecrets(bindings),

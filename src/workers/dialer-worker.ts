@@ -28,6 +28,7 @@ import type { CallEventSink, CallLifecycleEvent } from './call-lifecycle-event.j
 import { TypedEventEmitter } from '../events/typed-event-emitter.js';
 import { StatusCallbacks } from '../callbacks/status-callbacks.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { redisErrorHandler } from '../redis/redis-error-handler.js';
 
 export interface DialerWorkerOptions {
   readonly config: DialerConfig;
@@ -96,9 +97,9 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const keys = new DialerKeys(config.queuePrefix);
     const redis = new Redis(config.redis, { maxRetriesPerRequest: null, lazyConnect: false });
-    redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    redis.on('error', redisErrorHandler(logger, config.redis, 'connection'));
     const subscriber = redis.duplicate();
-    subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+    subscriber.on('error', redisErrorHandler(logger, config.redis, 'subscriber'));
     configureCallMedia({
       promptsDir: config.media.promptsDir,
       deadCallMs: config.media.deadCallMs,
@@ -135,7 +136,16 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     });
     const campaignStore = new CampaignStore({ redis, keys });
     const campaigns = new CampaignStateCache(campaignStore);
-    await subscriber.subscribe(keys.control);
+    try {
+      await subscriber.subscribe(keys.control);
+    } catch (error) {
+      // A refused login lands here: leave nothing running, so the process exits and says why.
+      await engine.close();
+      await ports.close();
+      redis.disconnect();
+      subscriber.disconnect();
+      throw error;
+    }
     subscriber.on('message', (_channel: string, payload: string) => {
       const message = parseCampaignControlMessage(payload);
       if (message) campaigns.apply(message.name, message.state);

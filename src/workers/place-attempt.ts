@@ -15,6 +15,7 @@ import type { CallEnd, CallLeg, SipEngine } from '../sip/engine.js';
 import type { SipTrunk } from '../sip/sip-trunk.js';
 import { attemptResultOf } from './attempt-result-of.js';
 import type { CallEventSink } from './call-lifecycle-event.js';
+import { mergeHeaders } from '../headers/header-rules.js';
 
 export interface PlaceAttemptInput {
   readonly engine: SipEngine;
@@ -82,7 +83,7 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
     }
     const sdp = buildSdpOffer({ address: lease.address, rtpPort: lease.rtpPort });
     const callerId = input.job.callerId ?? input.trunk.callerId;
-    const headers = { ...(input.trunk.headers ?? {}), ...(input.job.headers ?? {}) };
+    const headers = mergeHeaders(input.trunk.headers, input.job.headers);
     let leg: CallLeg;
     try {
       leg = await input.engine.invite({

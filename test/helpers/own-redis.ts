@@ -13,6 +13,10 @@ export interface OwnRedisOptions {
   readonly appendfsync?: 'always' | 'everysec' | 'no';
   /** Default true. */
   readonly appendonly?: boolean;
+  /** The `default` user's password (`--requirepass`). */
+  readonly requirepass?: string;
+  /** ACL users, as `{ name: password }`: each may run every command on every key. */
+  readonly users?: Readonly<Record<string, string>>;
 }
 
 /** A redis-server a test owns (and may stop and restart), with AOF as production runs it. */
@@ -54,6 +58,16 @@ export class OwnRedis {
         '',
         '--maxmemory-policy',
         'noeviction',
+        ...(this.options.requirepass === undefined ? [] : ['--requirepass', this.options.requirepass]),
+        ...Object.entries(this.options.users ?? {}).flatMap(([name, password]) => [
+          '--user',
+          name,
+          'on',
+          `>${password}`,
+          '~*',
+          '&*',
+          '+@all',
+        ]),
       ],
       { stdio: 'ignore' },
     );
@@ -91,7 +105,8 @@ export class OwnRedis {
         socket.write('PING\r\n');
         socket.once('data', (data) => {
           socket.destroy();
-          resolve(data.toString().startsWith('+PONG'));
+          // A server with a password answers NOAUTH: it is up all the same.
+          resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
         });
       });
       socket.once('error', () => resolve(false));

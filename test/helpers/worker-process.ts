@@ -33,10 +33,15 @@ export async function writeConfigFile(yaml: string): Promise<string> {
   return file;
 }
 
-/** `dialer worker --config FILE` as a real child process; resolves once it says it started. */
+/**
+ * `dialer worker --config FILE` as a real child process; resolves once it says it started, or
+ * once its lines so far pass `readyWhen` (for a worker that cannot start, e.g. refused by Redis).
+ */
 export async function startWorkerProcess(
   configFile: string,
   env: Record<string, string> = {},
+  readyWhen: (lines: readonly string[]) => boolean = (lines) =>
+    lines.some((l) => l.includes('dialer worker started')),
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker', '--config', configFile], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -60,7 +65,7 @@ export async function startWorkerProcess(
     }),
   );
   const deadline = Date.now() + 20_000;
-  while (!lines.some((l) => l.includes('dialer worker started'))) {
+  while (!readyWhen(lines)) {
     const done = await Promise.race([
       exited.then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), 50)),

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log/create-logger.js';
 import { silentLogger } from '../../log/create-logger.js';
-import { checkExtraHeader } from '../embedded/check-header.js';
+import { checkExtraHeader, checkExtraHeaders } from '../embedded/check-header.js';
 import type { OrphanDialogEnd } from '../dialog-snapshot.js';
 import { EngineFeatureUnsupportedError } from '../engine-feature-unsupported-error.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
@@ -125,7 +125,7 @@ export class DrachtioSipEngine implements SipEngine {
   }
 
   async invite(options: InviteOptions): Promise<CallLeg> {
-    for (const [name, value] of Object.entries(options.headers ?? {})) checkExtraHeader(name, value);
+    checkExtraHeaders(options.headers ?? {});
     if (options.callerId !== undefined) checkExtraHeader('P-Asserted-Identity', options.callerId);
     if (options.from !== undefined) checkExtraHeader('From', options.from);
     await this.start();

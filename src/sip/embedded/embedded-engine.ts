@@ -10,7 +10,7 @@ import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
 import { NonceCache } from './auth/nonce-cache.js';
 import { AuthenticatedRequest } from './authenticated-request.js';
 import { buildResponse } from './build-response.js';
-import { checkExtraHeader } from './check-header.js';
+import { checkExtraHeader, checkExtraHeaders } from './check-header.js';
 import { Dialog, dialogKey } from './dialog.js';
 import { cancelOfSnapshot, confirmedSnapshot, dialogOfSnapshot, earlySnapshot } from './dialog-snapshots.js';
 import { SipTargetCache } from './dns/sip-target-cache.js';
@@ -214,7 +214,7 @@ export class EmbeddedSipEngine implements SipEngine {
   }
 
   async invite(options: InviteOptions): Promise<CallLeg> {
-    for (const [name, value] of Object.entries(options.headers ?? {})) checkExtraHeader(name, value);
+    checkExtraHeaders(options.headers ?? {});
     if (options.callerId !== undefined) checkExtraHeader('P-Asserted-Identity', options.callerId);
     if (options.from !== undefined) checkExtraHeader('From', options.from);
     await this.start();

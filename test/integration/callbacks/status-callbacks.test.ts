@@ -1,18 +1,21 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { verifyCallbackSignature, type CallbackEvent } from '../../../src/callbacks/index.js';
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
-import { silentLogger } from '../../../src/log/create-logger.js';
+import { createLogger, silentLogger } from '../../../src/log/create-logger.js';
 import { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { workerConfig } from '../../helpers/worker-config.js';
 
 const redisUrl = inject('redisUrl');
 const SECRET = 'callback-secret-for-tests-0123';
+// The receivers listen on loopback, which deliveries refuse unless config allows it.
+const LOCAL = 'allowPrivate: ["127.0.0.1/32"]';
 
 interface Received {
   readonly path: string;
@@ -63,9 +66,16 @@ async function startReceiver(answer: (index: number, event: CallbackEvent) => nu
   };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function until(
+  check: () => boolean,
+  what: string,
+  timeoutMs = 15_000,
+  refresh?: () => Promise<void>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  await refresh?.();
   while (!check()) {
+    await refresh?.();
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -86,10 +96,11 @@ describe('status callbacks', () => {
 
   async function setUp(
     carrier: string,
-    callbacks = `{ secret: "${SECRET}", backoff: 100ms, maxAttempts: 5 }`,
+    callbacks = `{ secret: "${SECRET}", backoff: 100ms, maxAttempts: 5, ${LOCAL} }`,
+    logger = silentLogger(),
   ) {
     const { config } = await workerConfig({ redisUrl, carrier, extra: `callbacks: ${callbacks}` });
-    worker = await DialerWorker.start({ config, logger: silentLogger() });
+    worker = await DialerWorker.start({ config, logger });
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
     return { config, client };
   }
@@ -185,11 +196,59 @@ describe('status callbacks', () => {
     ]);
   });
 
+  it('refuses a loopback receiver the allow-list does not name: each event given up at once, none received', async () => {
+    const receiver = await startReceiver(() => 204);
+    cleanups.push(() => receiver.close());
+    const peer = await startSipp({ scenario: 'uas-answer.xml' });
+    const raw: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (l: string) => void raw.push(l) } });
+    const { client, config } = await setUp(
+      peer.uri,
+      `{ secret: "${SECRET}", backoff: 50ms, maxAttempts: 5 }`,
+      logger,
+    );
+    let failedCount = 0;
+    const call = await client.enqueueCall({
+      number: '+5534984149880',
+      callbackUrl: receiver.url('/hook?receiver-token=abc123'),
+      script: { hangupAfterMs: 100 },
+    });
+    expect((await client.waitForOutcome(call.jobId, { timeoutMs: 15_000 })).status).toBe('answered');
+    const refusals = () =>
+      raw
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['msg'] === 'status callback destination refused; giving up on this event');
+    await until(() => refusals().some((l) => l['event'] === 'completed'), 'the completed event refused');
+    // Failed for good after one attempt each, not waiting for a retry.
+    const queue = new Queue('callbacks', { connection: client.redis, prefix: config.queuePrefix });
+    cleanups.push(() => queue.close());
+    await until(
+      () => failedCount === 4,
+      'four failed deliveries',
+      15_000,
+      async () => {
+        failedCount = await queue.getJobCountByTypes('failed');
+      },
+    );
+    const failed = await queue.getJobs(['failed']);
+    expect(failed.map((j) => j.attemptsMade)).toEqual([1, 1, 1, 1]);
+    expect(await queue.getJobCountByTypes('delayed', 'wait', 'active')).toBe(0);
+    expect(receiver.received).toEqual([]);
+    const lines = refusals();
+    expect(lines.map((l) => l['event'])).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(lines.every((l) => l['attempt'] === 1 && l['giveUp'] === true && l['level'] === 40)).toBe(true);
+    expect(JSON.stringify(lines[0])).toMatch(/refused: 127\.0\.0\.1 is loopback/);
+    expect(raw.join('')).not.toMatch(/receiver-token|abc123|\/hook/);
+  });
+
   it('a receiver that never answers does not hold up the call or its outcome', async () => {
     const receiver = await startReceiver(() => 'hang');
     cleanups.push(() => receiver.close());
     const peer = await startSipp({ scenario: 'uas-answer.xml' });
-    const { client } = await setUp(peer.uri, `{ secret: "${SECRET}", timeout: 30s, backoff: 100ms }`);
+    const { client } = await setUp(
+      peer.uri,
+      `{ secret: "${SECRET}", timeout: 30s, backoff: 100ms, ${LOCAL} }`,
+    );
     const call = await client.enqueueCall({
       number: '+5534984149880',
       callbackUrl: receiver.url(),

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
+import { OwnRedis } from '../../helpers/own-redis.js';
 import { writeConfigFile } from '../../helpers/worker-process.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const TOKEN = 'serve-test-token-0123456789-SECRET';
+const REDIS_PASSWORD = 'serve-redis-pw-6e1f0a93';
 
 interface Served {
   readonly lines: string[];
@@ -66,6 +68,29 @@ describe('dialer serve', () => {
     expect(served.lines.some((l) => l.includes('dialer api stopped'))).toBe(true);
     expect(served.lines.some((l) => l.includes('token=[redacted]'))).toBe(true);
     for (const line of served.lines) expect(line).not.toContain(TOKEN);
+  });
+
+  it('refused by Redis, is not ready, and neither the Redis password nor the one it sent is logged', async () => {
+    const redis = await OwnRedis.start({ appendonly: false, requirepass: REDIS_PASSWORD });
+    try {
+      const wrong = `${REDIS_PASSWORD}-old`;
+      const config = await writeConfigFile(
+        `redis: \${REDIS_URL}\nqueuePrefix: "{serve-${process.pid}}"\ntrunks:\n  - name: carrier\n    domain: carrier.test\napi:\n  token: \${API_TOKEN}\n`,
+      );
+      const served = serve(config, {
+        API_TOKEN: TOKEN,
+        REDIS_URL: `redis://:${wrong}@127.0.0.1:${redis.port}`,
+      });
+      const url = await listening(served);
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      const ok = await fetch(`${url}/v1/campaigns`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(ok.status).toBeGreaterThanOrEqual(500);
+      served.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
+      for (const line of served.lines) expect(line).not.toMatch(new RegExp(`${REDIS_PASSWORD}|${TOKEN}`));
+    } finally {
+      await redis.stop();
+    }
   });
 
   it('exits 2 naming api.token when the config has none', async () => {

@@ -43,6 +43,17 @@ const HOSTILE: ReadonlyArray<{ what: string; input: EnqueueCallInput; field: str
     input: { number: GOOD, headers: { 'X-A\r\nVia': '1' } },
     field: 'headers.X-A\r\nVia',
   },
+  // Compact forms (RFC 3261 §7.3.3) of headers the engine writes: a second Call-ID, Via, From…
+  ...(['i', 'v', 'f', 't', 'm', 'c', 'K', 'L'] as const).map((name) => ({
+    what: `the compact header ${name}`,
+    input: { number: GOOD, headers: { [name]: `<sip:evil@evil.example>;compact-${name}` } },
+    field: `headers.${name}`,
+  })),
+  {
+    what: 'one header named twice, in full and compact form',
+    input: { number: GOOD, headers: { Subject: 'a', s: 'evil.example' } },
+    field: 'headers.s',
+  },
   {
     what: 'CR/LF in metadata',
     input: { number: GOOD, metadata: { crm: { note: 'a\r\nX-Evil: 1' } } },
@@ -149,7 +160,23 @@ describe('hostile input is refused at the edge and never reaches the wire', () =
     const invites = wire.filter((m) => m.direction === 'received' && m.method === 'INVITE');
     expect(invites).toHaveLength(1);
     expect(invites[0]?.requestUri).toContain('5534984149880');
+    // Each header the engine owns appears once, under any spelling.
+    const names = (invites[0]?.raw ?? '')
+      .split(/\r?\n\r?\n/)[0]
+      ?.split(/\r?\n/)
+      .slice(1)
+      .map((line) => line.slice(0, line.indexOf(':')).trim().toLowerCase())
+      .map(
+        (name) =>
+          ({ i: 'call-id', v: 'via', f: 'from', t: 'to', m: 'contact', c: 'content-type' })[name] ?? name,
+      );
+    for (const owned of ['call-id', 'via', 'from', 'to', 'contact', 'content-type', 'supported']) {
+      expect(
+        names?.filter((n) => n === owned),
+        owned,
+      ).toHaveLength(1);
+    }
     const everything = wire.map((m) => m.raw).join('\n');
-    expect(everything).not.toMatch(/evil\.example|X-Evil|X-Big|user=phone>/);
+    expect(everything).not.toMatch(/evil\.example|X-Evil|X-Big|user=phone>|compact-/);
   });
 });

@@ -1,22 +1,22 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load-config.js';
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { createLogger } from '../../../src/log/create-logger.js';
 import { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { freeTcpPort } from '../../helpers/free-port.js';
+import { OwnRedis } from '../../helpers/own-redis.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { workerConfig } from '../../helpers/worker-config.js';
-
-const redisUrl = inject('redisUrl');
 
 // Distinctive values: a hit can only be a leak.
 const PASSWORD = 'Trunk-Pa55word-7c1e9f';
 const API_TOKEN = 'api-token-3b8d0e6a91f2c4d5';
 const CALLBACK_SECRET = 'cb-hmac-secret-5e2a7d9c04';
 const URL_TOKEN = 'receiver-url-token-81f3a6';
-const SECRETS = [PASSWORD, API_TOKEN, CALLBACK_SECRET, URL_TOKEN];
+const REDIS_PASSWORD = 'Redis-Pa55word-e40b6d';
+const SECRETS = [PASSWORD, API_TOKEN, CALLBACK_SECRET, URL_TOKEN, REDIS_PASSWORD];
 
 type Line = Record<string, unknown> & { msg?: string };
 
@@ -24,6 +24,17 @@ describe('worker logs', () => {
   let worker: DialerWorker | undefined;
   let client: DialerClient | undefined;
   let redis: Redis | undefined;
+  // A Redis that wants a password, as production's does: the URL carries it.
+  let ownRedis: OwnRedis;
+  let redisUrl: string;
+
+  beforeAll(async () => {
+    ownRedis = await OwnRedis.start({ appendonly: false, requirepass: REDIS_PASSWORD });
+    redisUrl = `redis://:${REDIS_PASSWORD}@127.0.0.1:${ownRedis.port}`;
+  });
+  afterAll(async () => {
+    await ownRedis?.stop();
+  });
 
   afterEach(async () => {
     await worker?.close(500);
@@ -41,20 +52,27 @@ describe('worker logs', () => {
     });
     const deadPort = await freeTcpPort();
     const base = await workerConfig({
-      redisUrl,
+      redisUrl: 'redis://__redis__',
       carrier: peer.uri,
       extra: [
         'api: { token: "__api_token_placeholder__" }',
-        'callbacks: { secret: "__callback_secret_placeholder__", maxAttempts: 2, backoff: 50ms, timeout: 1s }',
+        // Loopback allowed, so deliveries are tried (and fail, logged) as to a real receiver.
+        'callbacks: { secret: "__callback_secret_placeholder__", maxAttempts: 2, backoff: 50ms, timeout: 1s, allowPrivate: [127.0.0.1/32] }',
       ].join('\n'),
     });
     // Secrets come from the environment, as in production.
     const yaml = base.yaml
+      .replace('redis://__redis__', '${REDIS_URL}')
       .replace('password: secret', 'password: ${CARRIER_PASSWORD}')
       .replace('__api_token_placeholder__', '${API_TOKEN}')
       .replace('__callback_secret_placeholder__', '${CALLBACK_SECRET}');
     expect(yaml).toContain('${CARRIER_PASSWORD}');
-    const config = parseConfig(yaml, { CARRIER_PASSWORD: PASSWORD, API_TOKEN, CALLBACK_SECRET });
+    const config = parseConfig(yaml, {
+      CARRIER_PASSWORD: PASSWORD,
+      API_TOKEN,
+      CALLBACK_SECRET,
+      REDIS_URL: redisUrl,
+    });
 
     const raw: string[] = [];
     const logger = createLogger({ level: 'trace', destination: { write: (s: string) => void raw.push(s) } });

@@ -421,6 +421,62 @@ for (const underTest of enginesUnderTest) {
       expect(registers[1]?.headers['expires']).toBe('3600');
     });
 
+    it('refuses compact forms of the headers it writes; the INVITE carries one Call-ID, Via, From, To, Contact, Content-Type', async () => {
+      const peer = await startSipp({ scenario: 'uas-answer.xml' });
+      const sip = await start();
+      const evil = {
+        i: 'evil@x',
+        v: 'SIP/2.0/UDP 10.9.9.9',
+        f: '<sip:a@x>',
+        t: '<sip:b@x>',
+        m: '<sip:c@x>',
+        c: 'text/x',
+      };
+      for (const [name, value] of Object.entries(evil)) {
+        await expect(
+          sip.invite({
+            trunk: trunkFor(peer),
+            uri: 'sip:100@carrier.test',
+            sdp: SDP,
+            ringTimeoutMs: 5000,
+            headers: { 'X-Campaign': 'a', [name]: value },
+          }),
+          name,
+        ).rejects.toMatchObject({ code: 'SIP_INVALID_HEADER' });
+      }
+      const leg = await sip.invite({
+        trunk: trunkFor(peer),
+        uri: 'sip:100@carrier.test',
+        sdp: SDP,
+        ringTimeoutMs: 5000,
+        headers: { 'X-Campaign': 'a' },
+      });
+      await leg.hangup();
+      expect(await peer.waitForExit()).toBe(0);
+      const invites = received(await peer.messages(), 'INVITE');
+      expect(invites).toHaveLength(1);
+      const COMPACT: Record<string, string> = {
+        i: 'call-id',
+        v: 'via',
+        f: 'from',
+        t: 'to',
+        m: 'contact',
+        c: 'content-type',
+      };
+      const names = (invites[0]?.raw ?? '')
+        .split(/\r?\n\r?\n/)[0]
+        ?.split(/\r?\n/)
+        .slice(1)
+        .map((line) => line.slice(0, line.indexOf(':')).trim().toLowerCase())
+        .map((name) => COMPACT[name] ?? name);
+      for (const owned of Object.values(COMPACT))
+        expect(
+          names?.filter((n) => n === owned),
+          owned,
+        ).toHaveLength(1);
+      expect(invites[0]?.raw).not.toContain('10.9.9.9');
+    });
+
     it('rejects an unusable header value before anything goes on the wire', async () => {
       const sip = await start();
       await expect(

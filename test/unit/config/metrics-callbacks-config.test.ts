@@ -43,6 +43,7 @@ describe('metrics and callbacks config sections', () => {
       maxAttempts: 8,
       backoffMs: 1000,
       concurrency: 20,
+      allowPrivate: [],
     });
     const tuned = parseConfig(
       minimal(
@@ -55,7 +56,33 @@ describe('metrics and callbacks config sections', () => {
       maxAttempts: 3,
       backoffMs: 250,
       concurrency: 4,
+      allowPrivate: [],
     });
+  });
+
+  it('reads callbacks.allowPrivate (networks, addresses, host names) and names a bad entry', () => {
+    const secret = `secret: "${SECRET}"`;
+    const config = parseConfig(
+      minimal(
+        `callbacks: { ${secret}, allowPrivate: [127.0.0.1/32, "fd00::/8", 10.1.2.3, Hooks.Internal] }\n`,
+      ),
+      {},
+    );
+    expect(config.callbacks?.allowPrivate).toEqual([
+      '127.0.0.1/32',
+      'fd00::/8',
+      '10.1.2.3',
+      'hooks.internal',
+    ]);
+    for (const bad of ['10.0.0.0/33', '10.0.0.256', 'not a host', '::1/200']) {
+      const error = configError(() =>
+        parseConfig(minimal(`callbacks: { ${secret}, allowPrivate: [127.0.0.1, "${bad}"] }\n`), {}),
+      );
+      expect(
+        error.issues.map((i) => i.path),
+        bad,
+      ).toStrictEqual(['callbacks.allowPrivate[1]']);
+    }
   });
 
   it('refuses a missing or short secret without showing it', () => {

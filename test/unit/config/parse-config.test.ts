@@ -305,6 +305,22 @@ describe('parseConfig errors name the key path', () => {
     }
   });
 
+  it('refuses compact forms of those headers, unknown one-letter names and a header named twice', () => {
+    for (const name of ['i', 'v', 'f', 't', 'm', 'c', 'l', 'k', 'I', 'w']) {
+      const error = configError(() => parseConfig(minimal(`    headers: { ${name}: x }\n`), {}));
+      const issue = error.issues.find((i) => i.path === `trunks[0].headers.${name}`);
+      expect(issue?.message, name).toMatch(/compact form|reserved/);
+    }
+    const error = configError(() => parseConfig(minimal('    headers: { Subject: a, S: b }\n'), {}));
+    expect(error.issues.find((i) => i.path === 'trunks[0].headers.S')?.message).toMatch(
+      /same header as Subject/,
+    );
+    expect(parseConfig(minimal('    headers: { s: a, X-I: b }\n'), {}).trunks[0]?.headers).toEqual({
+      s: 'a',
+      'X-I': 'b',
+    });
+  });
+
   it('lists every problem at once', () => {
     const error = configError(() =>
       parseConfig(`log: { level: loud }\nmedia: { ports: 1-2 }\n${minimal('    cps: 0\n')}`, {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { censorSecrets, createLogger } from '../../../src/log/index.js';
+import { censorSecrets, censorText, createLogger } from '../../../src/log/index.js';
 
 describe('censorSecrets', () => {
   it('censors secret-named keys at any depth and URL passwords, without touching the input', () => {
@@ -22,11 +22,32 @@ describe('censorSecrets', () => {
     expect(config.trunks[0]?.password).toBe('p1');
   });
 
-  it('returns the very same object when there is nothing to censor, and leaves errors to pino', () => {
+  it('returns the very same object when there is nothing to censor', () => {
     const clean = { jobId: 'j', attempts: [{ sipCode: 200 }], url: 'http://example.com/x' };
     expect(censorSecrets(clean)).toBe(clean);
-    const error = new Error('boom');
-    expect(censorSecrets({ err: error }).err).toBe(error);
+  });
+
+  it('serializes errors under any key: Redis command arguments and URL passwords never pass', () => {
+    // The shape of ioredis' ReplyError when a login is refused.
+    const refused = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'hello', args: ['3', 'AUTH', 'dialer', 'pw-in-args-1'] },
+    });
+    const wrapped = new Error('connect to redis://dialer:pw-in-url-2@10.0.0.1:6379 failed', {
+      cause: refused,
+    });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(s) } });
+    logger.error({ err: refused }, 'a');
+    logger.error({ error: wrapped, nested: { errors: [refused] } }, 'b');
+    logger.error(wrapped, 'c');
+    const text = lines.join('');
+    expect(text).not.toMatch(/pw-in-args-1|pw-in-url-2/);
+    expect(text).toContain('WRONGPASS');
+    expect(text).toContain('"command":{"name":"hello","args":"[redacted]"}');
+    expect(text).toContain('redis://dialer:[redacted]@10.0.0.1:6379');
+    expect(censorText('a redis://:p@h:1 and rediss://u:q@h2/0')).toBe(
+      'a redis://:[redacted]@h:1 and rediss://u:[redacted]@h2/0',
+    );
   });
 
   it('is applied to every line and to child bindings of the process logger', () => {

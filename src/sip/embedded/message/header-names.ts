@@ -1,26 +1,4 @@
-/** RFC 3261 §7.3.3 and later extensions: one-letter compact forms. */
-const COMPACT: Readonly<Record<string, string>> = {
-  i: 'Call-ID',
-  m: 'Contact',
-  e: 'Content-Encoding',
-  l: 'Content-Length',
-  c: 'Content-Type',
-  f: 'From',
-  s: 'Subject',
-  k: 'Supported',
-  t: 'To',
-  v: 'Via',
-  o: 'Event',
-  r: 'Refer-To',
-  u: 'Allow-Events',
-  x: 'Session-Expires',
-  b: 'Referred-By',
-  a: 'Accept-Contact',
-  j: 'Reject-Contact',
-  d: 'Request-Disposition',
-  y: 'Identity',
-  n: 'Identity-Info',
-};
+import { COMPACT_HEADER_FORMS as COMPACT } from '../../../headers/header-rules.js';
 
 /** Names whose conventional spelling is not plain Title-Case of each dash-separated word. */
 const SPECIAL = [
