@@ -39,6 +39,11 @@ export interface AttemptRecord {
   readonly decision?: string;
   /** The status the job would end with if this were the last attempt. */
   readonly pointsTo?: FinalStatus;
+  /**
+   * The attempt was held as a suspected trunk fault (credentials refused, 403 right after them):
+   * it does not count towards max attempts; the number is dialled again when the trunk is healthy.
+   */
+  readonly trunkFault?: boolean;
 }
 
 /** What flowed on an answered call's RTP stream. */
@@ -139,6 +144,7 @@ export const attemptRecordSchema = z
     worker: z.string().optional(),
     decision: z.string().optional(),
     pointsTo: z.enum(FINAL_STATUSES).optional(),
+    trunkFault: z.boolean().optional(),
   })
   .loose();
 

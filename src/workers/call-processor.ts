@@ -80,7 +80,8 @@ export function createCallProcessor(deps: CallProcessorDeps) {
     if (existing) return existing;
 
     const records = await deps.fence.markInterrupted(jobId, previous);
-    const attemptsMade = new Set(records.map((r) => r.attempt)).size;
+    // A suspected trunk fault (held) is not the number's attempt: it must not use up its tries.
+    const attemptsMade = new Set(records.filter((r) => r.trunkFault !== true).map((r) => r.attempt)).size;
     const maxAttempts = data.maxAttempts ?? policy.maxAttempts;
     if (attemptsMade >= maxAttempts) {
       const last = records.at(-1);
@@ -175,6 +176,7 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           ...placed.record,
           decision: `${decision.action}: ${decision.reason}`,
           pointsTo: decision.status,
+          ...(decision.action === 'hold' ? { trunkFault: true } : {}),
         };
         attemptsSoFar.push(lastRecord);
         await Promise.all([
@@ -182,6 +184,8 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           decision.trunkSignal
             ? deps.feedback.report(decision.trunkSignal, {
                 reason: decision.reason,
+                number: data.number,
+                jobId,
                 ...(placed.result.retryAfterMs !== undefined
                   ? { retryAfterMs: placed.result.retryAfterMs }
                   : {}),

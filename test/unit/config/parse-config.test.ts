@@ -102,6 +102,7 @@ describe('parseConfig', () => {
           cps: 2.5,
           maxChannels: 40,
           concurrency: 8,
+          authStrikes: 3,
         },
         {
           name: 'backup_2',
@@ -115,6 +116,7 @@ describe('parseConfig', () => {
           cps: 10,
           maxChannels: 30,
           concurrency: 30,
+          authStrikes: 3,
         },
       ],
       defaults: {
@@ -163,6 +165,7 @@ describe('parseConfig', () => {
           cps: 10,
           maxChannels: 30,
           concurrency: 30,
+          authStrikes: 3,
         },
       ],
       defaults: {
