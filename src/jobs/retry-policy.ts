@@ -76,7 +76,13 @@ const DEFAULT_RATE_LIMIT_PATTERN = /\b(?:cps|rate|limit|throttl|too many)/i;
 
 const ACTIONS: readonly RetryAction[] = ['final', 'retry', 'next-format', 'hold'];
 const DELAY_KINDS: readonly RetryDelayKind[] = ['busy', 'no-answer', 'carrier-error'];
-const TRUNK_SIGNALS: readonly TrunkSignal[] = ['ok', 'carrier-error', 'slow-down', 'auth-failed', 'auth-strike'];
+const TRUNK_SIGNALS: readonly TrunkSignal[] = [
+  'ok',
+  'carrier-error',
+  'slow-down',
+  'auth-failed',
+  'auth-strike',
+];
 const JITTERS: readonly BackoffJitter[] = ['equal', 'full'];
 
 /** @throws InvalidRetryPolicyError naming the field. */

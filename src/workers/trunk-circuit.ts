@@ -221,7 +221,7 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
     if (message.state === 'open' && message.kind === 'auth') {
       this.#logger.error(
         { reason: message.reason, until: message.until },
-        'trunk stopped: the carrier refused our credentials; jobs stay queued until the circuit is reset, a worker restarts or a probe succeeds',
+        'trunk stopped: credentials rejected; jobs stay queued until the circuit is reset, a worker restarts or a probe succeeds',
       );
     } else if (message.state === 'open') {
       this.#logger.warn(
