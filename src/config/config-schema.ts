@@ -111,6 +111,8 @@ export interface TrunkConfig {
   readonly maxChannels: number;
   /** BullMQ worker concurrency per process for this trunk; defaults to `maxChannels`. */
   readonly concurrency: number;
+  /** 403s after our credentials on this many different numbers in a row stop the trunk (circuit `auth`). */
+  readonly authStrikes: number;
 }
 
 export interface RetryDelaysConfig {
@@ -257,6 +259,12 @@ const headerMap = z.record(z.string(), z.unknown()).superRefine((headers, ctx) =
     });
 });
 
+/**
+ * 403s right after our credentials, on this many different numbers in a row, that stop a trunk
+ * (circuit kind `auth`): one 403 may be a callee's refusal, a run of them is the trunk's account.
+ */
+export const DEFAULT_AUTH_STRIKES = 3;
+
 const trunkSchema = z
   .strictObject({
     name: required(
@@ -285,6 +293,7 @@ const trunkSchema = z
     cps: withDefault(number({ min: 0.01, max: 10_000 }), 10),
     maxChannels: withDefault(number({ min: 1, max: 100_000, integer: true }), 30),
     concurrency: optional(number({ min: 1, max: 100_000, integer: true })),
+    authStrikes: withDefault(number({ min: 1, max: 1000, integer: true }), DEFAULT_AUTH_STRIKES),
   })
   .superRefine((trunk, ctx) => {
     if (trunk.register && trunk.username === undefined) {

@@ -17,6 +17,11 @@ export interface AttemptResult {
   readonly cancelCause?: 'ring-timeout' | 'aborted';
   /** From the response's Retry-After, ms. */
   readonly retryAfterMs?: number;
+  /**
+   * The request that got `status` carried our credentials: a 403 then points at the trunk's
+   * account (wrong password, "Not Registered") rather than at the number.
+   */
+  readonly afterCredentials?: boolean;
   /** Reason phrase or error message. Searched for rate-limit hints. */
   readonly reason?: string;
 }

@@ -39,6 +39,11 @@ export interface AttemptRecord {
   readonly decision?: string;
   /** The status the job would end with if this were the last attempt. */
   readonly pointsTo?: FinalStatus;
+  /**
+   * The attempt was held as a suspected trunk fault (credentials refused, 403 right after them):
+   * it does not count towards max attempts; the number is dialled again when the trunk is healthy.
+   */
+  readonly trunkFault?: boolean;
   /** Set when the worker that placed the call died and another one ended the call for it. */
   readonly orphan?: OrphanEnd;
 }
@@ -155,6 +160,7 @@ export const attemptRecordSchema = z
     worker: z.string().optional(),
     decision: z.string().optional(),
     pointsTo: z.enum(FINAL_STATUSES).optional(),
+    trunkFault: z.boolean().optional(),
     orphan: z
       .object({
         endedBy: z.string(),

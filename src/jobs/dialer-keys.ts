@@ -100,6 +100,11 @@ export class DialerKeys {
     return `${this.prefix}:circuit:${trunk}`;
   }
 
+  /** Job ids put back while the trunk's circuit was open or held by it: a set, promoted when it closes. */
+  circuitHeld(trunk: string): string {
+    return `${this.prefix}:circuit:${trunk}:held`;
+  }
+
   /** Pub/sub channel where campaign and trunk state changes are announced to every worker. */
   get control(): string {
     return `${this.prefix}:control`;

@@ -5,10 +5,11 @@ import type { FinalStatus } from './final-status.js';
  * `ok`: the carrier handled the call normally (any callee outcome); `carrier-error`: 5xx or
  * transport trouble, counts towards opening the circuit; `slow-down`: a carrier error that also
  * asks to cut the calls-per-second (503, or a reason mentioning CPS/rate/limit);
- * `auth-failed`: credentials refused, stop the trunk now.
+ * `auth-failed`: credentials refused, stop the trunk now; `auth-strike`: a 403 right after our
+ * credentials, a suspected trunk fault: a few in a row on different numbers stop the trunk.
  * Absent when the attempt says nothing about the trunk (our own error, a cancel).
  */
-export type TrunkSignal = 'ok' | 'carrier-error' | 'slow-down' | 'auth-failed';
+export type TrunkSignal = 'ok' | 'carrier-error' | 'slow-down' | 'auth-failed' | 'auth-strike';
 
 interface DecisionCommon {
   /** Human-readable why, for the outcome and logs: `486 Busy Here: busy, retry in 300000 ms`. */
@@ -25,8 +26,9 @@ interface DecisionCommon {
  * - `retry`: a new attempt after `delayMs` (a BullMQ delayed job).
  * - `next-format`: dial the next format of the trunk at once; part of the same attempt, so it does
  *   not count against max attempts.
- * - `hold`: keep the job pending and uncounted, and stop the trunk (circuit open). The job is
- *   retried when the trunk is healthy again; it ends `auth-failed` only if it is never retried.
+ * - `hold`: keep the job pending and uncounted (its attempt record is marked `trunkFault`), and
+ *   tell the trunk (its circuit opens or counts a strike). The job is dialled again when the
+ *   trunk is healthy; `status` is only what the attempt points to.
  */
 export type RetryDecision =
   | (DecisionCommon & { readonly action: 'done'; readonly status: FinalStatus })

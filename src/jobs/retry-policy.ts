@@ -5,6 +5,7 @@ import { InvalidRetryPolicyError } from './invalid-retry-policy-error.js';
 import type { RetryDecision, TrunkSignal } from './retry-decision.js';
 import {
   DEFAULT_RETRY_RULES,
+  FORBIDDEN_AFTER_CREDENTIALS,
   isRetryRuleKey,
   type RetryAction,
   type RetryDelayKind,
@@ -75,7 +76,13 @@ const DEFAULT_RATE_LIMIT_PATTERN = /\b(?:cps|rate|limit|throttl|too many)/i;
 
 const ACTIONS: readonly RetryAction[] = ['final', 'retry', 'next-format', 'hold'];
 const DELAY_KINDS: readonly RetryDelayKind[] = ['busy', 'no-answer', 'carrier-error'];
-const TRUNK_SIGNALS: readonly TrunkSignal[] = ['ok', 'carrier-error', 'slow-down', 'auth-failed'];
+const TRUNK_SIGNALS: readonly TrunkSignal[] = [
+  'ok',
+  'carrier-error',
+  'slow-down',
+  'auth-failed',
+  'auth-strike',
+];
 const JITTERS: readonly BackoffJitter[] = ['equal', 'full'];
 
 /** @throws InvalidRetryPolicyError naming the field. */
@@ -167,7 +174,7 @@ export function mergeRetryPolicy(
       throw new InvalidRetryPolicyError(
         where,
         change,
-        'key must be a SIP code (486), a class (4xx), transport, rate-limited or error',
+        `key must be a SIP code (486), a class (4xx), transport, rate-limited, ${FORBIDDEN_AFTER_CREDENTIALS} or error`,
       );
     }
     rules[key] = applyRuleOverride(lookupRule(base.rules, key).rule, change, where);
@@ -262,6 +269,7 @@ function ruleKeyFor(result: AttemptResult): string {
     return '487';
   if (result.local === true || result.phase === 'transport' || result.phase === 'resolve') return 'transport';
   if (result.kind === 'error' || result.status === undefined) return 'error';
+  if (result.status === 403 && result.afterCredentials === true) return FORBIDDEN_AFTER_CREDENTIALS;
   return String(result.status);
 }
 

@@ -24,11 +24,19 @@ export interface RetryRule {
  * Keys of the retry table, most specific first when looking up a result:
  * a SIP code (`486`), a class (`4xx`), or a pseudo-key for results that have no carrier code:
  * `transport` (no answer from the carrier, unresolvable, connection lost; also locally synthesised codes),
- * `rate-limited` (a final-action code whose reason mentions CPS/rate/limit) and `error` (our own failure).
+ * `rate-limited` (a final-action code whose reason mentions CPS/rate/limit), `403-after-credentials`
+ * (a 403 to a request that carried our credentials; a plain `403` row covers the others) and `error`
+ * (our own failure).
  */
-export const RETRY_PSEUDO_KEYS = Object.freeze(['transport', 'rate-limited', 'error'] as const);
+export const FORBIDDEN_AFTER_CREDENTIALS = '403-after-credentials';
+export const RETRY_PSEUDO_KEYS = Object.freeze([
+  'transport',
+  'rate-limited',
+  FORBIDDEN_AFTER_CREDENTIALS,
+  'error',
+] as const);
 
-const RULE_KEY = /^(?:[1-6][0-9][0-9]|[2-6]xx|transport|rate-limited|error)$/;
+const RULE_KEY = /^(?:[1-6][0-9][0-9]|[2-6]xx|transport|rate-limited|403-after-credentials|error)$/;
 
 export function isRetryRuleKey(key: string): boolean {
   return RULE_KEY.test(key);
@@ -47,6 +55,8 @@ const noAnswer: RetryRule = { status: 'no-answer', action: 'retry', delay: 'no-a
 const declined: RetryRule = { status: 'declined', action: 'final', trunkSignal: 'ok' };
 const failed: RetryRule = { status: 'failed', action: 'final', trunkSignal: 'ok' };
 const authFailed: RetryRule = { status: 'auth-failed', action: 'hold', trunkSignal: 'auth-failed' };
+// Not the number's refusal until the trunk is known good: the job is kept, the trunk gets a strike.
+const trunkFault: RetryRule = { status: 'auth-failed', action: 'hold', trunkSignal: 'auth-strike' };
 
 /** The table of DESIGN.md "Outcomes and retries", as data. */
 export const DEFAULT_RETRY_RULES: Readonly<Record<string, RetryRule>> = Object.freeze({
@@ -66,6 +76,8 @@ export const DEFAULT_RETRY_RULES: Readonly<Record<string, RetryRule>> = Object.f
   // 487 after our ring-timeout CANCEL; an aborted call is `cancelled` before the table is read.
   '487': noAnswer,
   '403': declined,
+  // A wrong password or an account the carrier wants registered, far more often than the callee.
+  [FORBIDDEN_AFTER_CREDENTIALS]: trunkFault,
   '603': declined,
   '606': declined,
   '500': carrierTrouble,

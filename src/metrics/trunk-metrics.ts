@@ -6,7 +6,9 @@ import { withTimeout } from './with-timeout.js';
 export interface TrunkSource {
   readonly name: string;
   readonly registrationState: RegistrationState | 'disabled';
-  readonly circuit: { state(): Promise<{ readonly state: 'closed' | 'open' | 'half-open' }> };
+  readonly circuit: {
+    state(): Promise<{ readonly state: 'closed' | 'open' | 'half-open'; readonly kind?: string }>;
+  };
   readonly limiter: { currentCps(): Promise<number>; channelsInUse(): Promise<number> };
 }
 
@@ -24,6 +26,7 @@ export const REGISTRATION_STATES = [
   'unregistered',
 ] as const;
 export const CIRCUIT_STATES = ['closed', 'open', 'half-open'] as const;
+export const CIRCUIT_KINDS = ['auth', 'carrier'] as const;
 
 /**
  * Registration and circuit state as enum gauges (1 for the current state, 0 for the others, so
@@ -59,6 +62,26 @@ export function registerTrunkMetrics(registry: Registry, options: TrunkMetricsOp
           if (!circuit) return;
           for (const state of CIRCUIT_STATES)
             this.set({ trunk: trunk.name, state }, circuit.state === state ? 1 : 0);
+        }),
+      );
+    },
+  });
+  new Gauge({
+    name: 'dialer_trunk_circuit_open_kind',
+    help: 'Why a trunk circuit is open or half-open, fleet-wide: auth (credentials refused, or 403s after them) or carrier (5xx, timeouts); 1: that cause',
+    labelNames: ['trunk', 'kind'],
+    registers,
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...options.trunks()].map(async (trunk) => {
+          const circuit = await withTimeout(trunk.circuit.state(), timeoutMs, undefined);
+          if (!circuit) return;
+          for (const kind of CIRCUIT_KINDS)
+            this.set(
+              { trunk: trunk.name, kind },
+              circuit.state !== 'closed' && circuit.kind === kind ? 1 : 0,
+            );
         }),
       );
     },

@@ -24,6 +24,8 @@ export interface SipFailureInit {
   cancelCause?: CancelCause;
   /** Digest algorithm the carrier asked for that the engine cannot compute, when that is the cause. */
   unsupportedAlgorithm?: string;
+  /** The request that got this response carried our credentials (Authorization or Proxy-Authorization). */
+  afterCredentials?: boolean;
   cause?: unknown;
 }
 
@@ -39,6 +41,11 @@ export class SipFailure extends DialerError {
   readonly local: boolean;
   readonly cancelCause: CancelCause | undefined;
   readonly unsupportedAlgorithm: string | undefined;
+  /**
+   * True when the request that got this response carried our credentials: a 403 then says more
+   * about the trunk's account (wrong password, "Not Registered") than about the number.
+   */
+  readonly afterCredentials: boolean;
 
   constructor(init: SipFailureInit) {
     super(
@@ -53,5 +60,6 @@ export class SipFailure extends DialerError {
     this.local = init.local ?? false;
     this.cancelCause = init.cancelCause;
     this.unsupportedAlgorithm = init.unsupportedAlgorithm;
+    this.afterCredentials = init.afterCredentials ?? false;
   }
 }

@@ -10,6 +10,7 @@ export function attemptResultOf(error: unknown): AttemptResult {
       phase: error.phase,
       local: error.local,
       reason: error.reason,
+      ...(error.afterCredentials ? { afterCredentials: true } : {}),
       ...(error.cancelCause ? { cancelCause: error.cancelCause } : {}),
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     };

@@ -93,7 +93,8 @@ export function createCallProcessor(deps: CallProcessorDeps) {
     const answered = records.find(isAnswered);
     if (answered)
       return finish(deps, jobId, data, records, answered.pointsTo ?? 'answered', 'answered', logger);
-    const attemptsMade = new Set(records.map((r) => r.attempt)).size;
+    // A suspected trunk fault (held) is not the number's attempt: it must not use up its tries.
+    const attemptsMade = new Set(records.filter((r) => r.trunkFault !== true).map((r) => r.attempt)).size;
     const maxAttempts = data.maxAttempts ?? policy.maxAttempts;
     if (attemptsMade >= maxAttempts) {
       const last = records.at(-1);
@@ -205,6 +206,7 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           ...placed.record,
           decision: `${decision.action}: ${decision.reason}`,
           pointsTo: decision.status,
+          ...(decision.action === 'hold' ? { trunkFault: true } : {}),
         };
         attemptsSoFar.push(lastRecord);
         // Gave up without the carrier's final answer: it may still answer, so keep the number.
@@ -222,6 +224,8 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           decision.trunkSignal
             ? deps.feedback.report(decision.trunkSignal, {
                 reason: decision.reason,
+                number: data.number,
+                jobId,
                 ...(placed.result.retryAfterMs !== undefined
                   ? { retryAfterMs: placed.result.retryAfterMs }
                   : {}),

@@ -1,5 +1,6 @@
 import type { FinalStatus } from '../jobs/final-status.js';
 import type { DialJob } from '../jobs/dial-job.js';
+import type { TrunkSignal } from '../jobs/retry-decision.js';
 
 /** What the checks before a dial decided. */
 export type GateVerdict =
@@ -18,12 +19,18 @@ export interface DialGate {
   check(job: DialJob, jobId: string): Promise<GateVerdict>;
 }
 
+export interface TrunkReportDetail {
+  readonly reason: string;
+  readonly retryAfterMs?: number;
+  /** The number dialled: auth strikes count different numbers. */
+  readonly number?: string;
+  /** The job, kept aside to be dialled again at once when the trunk's circuit closes. */
+  readonly jobId?: string;
+}
+
 /** What an attempt tells the trunk (circuit breaker and pace). */
 export interface TrunkFeedback {
-  report(
-    signal: 'ok' | 'carrier-error' | 'slow-down' | 'auth-failed',
-    detail: { reason: string; retryAfterMs?: number },
-  ): Promise<void>;
+  report(signal: TrunkSignal, detail: TrunkReportDetail): Promise<void>;
   /** When a held job (circuit open) may come back. */
   holdUntil(): Promise<number>;
 }

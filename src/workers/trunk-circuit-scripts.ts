@@ -134,6 +134,54 @@ return done()
 `,
 );
 
+/**
+ * A 403 right after our credentials: a strike against the trunk's account, counted once per
+ * number. `threshold` different numbers in a row (no normal call in between: success clears the
+ * hash) open it with kind `auth`; a failed half-open probe reopens it at once.
+ * ARGV: now, trunk, threshold, authOpenMs, reason, number. Reply: {state after, strikes, published}.
+ */
+export const circuitAuthStrikeScript = new LuaScript(
+  'circuit-auth-strike',
+  `${PRELUDE}
+local threshold = tonumber(ARGV[3])
+local s = load()
+if s.state == 'open' then return done('open', '0') end
+if s.state == 'half-open' then
+  open('auth', 'probe failed: ' .. ARGV[5], tonumber(ARGV[4]))
+  return done('open', '0')
+end
+local numbers = cjson.decode(redis.call('HGET', h, 'authStrikeNumbers') or '[]')
+local seen = false
+for _, n in ipairs(numbers) do if n == ARGV[6] then seen = true end end
+if not seen then numbers[#numbers + 1] = ARGV[6] end
+if #numbers >= threshold then
+  open('auth', ARGV[5] .. ' (after our credentials, on ' .. #numbers .. ' different numbers in a row)',
+    tonumber(ARGV[4]))
+  return done('open', tostring(#numbers))
+end
+redis.call('HSET', h, 'state', 'closed', 'authStrikeNumbers', cjson.encode(numbers))
+return done('closed', tostring(#numbers))
+`,
+);
+
+/**
+ * A worker started: an open `auth` circuit goes half-open now, so one probe call tests the
+ * credentials it was started with instead of waiting out authOpenMs. Other states are left alone.
+ * ARGV: now, trunk, reason. Reply: {state after, published}.
+ */
+export const circuitProbeAuthNowScript = new LuaScript(
+  'circuit-probe-auth-now',
+  `${PRELUDE}
+local s = load()
+if s.state == 'open' and s.kind == 'auth' then
+  redis.call('HSET', h, 'state', 'half-open', 'probeUntil', 0)
+  publish('half-open', ARGV[3] .. '; was: ' .. s.reason, 'auth', 0)
+  return done('half-open')
+end
+return done(s.state)
+`,
+);
+
 /** Operator action: closed, no failures. ARGV: now, trunk, reason. Reply: {published}. */
 export const circuitResetScript = new LuaScript(
   'circuit-reset',

@@ -8,8 +8,11 @@ import {
   type CircuitOpenKind,
 } from './circuit-control-message.js';
 import type { LuaScript } from '../redis/lua-script.js';
+import { DEFAULT_AUTH_STRIKES } from '../config/config-schema.js';
 import {
   circuitAuthFailureScript,
+  circuitAuthStrikeScript,
+  circuitProbeAuthNowScript,
   circuitCanDialScript,
   circuitCarrierErrorScript,
   circuitResetScript,
@@ -26,6 +29,11 @@ export interface TrunkCircuitOptions {
   trunk: string;
   /** Carrier errors in a row, fleet-wide, that open the circuit. Default 5. */
   failureThreshold?: number;
+  /**
+   * 403s right after our credentials, on this many different numbers in a row fleet-wide, that
+   * open the circuit with kind `auth`. Default: the trunk config's `authStrikes` default (3).
+   */
+  authStrikes?: number;
   /** How long a carrier-trouble circuit stays open before a probe. Default 30 000. */
   openMs?: number;
   /** How long a rejected-credentials circuit stays open before a probe. Default 600 000 (10 min). */
@@ -86,6 +94,7 @@ export type TrunkCircuitEvents = {
 export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
   readonly trunk: string;
   readonly failureThreshold: number;
+  readonly authStrikes: number;
   readonly openMs: number;
   readonly authOpenMs: number;
   readonly probeLeaseMs: number;
@@ -99,6 +108,10 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
     super();
     this.trunk = checkTrunkName('trunk', options.trunk);
     this.failureThreshold = checkNumber('failureThreshold', options.failureThreshold ?? 5, {
+      min: 1,
+      integer: true,
+    });
+    this.authStrikes = checkNumber('authStrikes', options.authStrikes ?? DEFAULT_AUTH_STRIKES, {
       min: 1,
       integer: true,
     });
@@ -166,6 +179,34 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
     await this.#run(circuitAuthFailureScript, [this.authOpenMs, reason]);
   }
 
+  /**
+   * A 403 to a request that carried our credentials, on `number`: a strike. `authStrikes`
+   * different numbers in a row open the circuit with kind `auth` (an error line names the
+   * carrier's status and reason); in half-open the probe failed and it reopens. Returns the
+   * state after and the strikes counted so far.
+   */
+  async recordAuthStrike(
+    reason: string,
+    number: string,
+  ): Promise<{ state: 'open' | 'closed'; strikes: number }> {
+    const [state, strikes] = await this.#run(circuitAuthStrikeScript, [
+      this.authStrikes,
+      this.authOpenMs,
+      reason,
+      number,
+    ]);
+    return { state: state === 'open' ? 'open' : 'closed', strikes: Number(strikes) };
+  }
+
+  /**
+   * A worker (re)started, perhaps with fixed credentials: an open `auth` circuit goes half-open so
+   * one probe call tests them now. Returns the state after.
+   */
+  async probeAuthNow(reason: string): Promise<CircuitState['state']> {
+    const [state] = await this.#run(circuitProbeAuthNowScript, [reason]);
+    return state === 'half-open' || state === 'open' ? state : 'closed';
+  }
+
   /** Operator action: closed, failure count cleared, announced to the fleet. */
   async reset(reason = 'reset by operator'): Promise<void> {
     await this.#run(circuitResetScript, [reason]);
@@ -180,7 +221,7 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
     if (message.state === 'open' && message.kind === 'auth') {
       this.#logger.error(
         { reason: message.reason, until: message.until },
-        'trunk stopped: credentials rejected; jobs stay queued until the circuit is reset or a probe succeeds',
+        'trunk stopped: credentials rejected; jobs stay queued until the circuit is reset, a worker restarts or a probe succeeds',
       );
     } else if (message.state === 'open') {
       this.#logger.warn(

@@ -7,7 +7,8 @@ import type { DialJob } from '../jobs/dial-job.js';
 import type { DialerKeys } from '../jobs/dialer-keys.js';
 import type { Logger } from '../log/create-logger.js';
 import type { CampaignStateCache } from './campaign-state-cache.js';
-import type { DialGate, GateVerdict, TrunkFeedback } from './dial-gate.js';
+import type { TrunkSignal } from '../jobs/retry-decision.js';
+import type { DialGate, GateVerdict, TrunkFeedback, TrunkReportDetail } from './dial-gate.js';
 import type { TrunkCircuit } from './trunk-circuit.js';
 import type { TrunkLimiter } from './trunk-limiter.js';
 
@@ -44,6 +45,8 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
     const [campaign, dnc] = await Promise.all([
       job.campaign !== undefined ? o.campaigns.get(job.campaign) : undefined,
       o.dnc.has(job.number, job.campaign),
+      // A job taken is no longer held by the circuit; it is put back in the set if it still is.
+      o.redis.srem(o.keys.circuitHeld(o.circuit.trunk), jobId),
     ]);
     if (campaign?.state === 'cancelled')
       return { kind: 'final', status: 'cancelled', reason: `campaign ${campaign.name} was cancelled` };
@@ -82,6 +85,7 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
     ]);
     // retryAt is on Redis's clock; retryInMs is not, so machines with skewed clocks still agree.
     if (!permission.ok) {
+      await this.#hold(jobId);
       return {
         kind: 'delay',
         until: this.#now() + permission.retryInMs,
@@ -122,10 +126,7 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
     return { kind: 'go', release: () => held.release() };
   }
 
-  async report(
-    signal: 'ok' | 'carrier-error' | 'slow-down' | 'auth-failed',
-    detail: { reason: string; retryAfterMs?: number },
-  ): Promise<void> {
+  async report(signal: TrunkSignal, detail: TrunkReportDetail): Promise<void> {
     const o = this.#o;
     switch (signal) {
       case 'ok':
@@ -144,9 +145,28 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
           { reason: detail.reason },
           'carrier refused the trunk credentials: trunk stopped, jobs kept',
         );
-        await o.circuit.recordAuthFailure(detail.reason);
+        await Promise.all([o.circuit.recordAuthFailure(detail.reason), this.#hold(detail.jobId)]);
         return;
+      case 'auth-strike': {
+        const [strike] = await Promise.all([
+          o.circuit.recordAuthStrike(detail.reason, detail.number ?? detail.jobId ?? ''),
+          this.#hold(detail.jobId),
+        ]);
+        // The circuit's own error line says when it opens; until then each strike is a warning.
+        if (strike.state === 'closed')
+          o.logger.warn(
+            { reason: detail.reason, strikes: strike.strikes, threshold: o.circuit.authStrikes },
+            '403 right after our credentials: suspected trunk fault, job kept (not declined)',
+          );
+        return;
+      }
     }
+  }
+
+  /** Keeps the job's id where a closing circuit finds it, so it need not wait out its delay. */
+  async #hold(jobId: string | undefined): Promise<void> {
+    if (jobId === undefined || jobId === '') return;
+    await this.#o.redis.sadd(this.#o.keys.circuitHeld(this.#o.circuit.trunk), jobId);
   }
 
   async holdUntil(): Promise<number> {

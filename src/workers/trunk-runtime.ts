@@ -16,6 +16,7 @@ import type { CallEventSink } from './call-lifecycle-event.js';
 import { createCallProcessor, SHUTDOWN_REASON } from './call-processor.js';
 import type { DialogRegistry } from './dialog-registry.js';
 import type { CampaignStateCache } from './campaign-state-cache.js';
+import { CircuitHeldJobs } from './circuit-held-jobs.js';
 import type { FormatMemory } from './format-memory.js';
 import { TrunkCircuit } from './trunk-circuit.js';
 import { TrunkDialGate } from './trunk-dial-gate.js';
@@ -63,6 +64,7 @@ export class TrunkRuntime {
   readonly #logger: Logger;
   readonly #limiter: TrunkLimiter;
   readonly #circuit: TrunkCircuit;
+  readonly #held: CircuitHeldJobs;
   readonly #worker: Worker<DialJob, CallOutcome>;
   #registration: Registration | undefined;
   #registerTimer: NodeJS.Timeout | undefined;
@@ -85,7 +87,18 @@ export class TrunkRuntime {
       redis: options.redis,
       keys: options.keys,
       trunk: trunk.name,
+      authStrikes: trunk.authStrikes,
       logger: this.#logger,
+    });
+    this.#held = new CircuitHeldJobs({
+      redis: options.redis,
+      keys: options.keys,
+      trunk: trunk.name,
+      logger: this.#logger,
+    });
+    // The instance whose call closed the circuit hands the held numbers back to the queue.
+    this.#circuit.on('change', (message) => {
+      if (message.state === 'closed') this.#releaseHeld();
     });
     const gate = new TrunkDialGate({
       redis: options.redis,
@@ -187,8 +200,28 @@ export class TrunkRuntime {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    await this.#probeCredentials();
     if (this.#o.trunk.register) await this.#register();
     else this.#run();
+  }
+
+  /**
+   * A start is how an operator applies fixed credentials: a circuit opened for refused credentials
+   * is probed now (one call fleet-wide) instead of after its 10 minutes, with a held job to carry it.
+   */
+  async #probeCredentials(): Promise<void> {
+    try {
+      const state = await this.#circuit.probeAuthNow('worker started: testing the credentials again');
+      if (state === 'half-open') this.#releaseHeld();
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'could not look at the trunk circuit at start');
+    }
+  }
+
+  #releaseHeld(): void {
+    this.#held.release().catch((error: unknown) => {
+      this.#logger.warn({ err: error }, 'could not release held jobs');
+    });
   }
 
   #run(): void {
@@ -247,6 +280,7 @@ export class TrunkRuntime {
       await this.#registration?.unregister();
       this.#limiter.close();
       this.#circuit.close();
+      await this.#held.close();
     })();
     return this.#closing;
   }

@@ -251,6 +251,8 @@ export class DrachtioInvite {
     const failure = failureFromSrfError(error, {
       phase: authStatus ? 'auth' : this.#heardProvisional ? 'ringing' : 'setup',
       cancelCause: status === 487 ? this.#cancelCause : undefined,
+      // drachtio-srf sends credentials only in answer to a challenge, and only when the guard let it.
+      afterCredentials: this.#challenge?.md5Offered === true,
     });
     if (!unsupported) return failure;
     const algorithm = unsupported.algorithms.join(', ');

@@ -9,7 +9,7 @@ import { isSrfSipError, type SrfResponse } from './srf-api.js';
  */
 export function failureFromSrfError(
   error: unknown,
-  context: { phase: SipFailurePhase; cancelCause?: CancelCause | undefined },
+  context: { phase: SipFailurePhase; cancelCause?: CancelCause | undefined; afterCredentials?: boolean },
 ): SipFailure {
   if (isSrfSipError(error)) {
     const res = error.res;
@@ -19,6 +19,7 @@ export function failureFromSrfError(
       phase: context.phase,
       ...(res ? failureFieldsOf(res) : { local: true }),
       ...(context.cancelCause ? { cancelCause: context.cancelCause } : {}),
+      ...(res && context.afterCredentials ? { afterCredentials: true } : {}),
       cause: error,
     });
   }

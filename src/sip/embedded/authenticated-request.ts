@@ -3,7 +3,8 @@ import { SipFailure } from '../sip-failure.js';
 import { buildDigestAuthorization, createCnonce } from './auth/digest-authorization.js';
 import { authorizationHeaderName, challengeHeaderName, challengeKind } from './auth/digest-authenticator.js';
 import { pickChallenge, type DigestChallenge } from './auth/digest-challenge.js';
-import type { NonceCache } from './auth/nonce-cache.js';
+import type { FirstChallengeGate, FirstChallengeTicket } from './auth/first-challenge-gate.js';
+import type { DigestKind, NonceCache } from './auth/nonce-cache.js';
 import { UnsupportedDigestAlgorithmError } from './auth/unsupported-digest-algorithm-error.js';
 import { parseCSeq } from './message/parse-cseq.js';
 import { createRequest, SipHeaders, type SipRequest, type SipResponse } from './message/sip-message.js';
@@ -19,6 +20,8 @@ export interface AuthenticatedRequestInit {
   /** Nonce-cache scope, normally the trunk name. */
   readonly scope: string;
   readonly credentials: { username: string; password: string } | undefined;
+  /** When given, the first request of the scope with no usable nonce goes alone (see the gate). */
+  readonly firstChallenge?: FirstChallengeGate;
   readonly remote: RemoteAddress;
   /** Builds the request (without Via) for a CSeq number. Every re-send keeps Call-ID and From tag. */
   readonly build: (cseq: number) => SipRequest;
@@ -38,6 +41,8 @@ export interface AuthenticatedResult {
   readonly sent: number;
   /** The carrier rejected credentials that answered its own fresh challenge. */
   readonly authRejected: boolean;
+  /** The request that got the final response carried credentials (cached or answering a challenge). */
+  readonly credentialsSent: boolean;
   /** Last challenge seen, summarised for operators: `401 realm="x" algorithm=MD5 qop=auth`. */
   readonly challenge: string | undefined;
   /** Last CSeq number used, so the dialog continues from it. */
@@ -65,6 +70,8 @@ export class AuthenticatedRequest {
   #heardProvisional = false;
   #heardRinging = false;
   #lastChallenge: string | undefined;
+  #lastAttached: readonly DigestKind[] = [];
+  #ticket: FirstChallengeTicket | undefined;
 
   constructor(init: AuthenticatedRequestInit) {
     this.#init = init;
@@ -76,6 +83,14 @@ export class AuthenticatedRequest {
 
   /** Resolves with the final response, or rejects with a SipFailure for local failures. */
   async run(): Promise<AuthenticatedResult> {
+    try {
+      return await this.#run();
+    } finally {
+      this.#ticket?.release();
+    }
+  }
+
+  async #run(): Promise<AuthenticatedResult> {
     const init = this.#init;
     const freshNonces = new Set<string>();
     let cseq = init.firstCSeq;
@@ -83,10 +98,15 @@ export class AuthenticatedRequest {
     let staleRetried = false;
     for (;;) {
       const request = init.build(cseq);
+      if (sent === 0 && init.firstChallenge !== undefined && init.credentials !== undefined) {
+        // Waiting before attaching: a waiter woken by the leader's challenge signs with its nonce.
+        this.#ticket = await init.firstChallenge.enter(init.scope, request.method);
+      }
       const attached = this.#attachCredentials(request);
       sent += 1;
       const response = await this.#transact(request);
       if (response.status !== 401 && response.status !== 407) {
+        this.#ticket?.learned(this.#lastAttached);
         return this.#result(response, request, sent, false, cseq);
       }
       const answeredFresh = attached.some((nonce) => freshNonces.has(nonce));
@@ -104,6 +124,7 @@ export class AuthenticatedRequest {
       }
       if (sent >= MAX_SENDS) return this.#result(response, request, sent, true, cseq);
       init.nonces.remember(init.scope, challengeKind(response.status), challenge);
+      this.#ticket?.learned([challengeKind(response.status)]);
       freshNonces.add(challenge.nonce);
       cseq += 1;
     }
@@ -138,7 +159,10 @@ export class AuthenticatedRequest {
     const credentials = this.#init.credentials;
     if (credentials === undefined) return [];
     const used: string[] = [];
+    const kinds: DigestKind[] = [];
+    this.#lastAttached = kinds;
     for (const entry of this.#init.nonces.next(this.#init.scope)) {
+      kinds.push(entry.kind);
       request.headers.append(
         authorizationHeaderName(entry.kind),
         buildDigestAuthorization({
@@ -169,6 +193,8 @@ export class AuthenticatedRequest {
             this.#heardProvisional = true;
             if (this.#cancelRequested) this.#sendCancel();
             if (response.status > 100) {
+              // Ringing means what we sent was let through: the waiters may go as we went.
+              this.#ticket?.learned(this.#lastAttached);
               this.#heardRinging = true;
               this.#init.onProvisional?.(response);
             }
@@ -257,6 +283,7 @@ export class AuthenticatedRequest {
       request,
       sent,
       authRejected,
+      credentialsSent: request.headers.has('Authorization') || request.headers.has('Proxy-Authorization'),
       challenge: this.#lastChallenge,
       cseq,
       heardRinging: this.#heardRinging,

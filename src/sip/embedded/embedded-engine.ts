@@ -7,6 +7,7 @@ import type { DialogSnapshot, OrphanDialogEnd } from '../dialog-snapshot.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
 import { SipFailure } from '../sip-failure.js';
 import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
+import { FirstChallengeGate } from './auth/first-challenge-gate.js';
 import { NonceCache } from './auth/nonce-cache.js';
 import { AuthenticatedRequest } from './authenticated-request.js';
 import { buildResponse } from './build-response.js';
@@ -75,6 +76,7 @@ export class EmbeddedSipEngine implements SipEngine {
   readonly #timers: SipTimerValues;
   readonly #userAgent: string;
   readonly #nonces = new NonceCache();
+  readonly #firstChallenge: FirstChallengeGate;
   readonly #targets: Pick<SipTargetCache, 'resolve'>;
   readonly #registrations = new Map<string, EmbeddedRegistration>();
   readonly #legs = new Map<string, EmbeddedCallLeg>();
@@ -105,6 +107,13 @@ export class EmbeddedSipEngine implements SipEngine {
     this.#timers = { ...defaultSipTimers, ...options.timers };
     this.#userAgent = options.userAgent ?? 'sip-dialer';
     this.#targets = options.targets ?? new SipTargetCache();
+    // 4·T1 covers a challenge round trip even when the first INVITE or its 407 is lost once
+    // (retransmitted at T1), and stays short when the carrier does not challenge at all.
+    this.#firstChallenge = new FirstChallengeGate({
+      nonces: this.#nonces,
+      clock: this.#clock,
+      maxWaitMs: 4 * this.#timers.t1,
+    });
   }
 
   /** The port SIP is bound on (UDP and TCP). */
@@ -257,6 +266,7 @@ export class EmbeddedSipEngine implements SipEngine {
         nonces: this.#nonces,
         scope: trunk.name,
         credentials: trunkCredentials(trunk),
+        firstChallenge: this.#firstChallenge,
         remote,
         firstCSeq,
         logger: callLogger,
@@ -368,10 +378,11 @@ export class EmbeddedSipEngine implements SipEngine {
         return leg;
       }
       if (response.status === 401 || response.status === 407) {
-        throw failureFromResponse(response, 'auth');
+        throw failureFromResponse(response, 'auth', { afterCredentials: result.credentialsSent });
       }
       throw failureFromResponse(response, result.heardRinging ? 'ringing' : 'setup', {
         cancelCause: response.status === 487 ? cancelCause : undefined,
+        afterCredentials: result.credentialsSent,
       });
     } catch (error) {
       if (error instanceof SipFailure && cancelCause && error.cancelCause === undefined && error.local) {

@@ -5,7 +5,11 @@ import { parseRetryAfter } from './retry-after.js';
 export function failureFromResponse(
   response: SipResponse,
   phase: SipFailurePhase,
-  extra: { cancelCause?: CancelCause | undefined; unsupportedAlgorithm?: string } = {},
+  extra: {
+    cancelCause?: CancelCause | undefined;
+    unsupportedAlgorithm?: string;
+    afterCredentials?: boolean;
+  } = {},
 ): SipFailure {
   return new SipFailure({
     status: response.status,
@@ -15,5 +19,6 @@ export function failureFromResponse(
     retryAfterMs: parseRetryAfter(response.headers.get('Retry-After')),
     ...(extra.cancelCause ? { cancelCause: extra.cancelCause } : {}),
     ...(extra.unsupportedAlgorithm ? { unsupportedAlgorithm: extra.unsupportedAlgorithm } : {}),
+    ...(extra.afterCredentials ? { afterCredentials: true } : {}),
   });
 }

@@ -172,6 +172,63 @@ describe('TrunkCircuit', () => {
     expect(await b.canDial()).toEqual({ ok: true, probe: true });
   });
 
+  it('403s after credentials: strikes count different numbers in a row, open with kind auth, a worker start probes at once', async () => {
+    const clock = manualClock();
+    const a = circuit({ now: clock.now, authStrikes: 3 });
+    const b = circuit({ now: clock.now });
+    expect(await a.recordAuthStrike('403 Forbidden', '+5534984149000')).toEqual({
+      state: 'closed',
+      strikes: 1,
+    });
+    // The same number again is not more evidence against the trunk.
+    expect(await b.recordAuthStrike('403 Forbidden', '+5534984149000')).toEqual({
+      state: 'closed',
+      strikes: 1,
+    });
+    expect(await b.recordAuthStrike('403 Forbidden', '+5534984149001')).toEqual({
+      state: 'closed',
+      strikes: 2,
+    });
+    expect(await b.canDial()).toEqual({ ok: true, probe: false });
+    expect(await a.recordAuthStrike('403 Not Registered', '+5534984149002')).toEqual({
+      state: 'open',
+      strikes: 3,
+    });
+    expect(await b.state()).toEqual({
+      state: 'open',
+      kind: 'auth',
+      reason: '403 Not Registered (after our credentials, on 3 different numbers in a row)',
+      until: clock.now() + 600_000,
+    });
+    expect(await b.probeAuthNow('worker started')).toBe('half-open');
+    expect(await a.canDial()).toEqual({ ok: true, probe: true });
+    // The probe got the same 403: open again at once.
+    expect(await a.recordAuthStrike('403 Forbidden', '+5534984149003')).toMatchObject({ state: 'open' });
+    expect(await b.state()).toMatchObject({
+      state: 'open',
+      kind: 'auth',
+      reason: 'probe failed: 403 Forbidden',
+    });
+    await b.probeAuthNow('worker started');
+    expect(await a.canDial()).toEqual({ ok: true, probe: true });
+    await a.recordSuccess();
+    expect(await b.state()).toEqual({ state: 'closed', failures: 0 });
+  });
+
+  it('a normal call between two 403s breaks the run of strikes; a carrier circuit is not probed at start', async () => {
+    const clock = manualClock();
+    const a = circuit({ now: clock.now, authStrikes: 2, failureThreshold: 1 });
+    await a.recordAuthStrike('403 Forbidden', '+5534984149000');
+    await a.recordSuccess();
+    expect(await a.recordAuthStrike('403 Forbidden', '+5534984149001')).toEqual({
+      state: 'closed',
+      strikes: 1,
+    });
+    await a.recordCarrierError('503 Service Unavailable');
+    expect(await a.probeAuthNow('worker started')).toBe('open');
+    expect(await a.state()).toMatchObject({ state: 'open', kind: 'carrier' });
+  });
+
   it('reset closes the circuit (operator action)', async () => {
     const a = circuit();
     const b = circuit();

@@ -103,6 +103,7 @@ describe('parseConfig', () => {
           cps: 2.5,
           maxChannels: 40,
           concurrency: 8,
+          authStrikes: 3,
         },
         {
           name: 'backup_2',
@@ -116,6 +117,7 @@ describe('parseConfig', () => {
           cps: 10,
           maxChannels: 30,
           concurrency: 30,
+          authStrikes: 3,
         },
       ],
       defaults: {
@@ -171,6 +173,7 @@ describe('parseConfig', () => {
           cps: 10,
           maxChannels: 30,
           concurrency: 30,
+          authStrikes: 3,
         },
       ],
       defaults: {

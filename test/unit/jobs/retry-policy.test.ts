@@ -140,6 +140,28 @@ describe('decideRetry: the DESIGN table', () => {
     expect(decide(fail(status))).toMatchObject({ action: 'done', status: 'failed', rule: '5xx' });
   });
 
+  it.each(['Forbidden', 'Not Registered'])(
+    '403 %s right after our credentials is a suspected trunk fault: held, an auth strike, not declined',
+    (reason) => {
+      expect(decide(fail(403, { reason, afterCredentials: true }), { attempt: 3 })).toMatchObject({
+        action: 'hold',
+        rule: '403-after-credentials',
+        trunkSignal: 'auth-strike',
+      });
+    },
+  );
+
+  it('403 to a request without credentials stays declined; the new row can be overridden back', () => {
+    expect(decide(fail(403, { reason: 'Forbidden' }))).toMatchObject({ action: 'done', status: 'declined' });
+    const strict = mergeRetryPolicy(policy, {
+      overrides: { '403-after-credentials': { action: 'final', status: 'declined', trunkSignal: 'ok' } },
+    });
+    expect(decide(fail(403, { afterCredentials: true }), {}, strict)).toMatchObject({
+      action: 'done',
+      status: 'declined',
+    });
+  });
+
   it('our own error is failed and says nothing about the trunk', () => {
     const d = decide({ kind: 'error', reason: 'RTP port pool exhausted' });
     expect(d).toMatchObject({ action: 'done', status: 'failed', rule: 'error' });

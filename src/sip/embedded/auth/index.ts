@@ -5,6 +5,8 @@ export { parseDigestChallenge, pickChallenge } from './digest-challenge.js';
 export type { DigestChallenge } from './digest-challenge.js';
 export { DigestChallengeError } from './digest-challenge-error.js';
 export { DigestInputError } from './digest-input-error.js';
+export { FirstChallengeGate } from './first-challenge-gate.js';
+export type { FirstChallengeGateOptions, FirstChallengeTicket } from './first-challenge-gate.js';
 export { NonceCache } from './nonce-cache.js';
 export type { DigestKind, NonceCacheEntry, NonceCacheOptions } from './nonce-cache.js';
 export { UnsupportedDigestAlgorithmError } from './unsupported-digest-algorithm-error.js';

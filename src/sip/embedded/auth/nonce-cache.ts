@@ -122,6 +122,14 @@ export class NonceCache {
     return kind === undefined ? out : out[0];
   }
 
+  /** Whether `scope` holds an unexpired challenge of `kind` that can still sign; nc is left as it is. */
+  has(scope: string, kind: DigestKind): boolean {
+    const now = this.#now();
+    for (const slot of this.#scopes.get(scope)?.values() ?? [])
+      if (slot.kind === kind && slot.expiresAt > now && slot.nc < MAX_NC) return true;
+    return false;
+  }
+
   /** Drops what `scope` holds, of one kind or of both. */
   forget(scope: string, kind?: DigestKind): void {
     const slots = this.#scopes.get(scope);
