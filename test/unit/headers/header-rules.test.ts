@@ -22,13 +22,13 @@ describe('header rules', () => {
   });
 
   it('own every header the engine writes, under its full or compact name', () => {
-    const owned = ['i', 'v', 'f', 't', 'm', 'c', 'l', 'k', 'I', 'V', 'F', 'T', 'M', 'C', 'L', 'K'];
-    for (const name of [...owned, 'Call-ID', 'cseq', 'Supported', 'ROUTE']) {
+    const owned = ['i', 'v', 'f', 't', 'm', 'c', 'l', 'k', 'x', 'I', 'V', 'F', 'T', 'M', 'C', 'L', 'K', 'X'];
+    for (const name of [...owned, 'Call-ID', 'cseq', 'Supported', 'ROUTE', 'Session-Expires', 'Min-SE']) {
       expect(isEngineOwnedHeader(name), name).toBe(true);
       expect(customHeaderNameProblem(name), name).toBeDefined();
     }
     expect(customHeaderNameProblem('i')).toMatch(/compact form of Call-ID/);
-    for (const name of ['s', 'Subject', 'x', 'X-Campaign', 'P-Preferred-Identity']) {
+    for (const name of ['s', 'Subject', 'X-Campaign', 'P-Preferred-Identity']) {
       expect(customHeaderNameProblem(name), name).toBeUndefined();
     }
   });
