@@ -24,6 +24,7 @@ import type { CallEventSink, CallLifecycleEvent } from './call-lifecycle-event.j
 import { TypedEventEmitter } from '../events/typed-event-emitter.js';
 import { StatusCallbacks } from '../callbacks/status-callbacks.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { StartRollback } from './start-rollback.js';
 
 export interface DialerWorkerOptions {
   readonly config: DialerConfig;
@@ -85,10 +86,33 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     const logger = options.logger;
     const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const keys = new DialerKeys(config.queuePrefix);
+    const rollback = new StartRollback(logger);
+    try {
+      return await DialerWorker.#start(options, { logger, workerId, keys, rollback });
+    } catch (error) {
+      await rollback.run();
+      throw error;
+    }
+  }
+
+  static async #start(
+    options: DialerWorkerOptions,
+    {
+      logger,
+      workerId,
+      keys,
+      rollback,
+    }: { logger: Logger; workerId: string; keys: DialerKeys; rollback: StartRollback },
+  ): Promise<DialerWorker> {
+    const { config } = options;
     const redis = new Redis(config.redis, { maxRetriesPerRequest: null, lazyConnect: false });
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     const subscriber = redis.duplicate();
     subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+    rollback.push('redis', () => {
+      subscriber.disconnect();
+      redis.disconnect();
+    });
     configureCallMedia({
       promptsDir: config.media.promptsDir,
       deadCallMs: config.media.deadCallMs,
@@ -100,15 +124,10 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       maxPort: config.media.ports.maxPort,
       logger,
     });
+    rollback.push('rtp ports', () => ports.close());
     const engine = createSipEngine(config, { logger });
-    try {
-      await engine.start();
-    } catch (error) {
-      await ports.close();
-      redis.disconnect();
-      subscriber.disconnect();
-      throw error;
-    }
+    rollback.push('sip engine', () => engine.close());
+    await engine.start();
     const campaignStore = new CampaignStore({ redis, keys });
     const campaigns = new CampaignStateCache(campaignStore);
     await subscriber.subscribe(keys.control);
@@ -165,6 +184,9 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       }
     };
     const runtimes = config.trunks.map((trunk) => new TrunkRuntime({ ...shared, trunk, events }));
+    rollback.push('trunk runtimes', async () => {
+      await Promise.allSettled(runtimes.map((r) => r.close(0)));
+    });
     await new TrunkDirectory(redis, keys).publish(
       config.trunks.map((t) => ({
         name: t.name,
@@ -184,28 +206,19 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
           logger,
         })
       : undefined;
-    let metrics: WorkerMetrics | undefined;
-    try {
-      metrics = config.metrics
-        ? await WorkerMetrics.start({
-            redis,
-            keys,
-            trunks: runtimes,
-            ports,
-            ...(callbacks ? { extraQueues: [StatusCallbacks.queueName] } : {}),
-            ...(config.metrics.listen ? { listen: config.metrics.listen } : {}),
-            logger,
-          })
-        : undefined;
-    } catch (error) {
-      await callbacks?.close();
-      await Promise.allSettled(runtimes.map((r) => r.close(0)));
-      await engine.close();
-      await ports.close();
-      redis.disconnect();
-      subscriber.disconnect();
-      throw error;
-    }
+    if (callbacks) rollback.push('status callbacks', () => callbacks.close());
+    const metrics = config.metrics
+      ? await WorkerMetrics.start({
+          redis,
+          keys,
+          trunks: runtimes,
+          ports,
+          ...(callbacks ? { extraQueues: [StatusCallbacks.queueName] } : {}),
+          ...(config.metrics.listen ? { listen: config.metrics.listen } : {}),
+          logger,
+        })
+      : undefined;
+    if (metrics) rollback.push('metrics', () => metrics.close());
     const worker = new DialerWorker(options, {
       redis,
       subscriber,
