@@ -25,6 +25,8 @@ import { TypedEventEmitter } from '../events/typed-event-emitter.js';
 import { StatusCallbacks } from '../callbacks/status-callbacks.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { StartRollback } from './start-rollback.js';
+import { SHUTDOWN_BOUNDS } from './shutdown-bounds.js';
+import { withinDeadline } from './within-deadline.js';
 
 export interface DialerWorkerOptions {
   readonly config: DialerConfig;
@@ -255,19 +257,47 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     return this.#metrics;
   }
 
-  /** Drains (see TrunkRuntime.close), then closes the engine (unregisters), ports and Redis. Idempotent. */
+  /** After close(): ids of the jobs that could not be handed back to the queue (Redis gone). */
+  get abandonedJobs(): readonly string[] {
+    return this.#runtimes.flatMap((r) => r.abandonedJobs);
+  }
+
+  /**
+   * Drains (see TrunkRuntime.close), then closes the engine (unregisters), ports and Redis. Every
+   * step that may wait on Redis is bounded (SHUTDOWN_BOUNDS), so it ends within the grace period
+   * plus a few seconds even with Redis gone. Idempotent.
+   */
   close(graceMs = this.#o.config.shutdown.graceMs): Promise<void> {
     this.#closing ??= (async () => {
       this.#logger.info({ graceMs }, 'dialer worker draining');
       await Promise.allSettled(this.#runtimes.map((r) => r.close(graceMs)));
-      await this.#callbacks?.close();
-      await this.#metrics?.close();
-      await this.#engine.close();
+      await Promise.all([
+        this.#bounded('status callbacks', this.#callbacks?.close()),
+        this.#bounded('metrics', this.#metrics?.close()),
+      ]);
+      await this.#bounded('sip engine', this.#engine.close(), SHUTDOWN_BOUNDS.sipStepMs);
       await this.#ports.close();
-      await this.#subscriber.quit().catch(() => undefined);
-      await this.#redis.quit().catch(() => undefined);
+      const quits = [this.#subscriber, this.#redis].map(async (connection) => {
+        if (!(await withinDeadline(connection.quit(), SHUTDOWN_BOUNDS.stepMs).catch(() => false)))
+          connection.disconnect();
+      });
+      await Promise.all(quits);
       this.#logger.info('dialer worker stopped');
     })();
     return this.#closing;
+  }
+
+  async #bounded(
+    step: string,
+    work: Promise<void> | undefined,
+    ms: number = SHUTDOWN_BOUNDS.stepMs,
+  ): Promise<void> {
+    if (!work) return;
+    try {
+      if (!(await withinDeadline(work, ms)))
+        this.#logger.warn({ step }, 'shutdown: this step took too long; left behind');
+    } catch (error) {
+      this.#logger.warn({ step, err: error }, 'shutdown: this step failed');
+    }
   }
 }

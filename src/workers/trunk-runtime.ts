@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CallDefaultsConfig, TrunkConfig } from '../config/config-schema.js';
 import type { DailyAttemptCap } from '../compliance/daily-attempt-cap.js';
@@ -19,6 +19,8 @@ import type { FormatMemory } from './format-memory.js';
 import { TrunkCircuit } from './trunk-circuit.js';
 import { TrunkDialGate } from './trunk-dial-gate.js';
 import { TrunkLimiter } from './trunk-limiter.js';
+import { SHUTDOWN_BOUNDS } from './shutdown-bounds.js';
+import { withinDeadline } from './within-deadline.js';
 
 export interface TrunkRuntimeOptions {
   readonly trunk: TrunkConfig;
@@ -64,6 +66,9 @@ export class TrunkRuntime {
   #registerFailures = 0;
   #closing: Promise<void> | undefined;
   #started = false;
+  /** Jobs whose processor has not yet written them back (an outcome, or moved to delayed). */
+  readonly #inFlight = new Set<string>();
+  #abandoned: readonly string[] = [];
 
   constructor(options: TrunkRuntimeOptions) {
     this.#o = options;
@@ -108,7 +113,20 @@ export class TrunkRuntime {
       ...(options.fenceMarginMs !== undefined ? { fenceMarginMs: options.fenceMarginMs } : {}),
       ...(options.events ? { events: options.events } : {}),
     });
-    this.#worker = new Worker<DialJob, CallOutcome>(options.keys.queueName(trunk.name), processor, {
+    const tracked = async (job: Job<DialJob, CallOutcome>, token?: string, signal?: AbortSignal) => {
+      const id = job.id ?? '';
+      this.#inFlight.add(id);
+      try {
+        const outcome = await processor(job, token, signal);
+        this.#inFlight.delete(id);
+        return outcome;
+      } catch (error) {
+        // DelayedError: moveToDelayed went through, the job is back in the queue.
+        if ((error as Error | undefined)?.name === 'DelayedError') this.#inFlight.delete(id);
+        throw error;
+      }
+    };
+    this.#worker = new Worker<DialJob, CallOutcome>(options.keys.queueName(trunk.name), tracked, {
       connection: options.redis,
       prefix: options.keys.prefix,
       concurrency: trunk.concurrency,
@@ -176,6 +194,11 @@ export class TrunkRuntime {
     return this.#registerFailures > 0 ? 'failed' : 'registering';
   }
 
+  /** After close(): the jobs it could not write back because Redis did not answer. */
+  get abandonedJobs(): readonly string[] {
+    return this.#abandoned;
+  }
+
   /** Registers when the trunk asks for it, then starts taking jobs. */
   async start(): Promise<void> {
     if (this.#started) return;
@@ -222,7 +245,9 @@ export class TrunkRuntime {
   /**
    * Stops taking jobs, lets live calls finish within `graceMs`, then aborts the rest (ringing
    * calls are cancelled and their jobs go back to the queue; answered calls are hung up and
-   * recorded), and unregisters. Idempotent.
+   * recorded), and unregisters. Idempotent. With Redis gone, the ended calls' jobs cannot be
+   * written back: after SHUTDOWN_BOUNDS.handBackMs more it logs their ids (another worker takes
+   * them once their lock lapses, and the fence counts the interrupted attempt) and lets go.
    */
   close(graceMs = 30_000): Promise<void> {
     this.#closing ??= (async () => {
@@ -233,11 +258,21 @@ export class TrunkRuntime {
         this.#worker.cancelAllJobs(SHUTDOWN_REASON);
       }, graceMs);
       try {
-        await closed;
+        if (!(await withinDeadline(closed, graceMs + SHUTDOWN_BOUNDS.handBackMs))) {
+          this.#abandoned = [...this.#inFlight];
+          this.#logger.error(
+            { jobIds: this.#abandoned },
+            'shutdown: these jobs could not be handed back to the queue in time (is Redis down?); another worker takes them when their lock lapses',
+          );
+          await withinDeadline(this.#worker.disconnect(), SHUTDOWN_BOUNDS.stepMs).catch(() => false);
+        }
       } finally {
         clearTimeout(grace);
       }
-      await this.#registration?.unregister();
+      if (this.#registration)
+        await withinDeadline(this.#registration.unregister(), SHUTDOWN_BOUNDS.sipStepMs).catch(
+          (error: unknown) => this.#logger.warn({ err: error }, 'unregister failed'),
+        );
       this.#limiter.close();
       this.#circuit.close();
     })();

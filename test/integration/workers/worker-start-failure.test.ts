@@ -68,7 +68,7 @@ describe('a worker whose start fails exits non-zero with one clear error', () =>
     } finally {
       releaseAll();
     }
-  });
+  }, 60_000);
 
   it('SIP listen port taken: SIP_TRANSPORT', async () => {
     try {
@@ -86,5 +86,5 @@ describe('a worker whose start fails exits non-zero with one clear error', () =>
     } finally {
       releaseAll();
     }
-  });
+  }, 60_000);
 });
