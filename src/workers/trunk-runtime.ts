@@ -11,6 +11,7 @@ import type { RetryPolicy } from '../jobs/retry-policy.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RtpPortPool } from '../media/port-pool.js';
 import type { Registration, RegistrationState, SipEngine } from '../sip/engine.js';
+import { SipFailure } from '../sip/sip-failure.js';
 import type { AttemptFence } from './attempt-fence.js';
 import type { CallEventSink } from './call-lifecycle-event.js';
 import { createCallProcessor, SHUTDOWN_REASON } from './call-processor.js';
@@ -49,6 +50,8 @@ export interface TrunkRuntimeOptions {
   readonly fenceMarginMs?: number;
   /** First wait before re-registering after a failure; doubles to 5 min. Default: 5 s. */
   readonly registerRetryMs?: number;
+  /** A REGISTER unanswered this long is logged (the engine gives up only at Timer F, 64·T1). Default: 2 s. */
+  readonly registerQuietMs?: number;
 }
 
 /**
@@ -64,6 +67,8 @@ export class TrunkRuntime {
   #registration: Registration | undefined;
   #registerTimer: NodeJS.Timeout | undefined;
   #registerFailures = 0;
+  /** Failed REGISTER rounds since start, by the carrier's status (`error` when none came back). */
+  readonly #registrationFailures = new Map<string, number>();
   #closing: Promise<void> | undefined;
   #started = false;
   /** Jobs whose processor has not yet written them back (an outcome, or moved to delayed). */
@@ -199,6 +204,33 @@ export class TrunkRuntime {
     return this.#abandoned;
   }
 
+  /** Failed registration attempts since start, by SIP status (`error`: no SIP answer). */
+  get registrationFailures(): ReadonlyMap<string, number> {
+    return this.#registrationFailures;
+  }
+
+  /**
+   * Every failed attempt says so at error level with the carrier's answer (status and reason,
+   * nothing of ours: the credentials stay in the engine), and counts for /metrics.
+   */
+  #registrationFailed(error: unknown, retryInMs: number | undefined): void {
+    const failure = error instanceof SipFailure ? error : undefined;
+    const status = failure ? String(failure.status) : 'error';
+    this.#registrationFailures.set(status, (this.#registrationFailures.get(status) ?? 0) + 1);
+    this.#logger.error(
+      {
+        ...(failure
+          ? { status: failure.status, reason: failure.reason, phase: failure.phase, local: failure.local }
+          : { err: error }),
+        failures: [...this.#registrationFailures.values()].reduce((a, b) => a + b, 0),
+        ...(retryInMs !== undefined ? { retryInMs } : {}),
+      },
+      failure && !failure.local
+        ? `registration refused by the carrier: ${failure.status} ${failure.reason}; not taking jobs`
+        : `registration failed: ${failure ? `${failure.status} ${failure.reason}` : String(error)}; not taking jobs`,
+    );
+  }
+
   /** Registers when the trunk asks for it, then starts taking jobs. */
   async start(): Promise<void> {
     if (this.#started) return;
@@ -217,18 +249,25 @@ export class TrunkRuntime {
   }
 
   async #register(): Promise<void> {
+    const quietMs = this.#o.registerQuietMs ?? 2000;
+    const quiet = setTimeout(
+      () =>
+        this.#logger.warn(
+          { waitedMs: quietMs },
+          'the carrier has not answered REGISTER yet: still waiting, not taking jobs',
+        ),
+      quietMs,
+    );
     try {
-      const registration = await this.#o.engine.register(this.#o.trunk);
+      const registration = await this.#o.engine.register(this.#o.trunk).finally(() => clearTimeout(quiet));
       this.#registerFailures = 0;
       this.#registration = registration;
       this.#logger.info({ expires: registration.status.grantedExpiresSec }, 'registered with the carrier');
       registration.on('state', (status) => {
         if (status.state === 'registered') this.#run();
         else if (status.state === 'failed') {
-          this.#logger.warn(
-            { reason: status.lastFailure?.message },
-            'registration lost: not taking jobs until it is back',
-          );
+          // The engine retries this binding itself; each retry that fails comes here again.
+          this.#registrationFailed(status.lastFailure, undefined);
           void this.#worker.pause(true);
         }
       });
@@ -236,7 +275,7 @@ export class TrunkRuntime {
     } catch (error) {
       this.#registerFailures += 1;
       const waitMs = Math.min(300_000, (this.#o.registerRetryMs ?? 5000) * 2 ** (this.#registerFailures - 1));
-      this.#logger.error({ err: error, retryInMs: waitMs }, 'registration failed: not taking jobs');
+      this.#registrationFailed(error, waitMs);
       if (this.#closing) return;
       this.#registerTimer = setTimeout(() => void this.#register(), waitMs);
     }
