@@ -1,4 +1,6 @@
 import dgram from 'node:dgram';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { spawnWorkerProcess, writeConfigFile, type WorkerProcess } from '../../helpers/worker-process.js';
 import { workerConfig } from '../../helpers/worker-config.js';
@@ -85,6 +87,28 @@ describe('a worker whose start fails exits non-zero with one clear error', () =>
       expect(output).not.toMatch(/\n\s+at /);
     } finally {
       releaseAll();
+    }
+  }, 60_000);
+
+  it('metrics port taken: METRICS_LISTEN, after the trunks and the engine were up', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (blocker.address() as AddressInfo).port;
+      const { yaml } = await workerConfig({
+        redisUrl,
+        carrier: '127.0.0.1:9',
+        extra: `metrics: { listen: 127.0.0.1:${port} }`,
+      });
+      const worker = spawnWorkerProcess(await writeConfigFile(yaml));
+      const exit = await exitOf(worker);
+      const output = worker.lines.join('\n');
+      expect(exit, output).not.toBe('still running');
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(worker.lines.filter((l) => l.includes('[METRICS_LISTEN]'))).toHaveLength(1);
+      expect(output).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
     }
   }, 60_000);
 });
