@@ -39,7 +39,7 @@ export function callCommand(io: CliIo): Command {
     )
     .action(async (number: string, options: CallOptions) => {
       const config = await loadCliConfig(options.config, io.env);
-      const client = clientFromConfig(config);
+      const client = await clientFromConfig(config);
       try {
         const call = await client.enqueueCall({
           number,

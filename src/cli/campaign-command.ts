@@ -63,7 +63,7 @@ export function campaignCommand(io: CliIo): Command {
     .action(async (name: string, options: CreateOptions) => {
       const config = await loadCliConfig(options.config, io.env);
       const trunk = selectTrunk(config, options.trunk);
-      const client = clientFromConfig(config);
+      const client = await clientFromConfig(config);
       const store = new CampaignStore({ redis: client.redis, keys: client.keys });
       try {
         const window = parseWindow(options);
@@ -141,7 +141,7 @@ export function campaignCommand(io: CliIo): Command {
     .option('--json', 'print JSON')
     .action(async (name: string, options: { config?: string; watch?: boolean; json?: boolean }) => {
       const config = await loadCliConfig(options.config, io.env);
-      const client = clientFromConfig(config);
+      const client = await clientFromConfig(config);
       const store = new CampaignStore({ redis: client.redis, keys: client.keys });
       try {
         let status = await store.status(name);
@@ -185,7 +185,7 @@ export function campaignCommand(io: CliIo): Command {
     .option('--json', 'print JSON')
     .action(async (options: { config?: string; json?: boolean }) => {
       const config = await loadCliConfig(options.config, io.env);
-      const client = clientFromConfig(config);
+      const client = await clientFromConfig(config);
       try {
         const list = await new CampaignStore({ redis: client.redis, keys: client.keys }).list();
         io.out(
@@ -213,7 +213,7 @@ export function campaignCommand(io: CliIo): Command {
       .option('--json', 'print JSON')
       .action(async (name: string, options: { config?: string; json?: boolean }) => {
         const config = await loadCliConfig(options.config, io.env);
-        const client = clientFromConfig(config);
+        const client = await clientFromConfig(config);
         try {
           const control = new CampaignControl(
             client,
@@ -249,7 +249,7 @@ export function campaignCommand(io: CliIo): Command {
         throw new UsageError(`--format "${options.format}" must be csv or jsonl`);
       }
       const config = await loadCliConfig(options.config, io.env);
-      const client = clientFromConfig(config);
+      const client = await clientFromConfig(config);
       try {
         const record = await new CampaignStore({ redis: client.redis, keys: client.keys }).get(name);
         if (!record) throw new CampaignNotFoundError(name);

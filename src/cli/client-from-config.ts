@@ -1,9 +1,14 @@
 import type { DialerConfig } from '../config/config-schema.js';
 import { DialerClient } from '../jobs/dialer-client.js';
+import { ensureRedisReachable } from '../redis/index.js';
 
-/** A producer client that validates against the config's trunks (no worker needs to be up). */
-export function clientFromConfig(config: DialerConfig): DialerClient {
-  return new DialerClient({
+/**
+ * A producer client that validates against the config's trunks (no worker needs to be up), once
+ * Redis has answered a PING: a command against a dead Redis fails in seconds, naming the URL,
+ * instead of waiting on ioredis's reconnects.
+ */
+export async function clientFromConfig(config: DialerConfig): Promise<DialerClient> {
+  const client = new DialerClient({
     redis: config.redis,
     prefix: config.queuePrefix,
     trunks: config.trunks.map((t) => ({
@@ -13,4 +18,12 @@ export function clientFromConfig(config: DialerConfig): DialerClient {
       ...(t.callerId ? { callerId: t.callerId } : {}),
     })),
   });
+  try {
+    await ensureRedisReachable(client.redis, config.redis);
+  } catch (error) {
+    // quit() would queue behind the reconnects too.
+    client.redis.disconnect();
+    throw error;
+  }
+  return client;
 }

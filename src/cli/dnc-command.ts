@@ -29,7 +29,7 @@ export function dncCommand(io: CliIo): Command {
 
   async function withList<T>(options: DncOptions, work: (list: DncList) => Promise<T>): Promise<T> {
     const config = await loadCliConfig(options.config, io.env);
-    const client = clientFromConfig(config);
+    const client = await clientFromConfig(config);
     try {
       return await work(new DncList({ redis: client.redis, keys: client.keys }));
     } finally {

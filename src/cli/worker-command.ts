@@ -1,8 +1,15 @@
 import { Command } from 'commander';
 import { createLogger } from '../log/create-logger.js';
 import { DialerWorker } from '../workers/dialer-worker.js';
+import { ShutdownIncompleteError } from '../workers/shutdown-incomplete-error.js';
 import type { CliIo } from './cli-io.js';
 import { loadCliConfig } from './load-cli-config.js';
+
+/**
+ * Past the grace period, the drain's own bounds end it in a few seconds; this is the last resort
+ * should something unbounded still hold it.
+ */
+const DRAIN_OVERRUN_MS = 5000;
 
 /** `dialer worker`: runs until SIGTERM/SIGINT, then drains within `shutdown.grace`. */
 export function workerCommand(io: CliIo): Command {
@@ -26,6 +33,13 @@ export function workerCommand(io: CliIo): Command {
           }
           signalled = true;
           logger.info({ signal }, 'shutting down');
+          setTimeout(() => {
+            logger.error(
+              { overrunMs: DRAIN_OVERRUN_MS },
+              'shutdown still not done past the grace period: exiting now',
+            );
+            process.exit(1);
+          }, config.shutdown.graceMs + DRAIN_OVERRUN_MS).unref();
           void worker.close().then(resolve, (error: unknown) => {
             logger.error({ err: error }, 'shutdown failed');
             resolve();
@@ -34,5 +48,6 @@ export function workerCommand(io: CliIo): Command {
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
+      if (worker.abandonedJobs.length > 0) throw new ShutdownIncompleteError(worker.abandonedJobs);
     });
 }

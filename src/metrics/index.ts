@@ -1,6 +1,7 @@
 export { createMetricsRegistry, type CreateMetricsRegistryOptions } from './create-metrics-registry.js';
 export { CallMetrics, registerCallMetrics } from './call-metrics.js';
 export { deferralCause, type DeferralCause } from './deferral-cause.js';
+export { MetricsListenError } from './metrics-listen-error.js';
 export { MetricsServer, type MetricsServerOptions } from './metrics-server.js';
 export { registerPortMetrics } from './port-metrics.js';
 export {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { HostAndPort } from '../config/config-schema.js';
 import type { Logger } from '../log/create-logger.js';
+import { MetricsListenError } from './metrics-listen-error.js';
 
 export interface MetricsServerOptions {
   readonly registry: Registry;
@@ -42,9 +43,16 @@ export class MetricsServer {
     // Scrapers keep connections open; close() must not wait for them.
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const onError = (error: Error): void =>
+        reject(
+          new MetricsListenError(
+            `cannot serve metrics on ${options.listen.host}:${options.listen.port}: ${error.message}`,
+            { cause: error },
+          ),
+        );
+      server.once('error', onError);
       server.listen(options.listen.port, options.listen.host, () => {
-        server.off('error', reject);
+        server.off('error', onError);
         resolve();
       });
     });

@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RegistrationState } from '../sip/engine.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -6,6 +6,8 @@ import { withTimeout } from './with-timeout.js';
 export interface TrunkSource {
   readonly name: string;
   readonly registrationState: RegistrationState | 'disabled';
+  /** Failed registration attempts since start, by SIP status (`error`: no SIP answer). */
+  readonly registrationFailures: ReadonlyMap<string, number>;
   readonly circuit: {
     state(): Promise<{ readonly state: 'closed' | 'open' | 'half-open'; readonly kind?: string }>;
   };
@@ -47,6 +49,30 @@ export function registerTrunkMetrics(registry: Registry, options: TrunkMetricsOp
         for (const state of REGISTRATION_STATES)
           this.set({ trunk: trunk.name, state }, trunk.registrationState === state ? 1 : 0);
       }
+    },
+  });
+  new Gauge({
+    name: 'dialer_trunk_registered',
+    help: 'Whether a trunk that registers is registered in this process now (1) or not (0)',
+    labelNames: ['trunk'],
+    registers,
+    collect() {
+      this.reset();
+      for (const trunk of options.trunks())
+        if (trunk.registrationState !== 'disabled')
+          this.set({ trunk: trunk.name }, trunk.registrationState === 'registered' ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'dialer_registration_failures_total',
+    help: 'Failed registration attempts of a trunk in this process, by SIP status (error: no SIP answer)',
+    labelNames: ['trunk', 'status'],
+    registers,
+    collect() {
+      this.reset();
+      for (const trunk of options.trunks())
+        for (const [status, count] of trunk.registrationFailures)
+          this.inc({ trunk: trunk.name, status }, count);
     },
   });
   new Gauge({

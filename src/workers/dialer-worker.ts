@@ -29,6 +29,9 @@ import { TypedEventEmitter } from '../events/typed-event-emitter.js';
 import { StatusCallbacks } from '../callbacks/status-callbacks.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { redisErrorHandler } from '../redis/redis-error-handler.js';
+import { StartRollback } from './start-rollback.js';
+import { SHUTDOWN_BOUNDS } from './shutdown-bounds.js';
+import { withinDeadline } from './within-deadline.js';
 
 export interface DialerWorkerOptions {
   readonly config: DialerConfig;
@@ -96,10 +99,33 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     const logger = options.logger;
     const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const keys = new DialerKeys(config.queuePrefix);
+    const rollback = new StartRollback(logger);
+    try {
+      return await DialerWorker.#start(options, { logger, workerId, keys, rollback });
+    } catch (error) {
+      await rollback.run();
+      throw error;
+    }
+  }
+
+  static async #start(
+    options: DialerWorkerOptions,
+    {
+      logger,
+      workerId,
+      keys,
+      rollback,
+    }: { logger: Logger; workerId: string; keys: DialerKeys; rollback: StartRollback },
+  ): Promise<DialerWorker> {
+    const { config } = options;
     const redis = new Redis(config.redis, { maxRetriesPerRequest: null, lazyConnect: false });
     redis.on('error', redisErrorHandler(logger, config.redis, 'connection'));
     const subscriber = redis.duplicate();
     subscriber.on('error', redisErrorHandler(logger, config.redis, 'subscriber'));
+    rollback.push('redis', () => {
+      subscriber.disconnect();
+      redis.disconnect();
+    });
     configureCallMedia({
       promptsDir: config.media.promptsDir,
       deadCallMs: config.media.deadCallMs,
@@ -111,19 +137,15 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       maxPort: config.media.ports.maxPort,
       logger,
     });
+    rollback.push('rtp ports', () => ports.close());
     const engine = createSipEngine(config, { logger });
-    try {
-      await engine.start();
-    } catch (error) {
-      await ports.close();
-      redis.disconnect();
-      subscriber.disconnect();
-      throw error;
-    }
+    rollback.push('sip engine', () => engine.close());
+    await engine.start();
     await checkRedisDurability(redis, logger);
     // Before any call: other workers must know this one is alive before its calls are registered.
     const lease = new WorkerLease({ redis, keys, workerId, logger, ttlMs: config.workers.leaseTtlMs });
     await lease.start();
+    rollback.push('liveness lease', () => lease.close());
     const sweeper = new OrphanSweeper({
       redis,
       keys,
@@ -136,16 +158,8 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     });
     const campaignStore = new CampaignStore({ redis, keys });
     const campaigns = new CampaignStateCache(campaignStore);
-    try {
-      await subscriber.subscribe(keys.control);
-    } catch (error) {
-      // A refused login lands here: leave nothing running, so the process exits and says why.
-      await engine.close();
-      await ports.close();
-      redis.disconnect();
-      subscriber.disconnect();
-      throw error;
-    }
+    // A refused login fails here; the rollback leaves nothing running, so the process exits.
+    await subscriber.subscribe(keys.control);
     subscriber.on('message', (_channel: string, payload: string) => {
       const message = parseCampaignControlMessage(payload);
       if (message) campaigns.apply(message.name, message.state);
@@ -201,6 +215,9 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       }
     };
     const runtimes = config.trunks.map((trunk) => new TrunkRuntime({ ...shared, trunk, events }));
+    rollback.push('trunk runtimes', async () => {
+      await Promise.allSettled(runtimes.map((r) => r.close(0)));
+    });
     await new TrunkDirectory(redis, keys).publish(
       config.trunks.map((t) => ({
         name: t.name,
@@ -220,29 +237,19 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
           logger,
         })
       : undefined;
-    let metrics: WorkerMetrics | undefined;
-    try {
-      metrics = config.metrics
-        ? await WorkerMetrics.start({
-            redis,
-            keys,
-            trunks: runtimes,
-            ports,
-            ...(callbacks ? { extraQueues: [StatusCallbacks.queueName] } : {}),
-            ...(config.metrics.listen ? { listen: config.metrics.listen } : {}),
-            logger,
-          })
-        : undefined;
-    } catch (error) {
-      await callbacks?.close();
-      await Promise.allSettled(runtimes.map((r) => r.close(0)));
-      await engine.close();
-      await ports.close();
-      await lease.close();
-      redis.disconnect();
-      subscriber.disconnect();
-      throw error;
-    }
+    if (callbacks) rollback.push('status callbacks', () => callbacks.close());
+    const metrics = config.metrics
+      ? await WorkerMetrics.start({
+          redis,
+          keys,
+          trunks: runtimes,
+          ports,
+          ...(callbacks ? { extraQueues: [StatusCallbacks.queueName] } : {}),
+          ...(config.metrics.listen ? { listen: config.metrics.listen } : {}),
+          logger,
+        })
+      : undefined;
+    if (metrics) rollback.push('metrics', () => metrics.close());
     const worker = new DialerWorker(options, {
       lease,
       sweeper,
@@ -282,23 +289,51 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     return this.#metrics;
   }
 
-  /** Drains (see TrunkRuntime.close), then closes the engine (unregisters), ports and Redis. Idempotent. */
+  /** After close(): ids of the jobs that could not be handed back to the queue (Redis gone). */
+  get abandonedJobs(): readonly string[] {
+    return this.#runtimes.flatMap((r) => r.abandonedJobs);
+  }
+
+  /**
+   * Drains (see TrunkRuntime.close), then closes the engine (unregisters), ports and Redis. Every
+   * step that may wait on Redis is bounded (SHUTDOWN_BOUNDS), so it ends within the grace period
+   * plus a few seconds even with Redis gone. Idempotent.
+   */
   close(graceMs = this.#o.config.shutdown.graceMs): Promise<void> {
     this.#closing ??= (async () => {
       this.#logger.info({ graceMs }, 'dialer worker draining');
       await Promise.allSettled(this.#runtimes.map((r) => r.close(graceMs)));
-      await this.#sweeper.close();
+      await this.#bounded('orphan sweeper', this.#sweeper.close());
       // Our calls are over: the lease can go (orphans still held stay for the next sweeper).
-      await Promise.race([this.#lease.close(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-      await this.#callbacks?.close();
-      await this.#metrics?.close();
-      await this.#engine.close();
+      await this.#bounded('liveness lease', this.#lease.close());
+      await Promise.all([
+        this.#bounded('status callbacks', this.#callbacks?.close()),
+        this.#bounded('metrics', this.#metrics?.close()),
+      ]);
+      await this.#bounded('sip engine', this.#engine.close(), SHUTDOWN_BOUNDS.sipStepMs);
       await this.#ports.close();
-      await this.#subscriber.quit().catch(() => undefined);
-      await this.#redis.quit().catch(() => undefined);
+      const quits = [this.#subscriber, this.#redis].map(async (connection) => {
+        if (!(await withinDeadline(connection.quit(), SHUTDOWN_BOUNDS.stepMs).catch(() => false)))
+          connection.disconnect();
+      });
+      await Promise.all(quits);
       this.#logger.info('dialer worker stopped');
     })();
     return this.#closing;
+  }
+
+  async #bounded(
+    step: string,
+    work: Promise<void> | undefined,
+    ms: number = SHUTDOWN_BOUNDS.stepMs,
+  ): Promise<void> {
+    if (!work) return;
+    try {
+      if (!(await withinDeadline(work, ms)))
+        this.#logger.warn({ step }, 'shutdown: this step took too long; left behind');
+    } catch (error) {
+      this.#logger.warn({ step, err: error }, 'shutdown: this step failed');
+    }
   }
 }
 

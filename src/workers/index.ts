@@ -6,6 +6,7 @@ export {
 } from './circuit-control-message.js';
 export { InvalidTrunkOptionError } from './invalid-trunk-option-error.js';
 export { TrunkClosedError } from './trunk-closed-error.js';
+export { ShutdownIncompleteError } from './shutdown-incomplete-error.js';
 export {
   TrunkCircuit,
   type CircuitState,

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CallDefaultsConfig, TrunkConfig } from '../config/config-schema.js';
 import type { DailyAttemptCap } from '../compliance/daily-attempt-cap.js';
@@ -11,6 +11,7 @@ import type { RetryPolicy } from '../jobs/retry-policy.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RtpPortPool } from '../media/port-pool.js';
 import type { Registration, RegistrationState, SipEngine } from '../sip/engine.js';
+import { SipFailure } from '../sip/sip-failure.js';
 import type { AttemptFence } from './attempt-fence.js';
 import type { CallEventSink } from './call-lifecycle-event.js';
 import { createCallProcessor, SHUTDOWN_REASON } from './call-processor.js';
@@ -21,6 +22,8 @@ import type { FormatMemory } from './format-memory.js';
 import { TrunkCircuit } from './trunk-circuit.js';
 import { TrunkDialGate } from './trunk-dial-gate.js';
 import { TrunkLimiter } from './trunk-limiter.js';
+import { SHUTDOWN_BOUNDS } from './shutdown-bounds.js';
+import { withinDeadline } from './within-deadline.js';
 
 export interface TrunkRuntimeOptions {
   readonly trunk: TrunkConfig;
@@ -53,6 +56,8 @@ export interface TrunkRuntimeOptions {
   readonly dialogs?: DialogRegistry;
   /** How long a number stays fenced after an INVITE given up without a final answer. Default: 32 s. */
   readonly lateAnswerHoldMs?: number;
+  /** A REGISTER unanswered this long is logged (the engine gives up only at Timer F, 64·T1). Default: 2 s. */
+  readonly registerQuietMs?: number;
 }
 
 /**
@@ -69,8 +74,13 @@ export class TrunkRuntime {
   #registration: Registration | undefined;
   #registerTimer: NodeJS.Timeout | undefined;
   #registerFailures = 0;
+  /** Failed REGISTER rounds since start, by the carrier's status (`error` when none came back). */
+  readonly #registrationFailures = new Map<string, number>();
   #closing: Promise<void> | undefined;
   #started = false;
+  /** Jobs whose processor has not yet written them back (an outcome, or moved to delayed). */
+  readonly #inFlight = new Set<string>();
+  #abandoned: readonly string[] = [];
 
   constructor(options: TrunkRuntimeOptions) {
     this.#o = options;
@@ -128,7 +138,20 @@ export class TrunkRuntime {
       ...(options.dialogs ? { dialogs: options.dialogs } : {}),
       ...(options.lateAnswerHoldMs !== undefined ? { lateAnswerHoldMs: options.lateAnswerHoldMs } : {}),
     });
-    this.#worker = new Worker<DialJob, CallOutcome>(options.keys.queueName(trunk.name), processor, {
+    const tracked = async (job: Job<DialJob, CallOutcome>, token?: string, signal?: AbortSignal) => {
+      const id = job.id ?? '';
+      this.#inFlight.add(id);
+      try {
+        const outcome = await processor(job, token, signal);
+        this.#inFlight.delete(id);
+        return outcome;
+      } catch (error) {
+        // DelayedError: moveToDelayed went through, the job is back in the queue.
+        if ((error as Error | undefined)?.name === 'DelayedError') this.#inFlight.delete(id);
+        throw error;
+      }
+    };
+    this.#worker = new Worker<DialJob, CallOutcome>(options.keys.queueName(trunk.name), tracked, {
       connection: options.redis,
       prefix: options.keys.prefix,
       concurrency: trunk.concurrency,
@@ -196,6 +219,38 @@ export class TrunkRuntime {
     return this.#registerFailures > 0 ? 'failed' : 'registering';
   }
 
+  /** After close(): the jobs it could not write back because Redis did not answer. */
+  get abandonedJobs(): readonly string[] {
+    return this.#abandoned;
+  }
+
+  /** Failed registration attempts since start, by SIP status (`error`: no SIP answer). */
+  get registrationFailures(): ReadonlyMap<string, number> {
+    return this.#registrationFailures;
+  }
+
+  /**
+   * Every failed attempt says so at error level with the carrier's answer (status and reason,
+   * nothing of ours: the credentials stay in the engine), and counts for /metrics.
+   */
+  #registrationFailed(error: unknown, retryInMs: number | undefined): void {
+    const failure = error instanceof SipFailure ? error : undefined;
+    const status = failure ? String(failure.status) : 'error';
+    this.#registrationFailures.set(status, (this.#registrationFailures.get(status) ?? 0) + 1);
+    this.#logger.error(
+      {
+        ...(failure
+          ? { status: failure.status, reason: failure.reason, phase: failure.phase, local: failure.local }
+          : { err: error }),
+        failures: [...this.#registrationFailures.values()].reduce((a, b) => a + b, 0),
+        ...(retryInMs !== undefined ? { retryInMs } : {}),
+      },
+      failure && !failure.local
+        ? `registration refused by the carrier: ${failure.status} ${failure.reason}; not taking jobs`
+        : `registration failed: ${failure ? `${failure.status} ${failure.reason}` : String(error)}; not taking jobs`,
+    );
+  }
+
   /** Registers when the trunk asks for it, then starts taking jobs. */
   async start(): Promise<void> {
     if (this.#started) return;
@@ -234,18 +289,25 @@ export class TrunkRuntime {
   }
 
   async #register(): Promise<void> {
+    const quietMs = this.#o.registerQuietMs ?? 2000;
+    const quiet = setTimeout(
+      () =>
+        this.#logger.warn(
+          { waitedMs: quietMs },
+          'the carrier has not answered REGISTER yet: still waiting, not taking jobs',
+        ),
+      quietMs,
+    );
     try {
-      const registration = await this.#o.engine.register(this.#o.trunk);
+      const registration = await this.#o.engine.register(this.#o.trunk).finally(() => clearTimeout(quiet));
       this.#registerFailures = 0;
       this.#registration = registration;
       this.#logger.info({ expires: registration.status.grantedExpiresSec }, 'registered with the carrier');
       registration.on('state', (status) => {
         if (status.state === 'registered') this.#run();
         else if (status.state === 'failed') {
-          this.#logger.warn(
-            { reason: status.lastFailure?.message },
-            'registration lost: not taking jobs until it is back',
-          );
+          // The engine retries this binding itself; each retry that fails comes here again.
+          this.#registrationFailed(status.lastFailure, undefined);
           void this.#worker.pause(true);
         }
       });
@@ -253,7 +315,7 @@ export class TrunkRuntime {
     } catch (error) {
       this.#registerFailures += 1;
       const waitMs = Math.min(300_000, (this.#o.registerRetryMs ?? 5000) * 2 ** (this.#registerFailures - 1));
-      this.#logger.error({ err: error, retryInMs: waitMs }, 'registration failed: not taking jobs');
+      this.#registrationFailed(error, waitMs);
       if (this.#closing) return;
       this.#registerTimer = setTimeout(() => void this.#register(), waitMs);
     }
@@ -262,7 +324,9 @@ export class TrunkRuntime {
   /**
    * Stops taking jobs, lets live calls finish within `graceMs`, then aborts the rest (ringing
    * calls are cancelled and their jobs go back to the queue; answered calls are hung up and
-   * recorded), and unregisters. Idempotent.
+   * recorded), and unregisters. Idempotent. With Redis gone, the ended calls' jobs cannot be
+   * written back: after SHUTDOWN_BOUNDS.handBackMs more it logs their ids (another worker takes
+   * them once their lock lapses, and the fence counts the interrupted attempt) and lets go.
    */
   close(graceMs = 30_000): Promise<void> {
     this.#closing ??= (async () => {
@@ -273,11 +337,21 @@ export class TrunkRuntime {
         this.#worker.cancelAllJobs(SHUTDOWN_REASON);
       }, graceMs);
       try {
-        await closed;
+        if (!(await withinDeadline(closed, graceMs + SHUTDOWN_BOUNDS.handBackMs))) {
+          this.#abandoned = [...this.#inFlight];
+          this.#logger.error(
+            { jobIds: this.#abandoned },
+            'shutdown: these jobs could not be handed back to the queue in time (is Redis down?); another worker takes them when their lock lapses',
+          );
+          await withinDeadline(this.#worker.disconnect(), SHUTDOWN_BOUNDS.stepMs).catch(() => false);
+        }
       } finally {
         clearTimeout(grace);
       }
-      await this.#registration?.unregister();
+      if (this.#registration)
+        await withinDeadline(this.#registration.unregister(), SHUTDOWN_BOUNDS.sipStepMs).catch(
+          (error: unknown) => this.#logger.warn({ err: error }, 'unregister failed'),
+        );
       this.#limiter.close();
       this.#circuit.close();
       await this.#held.close();

@@ -43,6 +43,24 @@ export async function startWorkerProcess(
   readyWhen: (lines: readonly string[]) => boolean = (lines) =>
     lines.some((l) => l.includes('dialer worker started')),
 ): Promise<WorkerProcess> {
+  const worker = spawnWorkerProcess(configFile, env);
+  const { child, lines, exited } = worker;
+  const deadline = Date.now() + 20_000;
+  while (!readyWhen(lines)) {
+    const done = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
+    ]);
+    if (done || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker did not start:\n${lines.slice(-20).join('\n')}`);
+    }
+  }
+  return worker;
+}
+
+/** `dialer worker --config FILE` as a real child process, not waiting for it to start (or fail). */
+export function spawnWorkerProcess(configFile: string, env: Record<string, string> = {}): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker', '--config', configFile], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,16 +82,5 @@ export async function startWorkerProcess(
       resolve({ code, signal });
     }),
   );
-  const deadline = Date.now() + 20_000;
-  while (!readyWhen(lines)) {
-    const done = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
-    ]);
-    if (done || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`worker did not start:\n${lines.slice(-20).join('\n')}`);
-    }
-  }
   return { child, lines, exited, kill: (signal) => child.kill(signal) };
 }

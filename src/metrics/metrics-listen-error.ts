@@ -1,0 +1,6 @@
+import { DialerError } from '../errors/dialer-error.js';
+
+/** The metrics server could not listen where `metrics.listen` says (port taken, no such address). Stable code: `METRICS_LISTEN`. */
+export class MetricsListenError extends DialerError {
+  readonly code = 'METRICS_LISTEN';
+}

@@ -1,0 +1,4 @@
+export { LuaScript } from './lua-script.js';
+export { ensureRedisReachable, REDIS_PING_TIMEOUT_MS } from './ensure-redis-reachable.js';
+export { redactRedisUrl } from './redact-redis-url.js';
+export { RedisUnreachableError } from './redis-unreachable-error.js';
