@@ -24,6 +24,9 @@ export function formatChaosReport(r: ChaosReport): string {
   out.push(`overlapping dials: ${r.overlappingDials} (must be 0)`);
   for (const e of r.overlapExamples) out.push(`  ${e}`);
   for (const e of r.overlapDetails) out.push(`    ${e}`);
+  out.push(
+    `orphaned answered calls of the killed worker: ${r.orphans.atKill}, ended by another worker's BYE on the carrier's trace: ${r.orphans.endedByBye}${r.orphans.lastByeAfterMs !== undefined ? `, the last ${seconds(r.orphans.lastByeAfterMs)} after the kill` : ''} (all must be ended)`,
+  );
   out.push(`jobs over max attempts (outcomes): ${r.overAttemptedJobs.length} (must be 0)`);
   for (const e of r.overAttemptedJobs.slice(0, 5)) out.push(`  ${e}`);
   out.push(`numbers over max attempts (carrier record): ${r.overDialedNumbers.length} (must be 0)`);
@@ -62,5 +65,8 @@ export function chaosViolations(r: ChaosReport): string[] {
   if (r.counterMismatches.length) v.push(`${r.counterMismatches.length} campaign counter mismatches`);
   if (r.crashedWorkers.length) v.push(`${r.crashedWorkers.length} workers crashed`);
   if (r.secretHits) v.push(`${r.secretHits} log lines with a secret`);
+  if (r.orphans.atKill === 0) v.push('the kill with answered calls up found none');
+  if (r.orphans.endedByBye < r.orphans.atKill)
+    v.push(`${r.orphans.atKill - r.orphans.endedByBye} orphaned calls not ended by another worker`);
   return v;
 }

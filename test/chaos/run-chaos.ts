@@ -7,12 +7,13 @@ import { CampaignStore } from '../../src/jobs/campaign-store.js';
 import type { AttemptRecord, CallOutcome } from '../../src/jobs/call-outcome.js';
 import { DialerClient } from '../../src/jobs/dialer-client.js';
 import { FINAL_STATUSES, type FinalStatus } from '../../src/jobs/final-status.js';
+import type { RegisteredDialog } from '../../src/workers/dialog-registry.js';
 import { freePortPair } from '../helpers/free-port.js';
 import { OwnRedis } from '../helpers/own-redis.js';
 import { startSipp, type SippPeer, type WireMessage } from '../helpers/sipp.js';
 import { startWorkerProcess, writeConfigFile, type WorkerProcess } from '../helpers/worker-process.js';
 import { workerConfig } from '../helpers/worker-config.js';
-import { carrierDialogs, overlappingDialogs, type CarrierDialog } from './carrier-record.js';
+import { carrierDialogs, overlappingDialogs, sippTime, type CarrierDialog } from './carrier-record.js';
 import { UdpRelay } from './udp-relay.js';
 
 const SCENARIO = new URL('./chaos-carrier.xml', import.meta.url).pathname;
@@ -61,6 +62,16 @@ export interface ChaosReport {
   readonly overlapExamples: readonly string[];
   /** The attempts the dialer recorded for the overlapped numbers. */
   readonly overlapDetails: readonly string[];
+  /**
+   * The worker SIGKILLed with answered calls up (numbers ending in 9, which the carrier keeps up
+   * until the dialer's BYE): how many it left, how many another worker ended with a BYE the
+   * carrier received, and how long after the kill the last of those BYEs came.
+   */
+  readonly orphans: {
+    readonly atKill: number;
+    readonly endedByBye: number;
+    readonly lastByeAfterMs?: number;
+  };
   /** Jobs with more attempts than allowed, seen from the outcomes. */
   readonly overAttemptedJobs: readonly string[];
   /** Numbers whose carrier-side INVITE dialogs outnumber the attempts their jobs allow. */
@@ -195,22 +206,41 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 
   const faults: Array<{ name: string; at: number; clearedAt: number; killedPid?: number }> = [];
-  const killMidCall = async (slot: number): Promise<void> => {
+  // Answered calls of a worker as it registered them for other workers to end (numbers ending in
+  // 9: the carrier holds those until a dialer's BYE).
+  const heldCallsOf = async (proc: WorkerProcess): Promise<string[]> => {
+    const owners = await probe.smembers(client.keys.dialogOwners).catch(() => [] as string[]);
+    const id = owners.find((o) => o.split(':')[1] === String(proc.child.pid));
+    if (id === undefined) return [];
+    const entries = await probe.hvals(client.keys.workerDialogs(id)).catch(() => [] as string[]);
+    return entries
+      .map((json) => JSON.parse(json) as RegisteredDialog)
+      .filter((d) => d.snapshot.state === 'confirmed' && /9$/.test(d.number))
+      .map((d) => d.snapshot.callId);
+  };
+  let orphanKill: { at: number; callIds: string[] } | undefined;
+  const killMidCall = async (slot: number, withHeldCalls = false): Promise<void> => {
     const until = Date.now() + 10_000;
     while (relay.liveCalls(sipPorts[slot] as number) < 2 && Date.now() < until) await sleep(20);
     const victim = workers[slot] as WorkerProcess;
+    let held: string[] = [];
+    if (withHeldCalls) {
+      const deadline = Date.now() + 15_000;
+      while ((held = await heldCallsOf(victim)).length < 2 && Date.now() < deadline) await sleep(20);
+    }
     const live = relay.liveCalls(sipPorts[slot] as number);
     const entry = allWorkers.find((w) => w.proc === victim);
     if (entry) entry.killed = true;
     const at = Date.now();
     victim.kill('SIGKILL');
+    if (withHeldCalls) orphanKill = { at, callIds: held };
     await victim.exited;
     await sleep(1000);
     const proc = await startWorkerProcess(files[slot] as string, env);
     workers[slot] = proc;
     allWorkers.push({ slot, proc, killed: false });
     faults.push({
-      name: `SIGKILL worker ${slot + 1} (${live} live calls)`,
+      name: `SIGKILL worker ${slot + 1} (${live} live calls${withHeldCalls ? `, ${held.length} answered and held` : ''})`,
       at,
       clearedAt: Date.now(),
       ...(victim.child.pid !== undefined ? { killedPid: victim.child.pid } : {}),
@@ -235,7 +265,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       log('redis restarted');
     }
     await waitForShare(0.35);
-    await killMidCall(1);
+    await killMidCall(1, true);
     await waitForShare(0.6);
     {
       const at = Date.now();
@@ -326,7 +356,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
     const attempts = new Set(o.attempts.map((a) => a.attempt)).size;
     dialerAttempts += attempts;
-    interruptedAttempts += o.attempts.filter((a) => a.state === 'interrupted').length;
+    interruptedAttempts += o.attempts.filter(
+      (a) => a.state === 'interrupted' || a.orphan !== undefined,
+    ).length;
     if (attempts > info.maxAttempts)
       overAttemptedJobs.push(`${jobId}: ${attempts} attempts > ${info.maxAttempts}`);
   }
@@ -358,6 +390,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   for (const c of carriers)
     dialogs.push(...carrierDialogs(c.trace ?? (await c.peer.messages()), c.stoppedAt));
   const overlaps = overlappingDialogs(dialogs);
+  // The dead worker's held calls: ended by whose BYE, and when (the carrier's own clock).
+  const byeReceivedAt = new Map<string, number>();
+  for (const c of carriers)
+    for (const m of c.trace ?? (await c.peer.messages()))
+      if (m.direction === 'received' && m.method === 'BYE' && m.headers['call-id'] !== undefined)
+        if (!byeReceivedAt.has(m.headers['call-id'])) byeReceivedAt.set(m.headers['call-id'], sippTime(m));
+  const orphanByes = (orphanKill?.callIds ?? [])
+    .map((id) => byeReceivedAt.get(id))
+    .filter((t): t is number => t !== undefined);
+  const orphans = {
+    atKill: orphanKill?.callIds.length ?? 0,
+    endedByBye: orphanByes.length,
+    ...(orphanByes.length > 0 && orphanKill
+      ? { lastByeAfterMs: Math.max(...orphanByes) - orphanKill.at }
+      : {}),
+  };
   // What the dialer recorded for each overlapped number, to tell which mechanism let it through.
   const overlapDetails: string[] = [];
   for (const [a, b] of overlaps.slice(0, 5)) {
@@ -409,7 +457,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let extra = {};
     if (f.killedPid !== undefined) {
       const interrupted = [...outcomes].filter(([, o]) =>
-        o.attempts.some((a) => a.state === 'interrupted' && a.worker?.split(':')[1] === String(f.killedPid)),
+        o.attempts.some(
+          (a) =>
+            (a.state === 'interrupted' || a.orphan !== undefined) &&
+            a.worker?.split(':')[1] === String(f.killedPid),
+        ),
       );
       const settled = interrupted.map(([id]) => (outcomeTimeOf.get(id) ?? f.at) - f.at);
       extra = {
@@ -443,6 +495,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           `${a.number}: ${a.callId} ${iso(a.start)}–${iso(a.end)} (${a.finalStatus}) and ${b.callId} from ${iso(b.start)} (${b.finalStatus})`,
       ),
     overlapDetails,
+    orphans,
     overAttemptedJobs,
     overDialedNumbers,
     counterMismatches,
