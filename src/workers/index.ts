@@ -6,6 +6,7 @@ export {
 } from './circuit-control-message.js';
 export { InvalidTrunkOptionError } from './invalid-trunk-option-error.js';
 export { TrunkClosedError } from './trunk-closed-error.js';
+export { TRUNK_PACE_DEFAULTS } from './trunk-pace-defaults.js';
 export {
   TrunkCircuit,
   type CircuitState,
@@ -17,6 +18,7 @@ export {
   TrunkLimiter,
   type HeldChannel,
   type PaceChange,
+  type PaceState,
   type StartGrant,
   type TrunkLimiterEvents,
   type TrunkLimiterOptions,
