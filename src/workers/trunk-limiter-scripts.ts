@@ -17,6 +17,8 @@ const PACE_TTL_MS = 86_400_000;
 const KEY_SLACK_MS = 60_000;
 /** Width of one slot of the rate ring: fine enough that a window's edge blurs it by little. */
 export const RING_BUCKET_MS = 250;
+/** A measure of the accepted rate since the last cut needs at least this long, else the whole window is used. */
+const MIN_SPAN_SINCE_CUT_MS = 2_000;
 
 const HELPERS = `
 local function fmt(n) return string.format('%.3f', n) end
@@ -148,8 +150,8 @@ return redis.call('ZCARD', KEYS[1])
  * fleet-wide: a burst of 503s seen by ten workers at once is one signal, not ten cuts. Every
  * refusal is still counted in the rate ring.
  * With learning on and enough accepted starts in the window, the ceiling is the rate the carrier
- * accepted (starts minus refusals over the window's span, paused time left out: a Retry-After
- * pause is not the carrier's limit) and the pace goes to margin × that; else multiplicative
+ * accepted (starts minus refusals over the window's span, or since the last cut, paused time
+ * left out: a Retry-After pause is not the carrier's limit) and the pace goes to margin × that; else multiplicative
  * decrease. Either way the pace only goes down.
  * KEYS: pace, rate ring. ARGV: now, cap, factor, floor, cooldownMs, reason, learn 1|0, margin,
  * ringSlots, minAccepted. Reply: {before, after, changed 1|0, ceiling or ''}.
@@ -175,6 +177,12 @@ local ceiling = nil
 if learn and slots > 0 then
   local newest = math.floor(now / BUCKET)
   local oldestAllowed = newest - slots + 1
+  -- Measure what the carrier took since our last cut, not before: at cold start it let a burst
+  -- through, which would inflate a window that spans it. Unless that leaves too short a span.
+  if last then
+    local since = math.floor(last / BUCKET) + 1
+    if since > oldestAllowed and now - since * BUCKET >= ${MIN_SPAN_SINCE_CUT_MS} then oldestAllowed = since end
+  end
   local starts, refused, paused, oldest = 0, 0, 0, nil
   for slot = 0, slots - 1 do
     local v = redis.call('HMGET', KEYS[2], 'i' .. slot, 's' .. slot, 'r' .. slot, 'p' .. slot)
@@ -221,9 +229,9 @@ return {fmt(cur), fmt(nxt), 0, learned}
 
 /**
  * Increase after a call the carrier took: at most one step per interval since the last change,
- * never above the cap. Below margin × the learned ceiling (which rises back to the cap over
- * decayMs) the step is rampStep (quick recovery to a rate known to pass); at or above it the
- * step is probeStep per probeInterval (a slow probe, so a raised carrier limit is found again
+ * never above the cap. Well below margin × the learned ceiling (which rises back to the cap over
+ * decayMs) the step is rampStep (quick recovery to a rate known to pass); within probeStep of it
+ * or above, the step is probeStep per probeInterval (a slow probe, so a raised carrier limit is found again
  * with few refusals). Back at the cap the pace fields are dropped (no state means "at the cap").
  * KEYS: pace. ARGV: now, cap, rampStep, rampIntervalMs, margin, probeStep, probeIntervalMs,
  * decayMs. Reply: {before, after, changed 1|0}.
@@ -246,14 +254,17 @@ local cur = stored
 if cur > cap then cur = cap end
 local target = cap
 if ceiling then target = margin * ceiling end
-local step, interval = rampStep, rampInterval
-if cur >= target then step, interval = probeStep, probeInterval end
+-- Well below the target: quick ramp. Within a probe step of it or above: the slow probe (the
+-- target itself creeps up as the ceiling decays).
+local quick = cur + probeStep < target
+local step, interval = probeStep, probeInterval
+if quick then step, interval = rampStep, rampInterval end
 local changedAt = tonumber(redis.call('HGET', KEYS[1], 'changedAt')) or 0
 if cur < cap and now >= changedAt and now - changedAt < interval then
   return {fmt(cur), fmt(cur), 0}
 end
 local nxt = cur + step
-if cur < target and nxt > target then nxt = target end
+if quick and nxt > target then nxt = target end
 if nxt >= cap then
   redis.call('HDEL', KEYS[1], 'cps', 'changedAt', 'reason', 'ceiling', 'learnedAt')
   nxt = cap

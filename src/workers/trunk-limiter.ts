@@ -62,9 +62,9 @@ export interface TrunkLimiterOptions {
   measureWindowMs?: number;
   /** Fewer accepted starts than this in the window teach nothing: multiplicative decrease instead. Default 3. */
   minAcceptedToLearn?: number;
-  /** At or above margin × the ceiling, `recordSuccess` raises the pace by this many cps (a probe). Default 0.1. */
+  /** Within this of margin × the ceiling or above, `recordSuccess` raises the pace by this many cps (a probe). Default 0.1. */
   probeStepCps?: number;
-  /** At most one probe step per this long since the last change of pace. Default 5 000. */
+  /** At most one probe step per this long since the last change of pace. Default 10 000. */
   probeIntervalMs?: number;
   /** A learned ceiling rises linearly back to `cps` over this long, so a raised limit is found again. Default 20 min. */
   ceilingDecayMs?: number;

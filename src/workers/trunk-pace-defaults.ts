@@ -17,6 +17,6 @@ export const TRUNK_PACE_DEFAULTS = Object.freeze({
   measureWindowMs: 5_000,
   minAcceptedToLearn: 3,
   probeStepCps: 0.1,
-  probeIntervalMs: 5_000,
+  probeIntervalMs: 10_000,
   ceilingDecayMs: 20 * 60_000,
 });
