@@ -19,6 +19,8 @@ const KEY_SLACK_MS = 60_000;
 export const RING_BUCKET_MS = 250;
 /** A measure of the accepted rate since the last cut needs at least this long, else the whole window is used. */
 const MIN_SPAN_SINCE_CUT_MS = 2_000;
+/** Starts sent at this share of the pace or more: the trunk was dialing at its pace, not short of jobs. */
+const AT_PACE_SHARE = 0.8;
 
 const HELPERS = `
 local function fmt(n) return string.format('%.3f', n) end
@@ -151,7 +153,8 @@ return redis.call('ZCARD', KEYS[1])
  * refusal is still counted in the rate ring.
  * With learning on and enough accepted starts in the window, the ceiling is the rate the carrier
  * accepted (starts minus refusals over the window's span, or since the last cut, paused time
- * left out: a Retry-After pause is not the carrier's limit) and the pace goes to margin × that; else multiplicative
+ * left out: a Retry-After pause is not the carrier's limit; when the trunk was dialing at its
+ * pace, at least the pace × the share accepted) and the pace goes to margin × that; else multiplicative
  * decrease. Either way the pace only goes down.
  * KEYS: pace, rate ring. ARGV: now, cap, factor, floor, cooldownMs, reason, learn 1|0, margin,
  * ringSlots, minAccepted. Reply: {before, after, changed 1|0, ceiling or ''}.
@@ -202,9 +205,17 @@ if learn and slots > 0 then
     if pausedUntil > now then paused = paused - (pausedUntil - now) end
     if paused < 0 then paused = 0 end
     -- Under a second tells nothing about a per-second limit: a carrier may take a short burst.
-    local active = now - oldest * BUCKET - paused
+    local span = now - oldest * BUCKET
+    local active = span - paused
     if active < 1000 then active = 1000 end
     ceiling = accepted * 1000 / active
+    -- Dialing at our pace (not short of jobs) for long enough, a rare refusal says the limit is
+    -- about our pace: the accepted rate alone would also hold the few ms each start loses to
+    -- timers and round trips, and the margin would be taken twice.
+    if span >= ${MIN_SPAN_SINCE_CUT_MS} and starts * 1000 / active >= ${AT_PACE_SHARE} * cur then
+      local scaled = cur * accepted / starts
+      if scaled > ceiling then ceiling = scaled end
+    end
     if ceiling > cap then ceiling = cap end
     if ceiling < floor then ceiling = floor end
   end

@@ -58,7 +58,10 @@ export interface TrunkLimiterOptions {
   learnCeiling?: boolean;
   /** The pace after a learned ceiling, as a fraction of it. Default 0.95. */
   ceilingMargin?: number;
-  /** How far back accepted starts are counted to learn the ceiling (>= 1 000). Default 5 000. */
+  /**
+   * How far back accepted starts are counted to learn the ceiling (>= 1 000), at most back to the
+   * last cut. Long enough that one refusal is a small share of the calls in it. Default 15 000.
+   */
   measureWindowMs?: number;
   /** Fewer accepted starts than this in the window teach nothing: multiplicative decrease instead. Default 3. */
   minAcceptedToLearn?: number;

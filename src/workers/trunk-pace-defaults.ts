@@ -14,7 +14,7 @@ export const TRUNK_PACE_DEFAULTS = Object.freeze({
   rampIntervalMs: 1_000,
   learnCeiling: true,
   ceilingMargin: 0.95,
-  measureWindowMs: 5_000,
+  measureWindowMs: 15_000,
   minAcceptedToLearn: 3,
   probeStepCps: 0.1,
   probeIntervalMs: 10_000,

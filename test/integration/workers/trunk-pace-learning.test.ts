@@ -63,6 +63,15 @@ describe('TrunkLimiter learns the carrier limit from its refusals', () => {
     expect(await b.paceState()).toEqual({ cps: 4.75, configuredCps: 20, ceiling: 5 });
   });
 
+  it('dialing at its pace, a rare refusal puts the ceiling at the pace × the share accepted', async () => {
+    const clock = manualClock();
+    const a = limiter({ now: clock.now, cps: 5 });
+    // 49 taken at the trunk's own pace (a few ms lost per start would read as 4.8/s), 1 refused.
+    await sendCalls([a], clock, 49, 204);
+    await sendCall(a);
+    expect((await a.slowDown('503')).ceiling).toBeCloseTo(4.9, 2);
+  });
+
   it('time paused for Retry-After does not count as time the carrier refused to fill', async () => {
     const clock = manualClock();
     const a = limiter({ now: clock.now });
