@@ -14,6 +14,8 @@ export interface CpsLimitedCarrierOptions {
 export interface CarrierInvite {
   readonly at: number;
   readonly accepted: boolean;
+  /** The dialer address it came from, `host:port`: one per worker process. */
+  readonly from: string;
 }
 
 const HOST = '127.0.0.1';
@@ -84,7 +86,7 @@ export class CpsLimitedCarrier {
         this.#front.send(refusal, rinfo.port, rinfo.address);
         return;
       }
-      if (!this.#accepted.has(callId) && !this.#admit(callId)) {
+      if (!this.#accepted.has(callId) && !this.#admit(callId, `${rinfo.address}:${rinfo.port}`)) {
         const response = this.#refusal(text);
         this.#refused.set(callId, response);
         this.#front.send(response, rinfo.port, rinfo.address);
@@ -96,11 +98,11 @@ export class CpsLimitedCarrier {
     this.#relay(msg, rinfo);
   }
 
-  #admit(callId: string): boolean {
+  #admit(callId: string, from: string): boolean {
     const now = performance.now();
     while (this.#window.length > 0 && this.#window[0]! <= now - 1000) this.#window.shift();
     const accepted = this.#window.length < this.#limit;
-    this.#invites.push({ at: now, accepted });
+    this.#invites.push({ at: now, accepted, from });
     if (accepted) {
       this.#window.push(now);
       this.#accepted.add(callId);

@@ -28,17 +28,18 @@ async function until(what: string, done: () => boolean, timeoutMs: number): Prom
 
 describe('trunk pace against a carrier that refuses above its real limit', () => {
   let worker: DialerWorker | undefined;
+  let other: DialerWorker | undefined;
   let client: DialerClient | undefined;
   let carrier: CpsLimitedCarrier | undefined;
 
   afterEach(async () => {
-    await worker?.close(500);
+    await Promise.all([worker?.close(500), other?.close(500)]);
     await client?.close();
     await carrier?.close();
-    worker = client = carrier = undefined;
+    worker = other = client = carrier = undefined;
   });
 
-  it('converges to what the carrier accepts: few 503s, the learned ceiling near its limit, on /metrics', async () => {
+  it('two workers converge to what the carrier accepts: few 503s, the learned ceiling near its limit, on /metrics', async () => {
     const uas = await startSipp({ scenario: 'uas-answer.xml', calls: 10_000, timeoutMs: 300_000 });
     carrier = await CpsLimitedCarrier.start({ target: uas.uri, limit: CARRIER_LIMIT });
     const { config } = await workerConfig({
@@ -48,7 +49,17 @@ describe('trunk pace against a carrier that refuses above its real limit', () =>
       maxChannels: 20,
       extra: 'metrics: { listen: 127.0.0.1:0 }',
     });
+    // A second worker process of the fleet (same Redis and prefix, its own SIP address): the
+    // carrier's limit is for the trunk, so what one learns must pace both.
+    const second = await workerConfig({
+      redisUrl,
+      carrier: carrier.uri,
+      cps: TRUNK_CPS,
+      maxChannels: 20,
+      prefix: config.queuePrefix,
+    });
     worker = await DialerWorker.start({ config, logger: silentLogger() });
+    other = await DialerWorker.start({ config: second.config, logger: silentLogger() });
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
     // A backlog the configured pace could not drain in the run: the pace, not the queue, limits.
     const jobs = await client.enqueueMany(
@@ -61,6 +72,7 @@ describe('trunk pace against a carrier that refuses above its real limit', () =>
     const accepted = (): number => carrier!.invites.filter((i) => i.accepted).length;
     await until(`${ACCEPTED} calls taken by the carrier`, () => accepted() >= ACCEPTED, 240_000);
 
+    expect(new Set(carrier.invites.map((i) => i.from)).size, 'INVITEs from both workers').toBe(2);
     const invites = carrier.invites.length;
     const refused = carrier.invites.filter((i) => !i.accepted).length;
     // Halving on each 503 and climbing back refuses well over 10 % here (14 % in the bench); a pace
