@@ -79,7 +79,9 @@ describe('trunk pace against a carrier that refuses above its real limit', () =>
     // that learned the limit refuses only while it finds it and when it probes above.
     expect(refused / invites, `${refused} of ${invites} INVITEs got 503`).toBeLessThan(0.08);
 
-    const metrics = await (await fetch(worker.metrics!.url)).text();
+    const url = worker.metrics?.url;
+    expect(url).toBeDefined();
+    const metrics = await (await fetch(url!)).text();
     const learned = sample(metrics, 'dialer_trunk_learned_cps');
     const pace = sample(metrics, 'dialer_trunk_cps');
     expect(sample(metrics, 'dialer_trunk_configured_cps')).toBe(TRUNK_CPS);
