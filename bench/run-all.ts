@@ -156,6 +156,35 @@ const SUITE: readonly Entry[] = [
     },
   },
   {
+    script: 'carrier-limit',
+    args: ['--seconds', '30'],
+    rows: (r) => {
+      const learned = obj(r.learned);
+      const baseline = obj(r.baseline);
+      const limits = `trunk cps ${String(r.configuredCps)}, carrier ${String(r.carrierCps)}`;
+      return [
+        {
+          bench: 'carrier-limit',
+          figure: `calls/s after 10 s (${limits})`,
+          value: num(learned.callsPerSecondAfterSettle).toFixed(2),
+          baseline: 'halve on each 503',
+          baselineValue: num(baseline.callsPerSecondAfterSettle).toFixed(2),
+          ratio: times(num(learned.callsPerSecondAfterSettle), num(baseline.callsPerSecondAfterSettle)),
+          goal: `≥ 4.5 calls/s, 503 < 2 %: ${met(r.goalMet)}`,
+        },
+        {
+          bench: 'carrier-limit',
+          figure: '503 % of INVITEs after 10 s',
+          value: num(learned.refusedPctAfterSettle).toFixed(1),
+          baseline: 'halve on each 503',
+          baselineValue: num(baseline.refusedPctAfterSettle).toFixed(1),
+          ratio: '',
+          goal: '',
+        },
+      ];
+    },
+  },
+  {
     script: 'campaign-import',
     args: ['1000000'],
     rows: (r) => {

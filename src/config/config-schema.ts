@@ -107,6 +107,11 @@ export interface TrunkConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** Calls per second, fleet-wide. */
   readonly cps: number;
+  /**
+   * Learn the carrier's real limit from its 503s and pace just below it (absent: the limiter's
+   * default, on). False: halve on each 503 and ramp back.
+   */
+  readonly learnCarrierLimit?: boolean;
   /** Concurrent calls, fleet-wide. */
   readonly maxChannels: number;
   /** BullMQ worker concurrency per process for this trunk; defaults to `maxChannels`. */
@@ -291,6 +296,7 @@ const trunkSchema = z
     callerId: optional(text({ maxLength: 64 })),
     headers: headerMap.optional(),
     cps: withDefault(number({ min: 0.01, max: 10_000 }), 10),
+    learnCarrierLimit: optional(boolean),
     maxChannels: withDefault(number({ min: 1, max: 100_000, integer: true }), 30),
     concurrency: optional(number({ min: 1, max: 100_000, integer: true })),
     authStrikes: withDefault(number({ min: 1, max: 1000, integer: true }), DEFAULT_AUTH_STRIKES),

@@ -86,12 +86,16 @@ export class DialerKeys {
     return `${this.prefix}:daily:${day}:${e164}`;
   }
 
-  /** Fleet-wide limiter state of a trunk. */
-  trunkLimiter(trunk: string): { cps: string; channels: string; pace: string } {
+  /**
+   * Fleet-wide limiter state of a trunk: GCRA arrival time, channel leases, the pace (and learned
+   * ceiling), and a ring of recent starts, refusals and pauses the ceiling is measured from.
+   */
+  trunkLimiter(trunk: string): { cps: string; channels: string; pace: string; rate: string } {
     return {
       cps: `${this.prefix}:limit:${trunk}:cps`,
       channels: `${this.prefix}:limit:${trunk}:channels`,
       pace: `${this.prefix}:limit:${trunk}:pace`,
+      rate: `${this.prefix}:limit:${trunk}:rate`,
     };
   }
 

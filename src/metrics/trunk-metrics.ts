@@ -11,7 +11,10 @@ export interface TrunkSource {
   readonly circuit: {
     state(): Promise<{ readonly state: 'closed' | 'open' | 'half-open'; readonly kind?: string }>;
   };
-  readonly limiter: { currentCps(): Promise<number>; channelsInUse(): Promise<number> };
+  readonly limiter: {
+    paceState(): Promise<{ readonly cps: number; readonly configuredCps: number; readonly ceiling?: number }>;
+    channelsInUse(): Promise<number>;
+  };
 }
 
 export interface TrunkMetricsOptions {
@@ -112,21 +115,43 @@ export function registerTrunkMetrics(registry: Registry, options: TrunkMetricsOp
       );
     },
   });
-  new Gauge({
-    name: 'dialer_trunk_cps',
-    help: 'Fleet-wide pace of a trunk now, calls per second (below the configured cps after carrier 503s)',
-    labelNames: ['trunk'],
-    registers,
-    async collect() {
-      this.reset();
-      await Promise.all(
-        [...options.trunks()].map(async (trunk) => {
-          const cps = await withTimeout(trunk.limiter.currentCps(), timeoutMs, undefined);
-          if (cps !== undefined) this.set({ trunk: trunk.name }, cps);
-        }),
-      );
-    },
-  });
+  const paceGauge = (
+    name: string,
+    help: string,
+    pick: (pace: { cps: number; configuredCps: number; ceiling?: number }) => number | undefined,
+  ): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['trunk'],
+      registers,
+      async collect() {
+        this.reset();
+        await Promise.all(
+          [...options.trunks()].map(async (trunk) => {
+            const pace = await withTimeout(trunk.limiter.paceState(), timeoutMs, undefined);
+            const value = pace === undefined ? undefined : pick(pace);
+            if (value !== undefined) this.set({ trunk: trunk.name }, value);
+          }),
+        );
+      },
+    });
+  };
+  paceGauge(
+    'dialer_trunk_cps',
+    'Fleet-wide pace of a trunk now, calls per second (below the configured cps after carrier 503s)',
+    (pace) => pace.cps,
+  );
+  paceGauge(
+    'dialer_trunk_configured_cps',
+    'Calls per second the trunk is configured for',
+    (pace) => pace.configuredCps,
+  );
+  paceGauge(
+    'dialer_trunk_learned_cps',
+    "Carrier's limit learned from its 503s, calls per second, as it stands now (absent: none learned)",
+    (pace) => pace.ceiling,
+  );
   new Gauge({
     name: 'dialer_trunk_channels_in_use',
     help: 'Concurrent calls on a trunk, fleet-wide',

@@ -7,6 +7,7 @@ export {
 export { InvalidTrunkOptionError } from './invalid-trunk-option-error.js';
 export { TrunkClosedError } from './trunk-closed-error.js';
 export { ShutdownIncompleteError } from './shutdown-incomplete-error.js';
+export { TRUNK_PACE_DEFAULTS } from './trunk-pace-defaults.js';
 export {
   TrunkCircuit,
   type CircuitState,
@@ -18,6 +19,7 @@ export {
   TrunkLimiter,
   type HeldChannel,
   type PaceChange,
+  type PaceState,
   type StartGrant,
   type TrunkLimiterEvents,
   type TrunkLimiterOptions,

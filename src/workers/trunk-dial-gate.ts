@@ -102,7 +102,7 @@ export class TrunkDialGate implements DialGate, TrunkFeedback {
     }
     if (start.waitMs >= 1) await sleep(start.waitMs);
     const leaseId = randomUUID();
-    while (!(await o.limiter.acquireChannel(leaseId))) {
+    while (!(await o.limiter.acquireChannel(leaseId, { countsAsStart: true }))) {
       if (this.#now() > deadline)
         return {
           kind: 'delay',

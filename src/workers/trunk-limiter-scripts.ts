@@ -7,6 +7,21 @@ import { LUA_NOW, LuaScript } from '../redis/lua-script.js';
  * Redis truncates Lua numbers to integers.
  */
 
+/** A slowed pace left alone (no success, no error) for this long is forgotten: back to the cap. */
+const PACE_TTL_MS = 86_400_000;
+/**
+ * Extra real-time life for limiter keys beyond what their own state needs: key expiry runs on
+ * Redis time while scores may come from an injected test clock, and a lost key must never be the
+ * reason a cap is exceeded.
+ */
+const KEY_SLACK_MS = 60_000;
+/** Width of one slot of the rate ring: fine enough that a window's edge blurs it by little. */
+export const RING_BUCKET_MS = 250;
+/** A measure of the accepted rate since the last cut needs at least this long, else the whole window is used. */
+const MIN_SPAN_SINCE_CUT_MS = 2_000;
+/** Starts sent at this share of the pace or more: the trunk was dialing at its pace, not short of jobs. */
+const AT_PACE_SHARE = 0.8;
+
 const HELPERS = `
 local function fmt(n) return string.format('%.3f', n) end
 local function keepFor(key, ms)
@@ -18,16 +33,31 @@ local function pace(key, cap)
   if cps > cap then cps = cap end
   return cps
 end
+local BUCKET = ${RING_BUCKET_MS}
+-- The rate ring: slot i of 'slots' holds bucket number i<n> (BUCKET ms of the clock) and its starts
+-- s<n>, refusals r<n> and paused ms p<n>; a slot found holding an older bucket is reset first.
+local function ringAdd(key, now, field, by, slots)
+  local idx = math.floor(now / BUCKET)
+  local slot = idx % slots
+  local at = string.format('%d', idx)
+  if redis.call('HGET', key, 'i' .. slot) ~= at then
+    redis.call('HSET', key, 'i' .. slot, at, 's' .. slot, 0, 'r' .. slot, 0, 'p' .. slot, 0)
+  end
+  redis.call('HINCRBY', key, field .. slot, math.floor(by))
+  keepFor(key, slots * BUCKET + ${KEY_SLACK_MS})
+end
+-- Effective learned ceiling: it rises linearly back to the cap over decayMs after it was learned.
+local function ceilingNow(key, now, cap, decayMs)
+  local c = tonumber(redis.call('HGET', key, 'ceiling'))
+  if not c then return nil end
+  local at = tonumber(redis.call('HGET', key, 'learnedAt')) or now
+  local dt = now - at
+  if dt < 0 then dt = 0 end
+  if decayMs > 0 then c = c + (cap - c) * dt / decayMs end
+  if c >= cap then return nil end
+  return c
+end
 `;
-
-/** A slowed pace left alone (no success, no error) for this long is forgotten: back to the cap. */
-const PACE_TTL_MS = 86_400_000;
-/**
- * Extra real-time life for limiter keys beyond what their own state needs: key expiry runs on
- * Redis time while scores may come from an injected test clock, and a lost key must never be the
- * reason a cap is exceeded.
- */
-const KEY_SLACK_MS = 60_000;
 
 /**
  * GCRA (the "virtual scheduling" form of a token bucket). KEYS: cps (theoretical arrival time),
@@ -65,9 +95,11 @@ return {1, fmt(wait), fmt(now)}
 );
 
 /**
- * Counting semaphore. KEYS: channels (sorted set lease id → expiry). ARGV: now, max, leaseMs,
- * leaseId. Expired leases (a worker that died without releasing) are swept first. Acquiring a
- * lease id already held just extends it. Reply: 1 granted, 0 full.
+ * Counting semaphore. KEYS: channels (sorted set lease id → expiry), rate ring. ARGV: now, max,
+ * leaseMs, leaseId, ringSlots. Expired leases (a worker that died without releasing) are swept
+ * first. Acquiring a lease id already held just extends it. With ringSlots > 0 a granted lease is
+ * counted as a start in the rate ring: the channel is the last step before the INVITE, so starts
+ * the pace granted but no channel followed are not counted as sent. Reply: 1 granted, 0 full.
  */
 export const acquireChannelScript = new LuaScript(
   'trunk-acquire-channel',
@@ -80,6 +112,8 @@ if not redis.call('ZSCORE', KEYS[1], ARGV[4]) and redis.call('ZCARD', KEYS[1]) >
 end
 redis.call('ZADD', KEYS[1], fmt(now + leaseMs), ARGV[4])
 keepFor(KEYS[1], leaseMs + ${KEY_SLACK_MS})
+local slots = tonumber(ARGV[5]) or 0
+if slots > 0 then ringAdd(KEYS[2], now, 's', 1, slots) end
 return 1
 `,
 );
@@ -114,9 +148,16 @@ return redis.call('ZCARD', KEYS[1])
 );
 
 /**
- * Multiplicative decrease, at most once per cooldown fleet-wide: a burst of 503s seen by ten
- * workers at once is one signal, not ten halvings. KEYS: pace. ARGV: now, cap, factor, floor,
- * cooldownMs, reason. Reply: {before, after, changed 1|0}.
+ * A carrier refusal that names our pace (503, "CPS exceeded"), at most one decision per cooldown
+ * fleet-wide: a burst of 503s seen by ten workers at once is one signal, not ten cuts. Every
+ * refusal is still counted in the rate ring.
+ * With learning on and enough accepted starts in the window, the ceiling is the rate the carrier
+ * accepted (starts minus refusals over the window's span, or since the last cut, paused time
+ * left out: a Retry-After pause is not the carrier's limit; when the trunk was dialing at its
+ * pace, at least the pace × the share accepted) and the pace goes to margin × that; else multiplicative
+ * decrease. Either way the pace only goes down.
+ * KEYS: pace, rate ring. ARGV: now, cap, factor, floor, cooldownMs, reason, learn 1|0, margin,
+ * ringSlots, minAccepted. Reply: {before, after, changed 1|0, ceiling or ''}.
  */
 export const slowDownScript = new LuaScript(
   'trunk-slow-down',
@@ -125,42 +166,118 @@ local cap = tonumber(ARGV[2])
 local factor = tonumber(ARGV[3])
 local floor = tonumber(ARGV[4])
 local cooldown = tonumber(ARGV[5])
+local learn = ARGV[7] == '1'
+local margin = tonumber(ARGV[8])
+local slots = tonumber(ARGV[9])
+local minAccepted = tonumber(ARGV[10])
+if slots > 0 then ringAdd(KEYS[2], now, 'r', 1, slots) end
 local cur = pace(KEYS[1], cap)
 local last = tonumber(redis.call('HGET', KEYS[1], 'decreasedAt'))
 if last and now >= last and now - last < cooldown then
-  return {fmt(cur), fmt(cur), 0}
+  return {fmt(cur), fmt(cur), 0, ''}
 end
-local nxt = cur * factor
+local ceiling = nil
+if learn and slots > 0 then
+  local newest = math.floor(now / BUCKET)
+  local oldestAllowed = newest - slots + 1
+  -- Measure what the carrier took since our last cut, not before: at cold start it let a burst
+  -- through, which would inflate a window that spans it. Unless that leaves too short a span.
+  if last then
+    local since = math.floor(last / BUCKET) + 1
+    if since > oldestAllowed and now - since * BUCKET >= ${MIN_SPAN_SINCE_CUT_MS} then oldestAllowed = since end
+  end
+  local starts, refused, paused, oldest = 0, 0, 0, nil
+  for slot = 0, slots - 1 do
+    local v = redis.call('HMGET', KEYS[2], 'i' .. slot, 's' .. slot, 'r' .. slot, 'p' .. slot)
+    local idx = tonumber(v[1])
+    if idx and idx >= oldestAllowed and idx <= newest then
+      local s = tonumber(v[2]) or 0
+      starts = starts + s
+      refused = refused + (tonumber(v[3]) or 0)
+      paused = paused + (tonumber(v[4]) or 0)
+      if s > 0 and (oldest == nil or idx < oldest) then oldest = idx end
+    end
+  end
+  local accepted = starts - refused
+  if oldest and accepted >= minAccepted then
+    -- A pause still running was counted whole where it began; only its past part was idle time.
+    local pausedUntil = tonumber(redis.call('HGET', KEYS[1], 'pausedUntil')) or 0
+    if pausedUntil > now then paused = paused - (pausedUntil - now) end
+    if paused < 0 then paused = 0 end
+    -- Under a second tells nothing about a per-second limit: a carrier may take a short burst.
+    local span = now - oldest * BUCKET
+    local active = span - paused
+    if active < 1000 then active = 1000 end
+    ceiling = accepted * 1000 / active
+    -- Dialing at our pace (not short of jobs) for long enough, a rare refusal says the limit is
+    -- about our pace: the accepted rate alone would also hold the few ms each start loses to
+    -- timers and round trips, and the margin would be taken twice.
+    if span >= ${MIN_SPAN_SINCE_CUT_MS} and starts * 1000 / active >= ${AT_PACE_SHARE} * cur then
+      local scaled = cur * accepted / starts
+      if scaled > ceiling then ceiling = scaled end
+    end
+    if ceiling > cap then ceiling = cap end
+    if ceiling < floor then ceiling = floor end
+  end
+end
+local nxt
+if ceiling then
+  nxt = margin * math.min(ceiling, cur)
+  redis.call('HSET', KEYS[1], 'ceiling', fmt(ceiling), 'learnedAt', fmt(now))
+else
+  nxt = cur * factor
+end
 if nxt < floor then nxt = floor end
+if nxt > cur then nxt = cur end
 redis.call('HSET', KEYS[1], 'cps', fmt(nxt), 'decreasedAt', fmt(now), 'changedAt', fmt(now), 'reason', ARGV[6])
 keepFor(KEYS[1], ${PACE_TTL_MS})
-if nxt < cur then return {fmt(cur), fmt(nxt), 1} end
-return {fmt(cur), fmt(nxt), 0}
+local learned = ''
+if ceiling then learned = fmt(ceiling) end
+if nxt < cur then return {fmt(cur), fmt(nxt), 1, learned} end
+return {fmt(cur), fmt(nxt), 0, learned}
 `,
 );
 
 /**
- * Additive increase: at most one step per ramp interval since the last change, never above the
- * cap; back at the cap the pace fields are dropped (no state means "at the cap").
- * KEYS: pace. ARGV: now, cap, step, intervalMs. Reply: {before, after, changed 1|0}.
+ * Increase after a call the carrier took: at most one step per interval since the last change,
+ * never above the cap. Well below margin × the learned ceiling (which rises back to the cap over
+ * decayMs) the step is rampStep (quick recovery to a rate known to pass); within probeStep of it
+ * or above, the step is probeStep per probeInterval (a slow probe, so a raised carrier limit is found again
+ * with few refusals). Back at the cap the pace fields are dropped (no state means "at the cap").
+ * KEYS: pace. ARGV: now, cap, rampStep, rampIntervalMs, margin, probeStep, probeIntervalMs,
+ * decayMs. Reply: {before, after, changed 1|0}.
  */
 export const recordSuccessScript = new LuaScript(
   'trunk-record-success',
   `${LUA_NOW}${HELPERS}
 local cap = tonumber(ARGV[2])
-local step = tonumber(ARGV[3])
-local interval = tonumber(ARGV[4])
+local rampStep = tonumber(ARGV[3])
+local rampInterval = tonumber(ARGV[4])
+local margin = tonumber(ARGV[5])
+local probeStep = tonumber(ARGV[6])
+local probeInterval = tonumber(ARGV[7])
+local decayMs = tonumber(ARGV[8])
 local stored = tonumber(redis.call('HGET', KEYS[1], 'cps'))
+local ceiling = ceilingNow(KEYS[1], now, cap, decayMs)
+if not ceiling then redis.call('HDEL', KEYS[1], 'ceiling', 'learnedAt') end
 if not stored then return {fmt(cap), fmt(cap), 0} end
 local cur = stored
 if cur > cap then cur = cap end
+local target = cap
+if ceiling then target = margin * ceiling end
+-- Well below the target: quick ramp. Within a probe step of it or above: the slow probe (the
+-- target itself creeps up as the ceiling decays).
+local quick = cur + probeStep < target
+local step, interval = probeStep, probeInterval
+if quick then step, interval = rampStep, rampInterval end
 local changedAt = tonumber(redis.call('HGET', KEYS[1], 'changedAt')) or 0
 if cur < cap and now >= changedAt and now - changedAt < interval then
   return {fmt(cur), fmt(cur), 0}
 end
 local nxt = cur + step
+if quick and nxt > target then nxt = target end
 if nxt >= cap then
-  redis.call('HDEL', KEYS[1], 'cps', 'changedAt', 'reason')
+  redis.call('HDEL', KEYS[1], 'cps', 'changedAt', 'reason', 'ceiling', 'learnedAt')
   nxt = cap
 else
   redis.call('HSET', KEYS[1], 'cps', fmt(nxt), 'changedAt', fmt(now))
@@ -172,14 +289,33 @@ return {fmt(cur), fmt(nxt), 0}
 );
 
 /**
+ * The pace and the effective learned ceiling now. KEYS: pace. ARGV: now, cap, decayMs.
+ * Reply: {cps, ceiling or ''}.
+ */
+export const paceStateScript = new LuaScript(
+  'trunk-pace-state',
+  `${LUA_NOW}${HELPERS}
+local cap = tonumber(ARGV[2])
+local ceiling = ceilingNow(KEYS[1], now, tonumber(ARGV[2]), tonumber(ARGV[3]))
+local learned = ''
+if ceiling then learned = fmt(ceiling) end
+return {fmt(pace(KEYS[1], cap)), learned}
+`,
+);
+
+/**
  * Blocks new starts fleet-wide (a carrier's Retry-After); never shortens a pause already set.
- * KEYS: pace. ARGV: now, ms, reason. Reply: pausedUntil.
+ * The time it adds is noted in the rate ring, so a measured ceiling leaves idle time out.
+ * KEYS: pace, rate ring. ARGV: now, ms, reason, ringSlots. Reply: pausedUntil.
  */
 export const pauseScript = new LuaScript(
   'trunk-pause',
   `${LUA_NOW}${HELPERS}
 local untilMs = now + tonumber(ARGV[2])
 local cur = tonumber(redis.call('HGET', KEYS[1], 'pausedUntil')) or 0
+local slots = tonumber(ARGV[4]) or 0
+local added = untilMs - math.max(cur, now)
+if slots > 0 and added >= 1 then ringAdd(KEYS[2], now, 'p', added, slots) end
 if cur > untilMs then untilMs = cur end
 redis.call('HSET', KEYS[1], 'pausedUntil', fmt(untilMs), 'pauseReason', ARGV[3])
 keepFor(KEYS[1], untilMs - now + ${KEY_SLACK_MS})

@@ -1,13 +1,17 @@
 import type { Redis } from 'ioredis';
 import { TypedEventEmitter } from '../events/typed-event-emitter.js';
 import type { DialerKeys } from '../jobs/dialer-keys.js';
+import { InvalidTrunkOptionError } from './invalid-trunk-option-error.js';
 import { checkNumber, checkTrunkName, clockArg } from './trunk-option-checks.js';
 import { TrunkClosedError } from './trunk-closed-error.js';
+import { TRUNK_PACE_DEFAULTS as D } from './trunk-pace-defaults.js';
 import {
   acquireChannelScript,
   acquireStartScript,
   channelsInUseScript,
+  paceStateScript,
   pauseScript,
+  RING_BUCKET_MS,
   recordSuccessScript,
   renewChannelScript,
   slowDownScript,
@@ -36,16 +40,37 @@ export interface TrunkLimiterOptions {
    * higher value is capped to it when the pace is slowed).
    */
   burst?: number;
-  /** Multiplicative decrease of `slowDown`. Default 0.5 (halve). */
+  /** Multiplicative decrease of `slowDown` when no ceiling can be learned. Default 0.5 (halve). */
   slowDownFactor?: number;
   /** The pace never drops below this. Default 0.5 (one call per 2 s), or `cps` if that is lower. */
   minCps?: number;
   /** Further `slowDown` calls within this long of a decrease are one signal, ignored. Default 1 000. */
   slowDownCooldownMs?: number;
-  /** Additive increase of `recordSuccess`, as a fraction of the cap. Default 0.1. */
+  /** Additive increase of `recordSuccess` below the learned ceiling, as a fraction of the cap. Default 0.1. */
   rampStep?: number;
-  /** At most one increase per this long since the last change of pace. Default 1 000. */
+  /** At most one such increase per this long since the last change of pace. Default 1 000. */
   rampIntervalMs?: number;
+  /**
+   * Learn the carrier's real limit: on `slowDown`, the rate the carrier accepted over the last
+   * `measureWindowMs` (fleet-wide) becomes the ceiling and the pace goes just below it. Default
+   * true. False: only the multiplicative decrease and ramp (the behaviour before learning).
+   */
+  learnCeiling?: boolean;
+  /** The pace after a learned ceiling, as a fraction of it. Default 0.95. */
+  ceilingMargin?: number;
+  /**
+   * How far back accepted starts are counted to learn the ceiling (>= 1 000), at most back to the
+   * last cut. Long enough that one refusal is a small share of the calls in it. Default 15 000.
+   */
+  measureWindowMs?: number;
+  /** Fewer accepted starts than this in the window teach nothing: multiplicative decrease instead. Default 3. */
+  minAcceptedToLearn?: number;
+  /** Within this of margin × the ceiling or above, `recordSuccess` raises the pace by this many cps (a probe). Default 0.1. */
+  probeStepCps?: number;
+  /** At most one probe step per this long since the last change of pace. Default 10 000. */
+  probeIntervalMs?: number;
+  /** A learned ceiling rises linearly back to `cps` over this long, so a raised limit is found again. Default 20 min. */
+  ceilingDecayMs?: number;
 }
 
 /**
@@ -59,6 +84,18 @@ export interface PaceChange {
   readonly before: number;
   readonly after: number;
   readonly changed: boolean;
+  /** The ceiling `slowDown` learned from the accepted rate; absent when none was learned. */
+  readonly ceiling?: number;
+}
+
+/** Where the trunk's pace stands, fleet-wide, in calls per second. */
+export interface PaceState {
+  /** The pace starts follow now. */
+  readonly cps: number;
+  /** The trunk's configured cap. */
+  readonly configuredCps: number;
+  /** The learned carrier limit as it stands now (risen since it was learned); absent when none. */
+  readonly ceiling?: number;
 }
 
 /** A channel lease being renewed on a timer until `release()`. */
@@ -80,7 +117,8 @@ export type TrunkLimiterEvents = {
 
 /**
  * Per-trunk limits shared by every worker process through Redis: calls per second (GCRA at the
- * adaptive current pace, plus a fleet-wide pause for Retry-After) and concurrent channels (a
+ * adaptive current pace, which learns the carrier's real limit from its refusals, plus a
+ * fleet-wide pause for Retry-After) and concurrent channels (a
  * sorted set of leases that expire unless renewed).
  */
 export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
@@ -90,13 +128,21 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
   readonly channelLeaseMs: number;
   readonly burst: number;
   readonly #redis: Redis;
-  readonly #keys: { cps: string; channels: string; pace: string };
+  readonly #keys: { cps: string; channels: string; pace: string; rate: string };
   readonly #now: (() => number) | undefined;
   readonly #slowDownFactor: number;
   readonly #minCps: number;
   readonly #slowDownCooldownMs: number;
   readonly #rampStep: number;
   readonly #rampIntervalMs: number;
+  readonly #learn: boolean;
+  readonly #margin: number;
+  /** Slots of the rate ring; 0 when not learning (nothing is counted). */
+  readonly #ringSlots: number;
+  readonly #minAccepted: number;
+  readonly #probeStep: number;
+  readonly #probeIntervalMs: number;
+  readonly #ceilingDecayMs: number;
   readonly #held = new Map<string, NodeJS.Timeout>();
   #closed = false;
 
@@ -105,29 +151,68 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
     this.trunk = checkTrunkName('trunk', options.trunk);
     this.cps = checkNumber('cps', options.cps, { min: 0, minExclusive: true });
     this.maxChannels = checkNumber('maxChannels', options.maxChannels, { min: 1, integer: true });
-    this.channelLeaseMs = checkNumber('channelLeaseMs', options.channelLeaseMs ?? 60_000, {
+    this.channelLeaseMs = checkNumber('channelLeaseMs', options.channelLeaseMs ?? D.channelLeaseMs, {
       min: 3,
       integer: true,
     });
-    this.burst = checkNumber('burst', options.burst ?? 1, {
+    this.burst = checkNumber('burst', options.burst ?? D.burst, {
       min: 1,
       max: Math.max(1, Math.floor(this.cps)),
       integer: true,
     });
-    this.#slowDownFactor = checkNumber('slowDownFactor', options.slowDownFactor ?? 0.5, {
+    this.#slowDownFactor = checkNumber('slowDownFactor', options.slowDownFactor ?? D.slowDownFactor, {
       min: 0,
       max: 1,
       minExclusive: true,
     });
     this.#minCps = Math.min(
       this.cps,
-      checkNumber('minCps', options.minCps ?? 0.5, { min: 0, minExclusive: true }),
+      checkNumber('minCps', options.minCps ?? D.minCps, { min: 0, minExclusive: true }),
     );
-    this.#slowDownCooldownMs = checkNumber('slowDownCooldownMs', options.slowDownCooldownMs ?? 1_000, {
+    this.#slowDownCooldownMs = checkNumber(
+      'slowDownCooldownMs',
+      options.slowDownCooldownMs ?? D.slowDownCooldownMs,
+      { min: 0 },
+    );
+    this.#rampStep = checkNumber('rampStep', options.rampStep ?? D.rampStep, {
+      min: 0,
+      max: 1,
+      minExclusive: true,
+    });
+    this.#rampIntervalMs = checkNumber('rampIntervalMs', options.rampIntervalMs ?? D.rampIntervalMs, {
       min: 0,
     });
-    this.#rampStep = checkNumber('rampStep', options.rampStep ?? 0.1, { min: 0, max: 1, minExclusive: true });
-    this.#rampIntervalMs = checkNumber('rampIntervalMs', options.rampIntervalMs ?? 1_000, { min: 0 });
+    const learn = options.learnCeiling ?? D.learnCeiling;
+    if (typeof learn !== 'boolean') throw new InvalidTrunkOptionError('learnCeiling', learn, 'true or false');
+    this.#learn = learn;
+    this.#margin = checkNumber('ceilingMargin', options.ceilingMargin ?? D.ceilingMargin, {
+      min: 0,
+      max: 1,
+      minExclusive: true,
+    });
+    const windowMs = checkNumber('measureWindowMs', options.measureWindowMs ?? D.measureWindowMs, {
+      min: 1_000,
+      max: 600_000,
+    });
+    this.#ringSlots = learn ? Math.ceil(windowMs / RING_BUCKET_MS) : 0;
+    this.#minAccepted = checkNumber(
+      'minAcceptedToLearn',
+      options.minAcceptedToLearn ?? D.minAcceptedToLearn,
+      {
+        min: 1,
+        integer: true,
+      },
+    );
+    this.#probeStep = checkNumber('probeStepCps', options.probeStepCps ?? D.probeStepCps, {
+      min: 0,
+      minExclusive: true,
+    });
+    this.#probeIntervalMs = checkNumber('probeIntervalMs', options.probeIntervalMs ?? D.probeIntervalMs, {
+      min: 0,
+    });
+    this.#ceilingDecayMs = checkNumber('ceilingDecayMs', options.ceilingDecayMs ?? D.ceilingDecayMs, {
+      min: 0,
+    });
     this.#redis = options.redis;
     this.#keys = options.keys.trunkLimiter(this.trunk);
     this.#now = options.now;
@@ -150,14 +235,24 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
       : { ok: false, waitMs: Number(reply[1]) };
   }
 
-  /** Takes one of the trunk's channels for `leaseId`, for `channelLeaseMs` unless renewed. False when all are taken. */
-  async acquireChannel(leaseId: string): Promise<boolean> {
+  /**
+   * Takes one of the trunk's channels for `leaseId`, for `channelLeaseMs` unless renewed. False when
+   * all are taken. `countsAsStart`: the INVITE follows this channel, so the ceiling's measure counts
+   * it as a call sent (the gate's last step; a renewal's re-take is not a call).
+   */
+  async acquireChannel(leaseId: string, options: { countsAsStart?: boolean } = {}): Promise<boolean> {
     this.#checkOpen();
     checkTrunkName('leaseId', leaseId);
     const reply = await acquireChannelScript.run(
       this.#redis,
-      [this.#keys.channels],
-      [clockArg(this.#now), this.maxChannels, this.channelLeaseMs, leaseId],
+      [this.#keys.channels, this.#keys.rate],
+      [
+        clockArg(this.#now),
+        this.maxChannels,
+        this.channelLeaseMs,
+        leaseId,
+        options.countsAsStart === true ? this.#ringSlots : 0,
+      ],
     );
     return reply === 1;
   }
@@ -213,24 +308,49 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
     };
   }
 
-  /** Cuts the pace (multiplicative decrease) for every worker of the fleet: 503, "CPS exceeded"... */
+  /**
+   * The carrier refused our pace (503, "CPS exceeded"), for every worker of the fleet: learns the
+   * ceiling from the rate the carrier accepted and paces just below it, or when that cannot be
+   * measured (too few accepted starts, learning off) cuts the pace by `slowDownFactor`.
+   */
   async slowDown(reason: string): Promise<PaceChange> {
     this.#checkOpen();
     const reply = (await slowDownScript.run(
       this.#redis,
-      [this.#keys.pace],
-      [clockArg(this.#now), this.cps, this.#slowDownFactor, this.#minCps, this.#slowDownCooldownMs, reason],
-    )) as [string, string, number];
-    return paceChange(reply);
+      [this.#keys.pace, this.#keys.rate],
+      [
+        clockArg(this.#now),
+        this.cps,
+        this.#slowDownFactor,
+        this.#minCps,
+        this.#slowDownCooldownMs,
+        reason,
+        this.#learn ? 1 : 0,
+        this.#margin,
+        this.#ringSlots,
+        this.#minAccepted,
+      ],
+    )) as [string, string, number, string];
+    const change = paceChange(reply);
+    return reply[3] === '' ? change : { ...change, ceiling: Number(reply[3]) };
   }
 
-  /** A call the carrier handled normally: ramps the pace back towards the cap (additive increase). */
+  /** A call the carrier handled normally: quick ramp up to just below the learned ceiling, slow probe above it. */
   async recordSuccess(): Promise<PaceChange> {
     this.#checkOpen();
     const reply = (await recordSuccessScript.run(
       this.#redis,
       [this.#keys.pace],
-      [clockArg(this.#now), this.cps, this.#rampStep * this.cps, this.#rampIntervalMs],
+      [
+        clockArg(this.#now),
+        this.cps,
+        this.#rampStep * this.cps,
+        this.#rampIntervalMs,
+        this.#margin,
+        this.#probeStep,
+        this.#probeIntervalMs,
+        this.#ceilingDecayMs,
+      ],
     )) as [string, string, number];
     return paceChange(reply);
   }
@@ -242,6 +362,21 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
     return stored === null ? this.cps : Math.min(this.cps, Number(stored));
   }
 
+  /** The pace, the configured cap and the learned ceiling, fleet-wide. */
+  async paceState(): Promise<PaceState> {
+    this.#checkOpen();
+    const [cps, ceiling] = (await paceStateScript.run(
+      this.#redis,
+      [this.#keys.pace],
+      [clockArg(this.#now), this.cps, this.#ceilingDecayMs],
+    )) as [string, string];
+    return {
+      cps: Number(cps),
+      configuredCps: this.cps,
+      ...(ceiling === '' ? {} : { ceiling: Number(ceiling) }),
+    };
+  }
+
   /**
    * Blocks every new start fleet-wide for `ms` (a carrier's Retry-After). A pause already set to
    * end later is kept. Resolves with the time the pause ends, on the limiter's clock.
@@ -249,7 +384,13 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
   async pauseFor(ms: number, reason = 'retry-after'): Promise<number> {
     this.#checkOpen();
     checkNumber('pauseFor ms', ms, { min: 0 });
-    return Number(await pauseScript.run(this.#redis, [this.#keys.pace], [clockArg(this.#now), ms, reason]));
+    return Number(
+      await pauseScript.run(
+        this.#redis,
+        [this.#keys.pace, this.#keys.rate],
+        [clockArg(this.#now), ms, reason, this.#ringSlots],
+      ),
+    );
   }
 
   /** Stops every renewal timer. Held leases are not released: they expire on their own. */
@@ -284,6 +425,6 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
   }
 }
 
-function paceChange(reply: [string, string, number]): PaceChange {
+function paceChange(reply: readonly [string, string, number, ...string[]]): PaceChange {
   return { before: Number(reply[0]), after: Number(reply[1]), changed: reply[2] === 1 };
 }

@@ -92,6 +92,7 @@ export class TrunkRuntime {
       trunk: trunk.name,
       cps: trunk.cps,
       maxChannels: trunk.maxChannels,
+      ...(trunk.learnCarrierLimit !== undefined ? { learnCeiling: trunk.learnCarrierLimit } : {}),
     });
     this.#circuit = new TrunkCircuit({
       redis: options.redis,

@@ -55,6 +55,9 @@ describe('worker /metrics', () => {
     expect(sample(before, 'dialer_trunk_circuit_state', { trunk: 'carrier', state: 'closed' })).toBe(1);
     expect(sample(before, 'dialer_trunk_circuit_state', { trunk: 'carrier', state: 'open' })).toBe(0);
     expect(sample(before, 'dialer_trunk_cps', { trunk: 'carrier' })).toBe(50);
+    expect(sample(before, 'dialer_trunk_configured_cps', { trunk: 'carrier' })).toBe(50);
+    // No 503 yet: nothing learned, so no sample rather than a made-up figure.
+    expect(sample(before, 'dialer_trunk_learned_cps', { trunk: 'carrier' })).toBeUndefined();
     const total = sample(before, 'dialer_rtp_ports_total');
     expect(total).toBeGreaterThan(0);
     expect(sample(before, 'dialer_rtp_ports_free')).toBe(total);

@@ -207,6 +207,13 @@ describe('parseConfig', () => {
     expect(config.trunks[0]?.cps).toBe(3);
   });
 
+  it('keeps learnCarrierLimit when set, and leaves it out (the limiter default) when not', () => {
+    expect(parseConfig(minimal('    learnCarrierLimit: false\n'), {}).trunks[0]!.learnCarrierLimit).toBe(
+      false,
+    );
+    expect(parseConfig(minimal(), {}).trunks[0]).not.toHaveProperty('learnCarrierLimit');
+  });
+
   it('is deeply frozen', () => {
     const config = parseConfig(minimal('    headers: { X-A: b }\n'), {});
     expect(Object.isFrozen(config)).toBe(true);
@@ -268,6 +275,12 @@ describe('parseConfig errors name the key path', () => {
       /CR, LF or NUL/,
     ],
     ['a bad header name', minimal('    headers: { "X Bad": v }\n'), 'trunks[0].headers.X Bad', /token/],
+    [
+      'a learnCarrierLimit that is not a boolean',
+      minimal('    learnCarrierLimit: sometimes\n'),
+      'trunks[0].learnCarrierLimit',
+      /sometimes|boolean|true or false/,
+    ],
     [
       'an unquoted callerId read as a number',
       minimal('    callerId: +5534999990000\n'),
