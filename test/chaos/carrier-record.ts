@@ -27,7 +27,8 @@ export function numberOfRequestUri(uri: string): string {
 /**
  * Every INVITE dialog one carrier instance saw, from its own message trace. A dialog starts with
  * the first INVITE received and ends with the first BYE either way or a final failure (≥ 300) sent
- * for the INVITE; otherwise with the last message seen for it, or `stoppedAt` when the carrier was
+ * for the INVITE; a 2xx never ACKed within T2 of its last retransmission (sipp drops such a call
+ * silently); otherwise with the last message seen for it, or `stoppedAt` when the carrier was
  * stopped first (a stopped carrier holds no call).
  */
 export function carrierDialogs(messages: readonly WireMessage[], stoppedAt?: number): CarrierDialog[] {
@@ -38,6 +39,7 @@ export function carrierDialogs(messages: readonly WireMessage[], stoppedAt?: num
     end?: number;
     last: number;
     finalStatus: number;
+    acked: boolean;
     story: string[];
   }
   const byCallId = new Map<string, Open>();
@@ -54,6 +56,7 @@ export function carrierDialogs(messages: readonly WireMessage[], stoppedAt?: num
         start: t,
         last: t,
         finalStatus: 0,
+        acked: false,
         story: [],
       };
       byCallId.set(callId, dialog);
@@ -67,10 +70,16 @@ export function carrierDialogs(messages: readonly WireMessage[], stoppedAt?: num
       if (m.status >= 300) dialog.end ??= t;
     }
     if (m.method === 'BYE') dialog.end ??= t;
+    if (m.direction === 'received' && m.method === 'ACK') dialog.acked = true;
   }
   return [...byCallId.values()].map((d) => {
     let end = d.end ?? d.last;
-    if (d.end === undefined && stoppedAt !== undefined) end = Math.max(end, stoppedAt);
+    if (d.end === undefined && d.finalStatus >= 200 && d.finalStatus < 300 && !d.acked) {
+      // A 2xx never ACKed: sipp retransmits it to its limit and then drops the call without a
+      // word (a carrier gives up after 64·T1 too, RFC 3261 §13.3.1.4). The call ended within one
+      // retransmission interval (T2, 4 s) of the last copy, or when the carrier stopped.
+      end = Math.min(d.last + 4_000, stoppedAt ?? Infinity);
+    } else if (d.end === undefined && stoppedAt !== undefined) end = Math.max(end, stoppedAt);
     return {
       callId: d.callId,
       number: d.number,
