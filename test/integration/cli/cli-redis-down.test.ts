@@ -14,7 +14,8 @@ async function configAgainstClosedPort(): Promise<{ file: string; port: number }
   return { file, port };
 }
 
-describe('CLI commands when Redis does not answer', () => {
+// Concurrent: four real CLI processes, each mostly waiting on its PING deadline.
+describe.concurrent('CLI commands when Redis does not answer', () => {
   for (const args of [
     ['call', '+5534984149880'],
     ['campaign', 'list'],

@@ -60,7 +60,7 @@ describe('a 2xx for an INVITE the engine no longer waits for (RFC 3261 §13.2.2.
   async function startEngine(): Promise<EmbeddedSipEngine> {
     engine = new EmbeddedSipEngine({
       listen: { host: '127.0.0.1', port: 0 },
-      timers: { t1: 50, t2: 400, t4: 500 },
+      timers: { t1: 20, t2: 160, t4: 200 },
     });
     await engine.start();
     return engine;
