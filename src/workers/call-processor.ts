@@ -154,14 +154,17 @@ export function createCallProcessor(deps: CallProcessorDeps) {
           return finish(deps, jobId, data, now, 'answered', 'answered', logger);
         }
         if (!fenced.ok) {
-          logger.info({ waitMs: fenced.waitMs }, 'number has a call that may still be alive; waiting');
+          // Looked at again at least every 30 s: the fence may be lifted early (a dead worker's call
+          // ended for it), and the fence's own expiry can be far off (max call length).
+          const waitMs = Math.min(fenced.waitMs, 30_000);
+          logger.info({ waitMs }, 'number has a call that may still be alive; waiting');
           deps.events?.({
             type: 'deferred',
             ...eventBase(jobId, data),
             reason: 'number has a live call',
-            until: Date.now() + fenced.waitMs,
+            until: Date.now() + waitMs,
           });
-          return delay(job, token, Date.now() + fenced.waitMs);
+          return delay(job, token, Date.now() + waitMs);
         }
         logger.debug({ uri, attempt }, 'dialing');
         deps.events?.({ type: 'initiated', ...eventBase(jobId, data), attempt, uri });

@@ -33,6 +33,8 @@ export class CircuitHeldJobs {
       connection: options.redis,
       prefix: options.keys.prefix,
     });
+    // The worker logs its shared connection's errors once; unheard, BullMQ prints them raw.
+    this.#queue.on('error', () => undefined);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AttemptRecord, OrphanEnd } from '../jobs/call-outcome.js';
 import type { DialerKeys } from '../jobs/dialer-keys.js';
@@ -39,6 +40,7 @@ export interface OrphanSweepEnd {
 export class OrphanSweeper {
   readonly #o: OrphanSweeperOptions;
   readonly #tries = new Map<string, number>();
+  readonly #queues = new Map<string, Queue>();
   readonly #ended: OrphanSweepEnd[] = [];
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<void> | undefined;
@@ -171,6 +173,8 @@ export class OrphanSweeper {
       [keys.attempts(entry.jobId), keys.liveCall(entry.number), keys.workerOrphans(workerId)],
       [entry.attemptId, JSON.stringify(patch), hold],
     );
+    // A re-run of the job may be waiting out the fence: it can decide now (answered, or dial).
+    if (error === undefined) await this.#promote(snapshot.trunk, entry.jobId);
     logger[error !== undefined ? 'error' : 'info'](
       {
         jobId: entry.jobId,
@@ -188,10 +192,26 @@ export class OrphanSweeper {
     return error === undefined;
   }
 
+  async #promote(trunk: string, jobId: string): Promise<void> {
+    const { redis, keys } = this.#o;
+    let queue = this.#queues.get(trunk);
+    if (!queue) {
+      queue = new Queue(keys.queueName(trunk), { connection: redis, prefix: keys.prefix });
+      queue.on('error', () => undefined);
+      this.#queues.set(trunk, queue);
+    }
+    const job = await queue.getJob(jobId).catch(() => undefined);
+    // Not delayed (running, or already back in the queue): nothing to hurry.
+    if (job && (await job.isDelayed().catch(() => false))) await job.promote().catch(() => undefined);
+  }
+
   /** Stops sweeping; waits for a pass under way. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
     await this.#sweeping;
+    // Queue handles on the worker's shared connection: close() leaves the connection open.
+    await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
+    this.#queues.clear();
   }
 }

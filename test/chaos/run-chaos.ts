@@ -225,8 +225,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const victim = workers[slot] as WorkerProcess;
     let held: string[] = [];
     if (withHeldCalls) {
-      const deadline = Date.now() + 15_000;
-      while ((held = await heldCallsOf(victim)).length < 2 && Date.now() < deadline) await sleep(20);
+      // Two if they come within 10 s, else the first one (a loaded machine dials slowly), within 60 s.
+      const since = Date.now();
+      for (;;) {
+        held = await heldCallsOf(victim);
+        const waited = Date.now() - since;
+        if (held.length >= 2 || (held.length === 1 && waited > 10_000) || waited > 60_000) break;
+        await sleep(20);
+      }
     }
     const live = relay.liveCalls(sipPorts[slot] as number);
     const entry = allWorkers.find((w) => w.proc === victim);

@@ -432,6 +432,15 @@ export class EmbeddedSipEngine implements SipEngine {
     );
     this.#dialogTrunks.set(dialog.key, trunk);
     try {
+      // The dead process may have died before its ACK left; a carrier still waiting for it drops a
+      // BYE. A second ACK for the same 2xx is absorbed by the carrier (RFC 3261 §13.3.1.4).
+      const ack = dialog.buildRequest('ACK', snapshot.inviteCSeq);
+      const hop = await this.#resolveHop(dialog, peer);
+      ack.headers.prepend(
+        'Via',
+        `SIP/2.0/${hop.transport.toUpperCase()} ${stack.sentBy(hop.transport)};rport;branch=z9hG4bK${newTag()}${newTag()}`,
+      );
+      await stack.send(serializeMessage(ack), hop).catch(() => undefined);
       const response = await this.#requestInDialog(dialog, 'BYE', peer);
       return { method: 'BYE', status: response.status };
     } finally {

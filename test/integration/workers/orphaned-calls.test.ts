@@ -59,6 +59,8 @@ describe('calls of a worker that died', () => {
       expect(outcome.attempts).toHaveLength(1);
       const attempt = outcome.attempts[0] as AttemptRecord;
       expect(attempt).toMatchObject({ state: 'done', sipCode: 200, endReason: 'orphan-bye' });
+      // The 200 reaches the sweeper here only because it took over the dead worker's port: sipp
+      // answers where the dialog began, not at the BYE's Via.
       expect(attempt.orphan).toMatchObject({ method: 'BYE', status: 200 });
       expect(attempt.orphan?.endedBy).not.toBe(dialog.workerId);
       // The carrier's own record: one INVITE, and a BYE for its dialog from the dialer.
@@ -110,6 +112,55 @@ describe('calls of a worker that died', () => {
       second.kill('SIGTERM');
       await second.exited;
     } finally {
+      await client.close();
+      await peer.stop();
+    }
+  }, 120_000);
+});
+
+describe('a worker that stalls with a call up', () => {
+  it('is treated as dead once its lease lapses: its call is ended for it, the job ends answered on another worker, and it says so when it wakes', async () => {
+    const peer = await startSipp({ scenario: 'uas-answer.xml', calls: 1, timeoutMs: 90_000 });
+    const { yaml, prefix } = await workerConfig({ redisUrl, carrier: peer.uri, extra: WORKERS });
+    const file = await writeConfigFile(yaml);
+    const client = new DialerClient({ redis: redisUrl, prefix });
+    const first = await startWorkerProcess(file);
+    try {
+      const call = await client.enqueueCall({ number: '+5534984149882', maxCallLengthMs: 600_000 });
+      await until(async () =>
+        (await registeredDialogs(client)).find((d) => d.snapshot.state === 'confirmed'),
+      );
+      // A frozen event loop, as under a long GC pause or a starved VM: no lease renewals, no lock.
+      first.kill('SIGSTOP');
+      // The stalled process still holds its ports: the second worker is another machine's config.
+      const other = await workerConfig({ redisUrl, carrier: peer.uri, extra: WORKERS, prefix });
+      const second = await startWorkerProcess(await writeConfigFile(other.yaml));
+      const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 60_000 });
+      first.kill('SIGCONT');
+      await until(async () =>
+        first.lines.some((l) => l.includes('liveness lease had lapsed')) ? true : undefined,
+      );
+      const wire = await peer.messages();
+      second.kill('SIGTERM');
+      await second.exited;
+
+      expect(outcome.status).toBe('answered');
+      expect(outcome.attempts).toHaveLength(1);
+      // sipp answers the BYE at the stalled worker's address (where its dialog began), not at the
+      // Via as RFC 3261 §18.2.2 says, so whether the sweeper heard the 200 says nothing here.
+      expect(outcome.attempts[0]?.orphan?.method).toBe('BYE');
+      const bye = wire.find((m) => m.direction === 'received' && m.method === 'BYE');
+      expect(bye).toBeDefined();
+      expect(
+        wire.some((m) => m.direction === 'sent' && m.status === 200 && m.headers['cseq']?.endsWith('BYE')),
+      ).toBe(true);
+      // Nobody rang the number a second time, stalled worker or not.
+      expect(wire.filter((m) => m.direction === 'received' && m.method === 'INVITE')).toHaveLength(1);
+      const lapsed = first.lines.find((l) => l.includes('liveness lease had lapsed'));
+      expect((JSON.parse(lapsed ?? '{}') as { level?: number }).level).toBe(50);
+    } finally {
+      first.kill('SIGKILL');
+      await first.exited;
       await client.close();
       await peer.stop();
     }
