@@ -22,7 +22,9 @@ import { parseNameAddr } from './message/parse-name-addr.js';
 import { createRequest, SipHeaders, type SipRequest, type SipResponse } from './message/sip-message.js';
 import { serializeMessage } from './message/serialize-message.js';
 import { ServerResponseCache } from './server-response-cache.js';
+import { isSamePeer } from './peer-match.js';
 import { SipStack } from './sip-stack.js';
+import { SpoofedMessageLog } from './spoofed-message-log.js';
 import type { SipTraceSink } from './sip-trace.js';
 import { newCallId, newTag } from './transaction/branch.js';
 import {
@@ -91,6 +93,11 @@ export class EmbeddedSipEngine implements SipEngine {
    */
   readonly #recentInvites = new Map<string, RecentInvite>();
   #lateAnswersEnded = 0;
+  /** Every address a trunk resolved to (`transport|address|port`, port left out for TCP). */
+  readonly #trunkAddresses = new Set<string>();
+  /** Where each live leg's peer is: the INVITE's target and the dialog's next hop. */
+  readonly #legPeers = new Map<string, RemoteAddress[]>();
+  #spoofed: SpoofedMessageLog | undefined;
   /** Trunks whose proxy is an IP literal resolve to the same address every time. */
   readonly #literalTargets = new Map<string, RemoteAddress>();
   #transports = new Map<TransportKind, SipTransport>();
@@ -133,6 +140,8 @@ export class EmbeddedSipEngine implements SipEngine {
     transactions: number;
     calls: number;
     lateAnswersEnded: number;
+    spoofedResponses: number;
+    spoofedRequests: number;
   } {
     return {
       malformed: this.#stack?.malformedCount ?? 0,
@@ -140,6 +149,8 @@ export class EmbeddedSipEngine implements SipEngine {
       transactions: this.#stack?.activeTransactions ?? 0,
       calls: this.#legs.size,
       lateAnswersEnded: this.#lateAnswersEnded,
+      spoofedResponses: this.#spoofed?.counts.response ?? 0,
+      spoofedRequests: this.#spoofed?.counts.request ?? 0,
     };
   }
 
@@ -170,7 +181,10 @@ export class EmbeddedSipEngine implements SipEngine {
       ['tcp', tcp],
     ]);
     this.#advertisedHost = this.#options.publicAddress ?? advertisableAddress(udp.localAddress);
+    this.#spoofed = new SpoofedMessageLog(this.#logger, this.#clock);
     this.#stack = new SipStack({
+      spoofed: this.#spoofed,
+      isTrunkAddress: (source) => this.#isTrunkAddress(source),
       transports: this.#transports,
       advertisedHost: this.#advertisedHost,
       timers: this.#timers,
@@ -181,7 +195,7 @@ export class EmbeddedSipEngine implements SipEngine {
     this.#responses = new ServerResponseCache(this.#clock, 64 * this.#timers.t1);
     this.#stack.setHandlers({
       onRequest: (request, remote) => this.#onRequest(request, remote),
-      onStray2xx: (response) => this.#onStray2xx(response),
+      onStray2xx: (response, remote) => this.#onStray2xx(response, remote),
     });
     this.#logger.info(
       { host, port: udp.localPort, advertised: this.#advertisedHost },
@@ -492,6 +506,8 @@ export class EmbeddedSipEngine implements SipEngine {
     const sendAck = async (): Promise<void> => {
       if (!ackBytes) {
         ackRemote = await this.#resolveHop(dialog, input.remote);
+        // The route set's first hop (or the Contact) is the dialog's peer too.
+        peers.push(ackRemote);
         ack.headers.prepend(
           'Via',
           `SIP/2.0/${ackRemote.transport.toUpperCase()} ${stack.sentBy(ackRemote.transport)};rport;branch=z9hG4bK${newTag()}${newTag()}`,
@@ -500,6 +516,8 @@ export class EmbeddedSipEngine implements SipEngine {
       }
       await stack.send(ackBytes, ackRemote);
     };
+    const peers: RemoteAddress[] = [input.remote];
+    this.#legPeers.set(dialog.key, peers);
     const logAckFailure = (error: unknown): void =>
       input.logger.warn({ err: error, callId: dialog.callId }, 'ACK could not be sent');
     void sendAck().catch(logAckFailure);
@@ -518,6 +536,7 @@ export class EmbeddedSipEngine implements SipEngine {
         if (this.#legs.get(leg.dialog.key) !== leg) return;
         this.#legs.delete(leg.dialog.key);
         this.#dialogTrunks.delete(leg.dialog.key);
+        this.#legPeers.delete(leg.dialog.key);
       },
     };
     const leg = new EmbeddedCallLeg({
@@ -616,8 +635,20 @@ export class EmbeddedSipEngine implements SipEngine {
         local: true,
       });
     const remote: RemoteAddress = { transport, address: first.address, port: first.port };
+    for (const resolved of targets) {
+      this.#trunkAddresses.add(peerKey({ transport, address: resolved.address, port: resolved.port }));
+    }
     if (isIP(hostOf(target)) !== 0) this.#literalTargets.set(literalKey, remote);
     return remote;
+  }
+
+  #isTrunkAddress(source: RemoteAddress): boolean {
+    return this.#trunkAddresses.has(peerKey(source));
+  }
+
+  #isLegPeer(key: string, source: RemoteAddress): boolean {
+    if (this.#isTrunkAddress(source)) return true;
+    return (this.#legPeers.get(key) ?? []).some((peer) => isSamePeer(source, peer));
   }
 
   #trunkLogger(name: string): Logger {
@@ -655,13 +686,15 @@ export class EmbeddedSipEngine implements SipEngine {
     remote: RemoteAddress,
     status: number,
     reason: string,
-    extra: { headers?: Array<[string, string]>; sdp?: string } = {},
+    extra: { headers?: Array<[string, string]>; sdp?: string; withVersion?: boolean } = {},
   ): Buffer | undefined {
     const stack = this.#stack;
     if (!stack) return undefined;
+    const product: Array<[string, string]> =
+      extra.withVersion === false ? [] : [['User-Agent', this.#userAgent]];
     const response = buildResponse(request, status, reason, {
       toTag: newTag(),
-      headers: [['User-Agent', this.#userAgent], ...(extra.headers ?? [])],
+      headers: [...product, ...(extra.headers ?? [])],
       ...(extra.sdp !== undefined
         ? { body: { contentType: 'application/sdp', data: Buffer.from(extra.sdp, 'utf8') } }
         : {}),
@@ -688,55 +721,88 @@ export class EmbeddedSipEngine implements SipEngine {
     const toTag = parseNameAddr(request.headers.get('To') ?? '').params.get('tag');
     const leg = toTag ? this.#legs.get(dialogKey(callId, toTag)) : undefined;
     if (leg) {
+      if (!this.#isLegPeer(leg.dialog.key, remote)) {
+        // A stranger who learnt the Call-ID and tags must not end or change a billed call.
+        this.#spoofed?.record('request', remote, { callId, what: request.method });
+        if (request.method !== 'ACK') this.#respond(request, remote, 403, 'Forbidden', { withVersion: false });
+        return;
+      }
       leg.handleRequest(request, remote);
       return;
     }
+    // Strangers learn nothing about what runs here: no User-Agent (product and version) for them.
+    const withVersion = this.#isTrunkAddress(remote);
     switch (request.method) {
       case 'ACK':
         return;
       case 'OPTIONS':
-        // Carriers ping registered contacts; answering keeps the trunk marked alive.
+        // Carriers ping registered contacts; answering keeps the trunk marked alive. Anyone else
+        // gets 200 too, but without User-Agent: a carrier may ping from an address its DNS does not
+        // name (a monitoring node, another SBC of the pool), and a 403 there would mark the trunk
+        // down; a bare 200 tells a scanner only that something speaks SIP, which the port does.
         this.#respond(request, remote, 200, 'OK', {
           headers: [
             ['Allow', ALLOWED_METHODS],
             ['Accept', 'application/sdp'],
           ],
+          withVersion,
         });
         return;
       case 'INVITE':
-        if (toTag) this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist');
-        else this.#respond(request, remote, 480, 'Temporarily Unavailable');
+        if (toTag) this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist', { withVersion });
+        else this.#respond(request, remote, 480, 'Temporarily Unavailable', { withVersion });
         return;
       case 'NOTIFY':
         // Unsolicited NOTIFY (message-summary) from some carriers: accept and ignore.
-        this.#respond(request, remote, toTag ? 481 : 200, toTag ? 'Call/Transaction Does Not Exist' : 'OK');
+        this.#respond(request, remote, toTag ? 481 : 200, toTag ? 'Call/Transaction Does Not Exist' : 'OK', {
+          withVersion,
+        });
         return;
       case 'BYE':
       case 'CANCEL':
       case 'UPDATE':
       case 'INFO':
-        this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist');
+        this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist', { withVersion });
         return;
       default:
-        this.#respond(request, remote, 405, 'Method Not Allowed', { headers: [['Allow', ALLOWED_METHODS]] });
+        this.#respond(request, remote, 405, 'Method Not Allowed', {
+          headers: [['Allow', ALLOWED_METHODS]],
+          withVersion,
+        });
     }
   }
 
   /** A 2xx after the INVITE transaction ended: re-ACK its dialog, or ACK and BYE an unknown fork. */
-  #onStray2xx(response: SipResponse): void {
+  #onStray2xx(response: SipResponse, source: RemoteAddress): void {
     const callId = response.headers.get('Call-ID') ?? '';
     const fromTag = parseNameAddr(response.headers.get('From') ?? '').params.get('tag') ?? '';
-    this.#onLate2xx(response, callId, fromTag);
+    this.#onLate2xx(response, callId, fromTag, source);
   }
 
-  #onLate2xx(response: SipResponse, callId: string, fromTag: string): void {
-    const leg = this.#legs.get(dialogKey(callId, fromTag));
+  /**
+   * `source` is where a 2xx no transaction claimed came from; absent when a transaction passed
+   * it up (the stack checked its source then).
+   */
+  #onLate2xx(response: SipResponse, callId: string, fromTag: string, source?: RemoteAddress): void {
+    const key = dialogKey(callId, fromTag);
+    const leg = this.#legs.get(key);
+    const recent = this.#recentInvites.get(key);
+    if (source !== undefined) {
+      // A forged 2xx would otherwise make us ACK (and BYE) wherever its Contact points.
+      const fromPeer =
+        this.#isTrunkAddress(source) ||
+        (leg !== undefined && this.#isLegPeer(key, source)) ||
+        (recent !== undefined && isSamePeer(source, recent.remote));
+      if (!fromPeer) {
+        this.#spoofed?.record('response', source, { callId, what: `${response.status} INVITE` });
+        return;
+      }
+    }
     const remoteTag = parseNameAddr(response.headers.get('To') ?? '').params.get('tag');
     if (leg && leg.dialog.remoteTag === remoteTag) {
       leg.handleRetransmitted2xx();
       return;
     }
-    const recent = this.#recentInvites.get(dialogKey(callId, fromTag));
     const invite = recent?.invite();
     if (recent === undefined || invite === undefined || remoteTag === undefined || remoteTag === null) {
       this.#logger.debug({ callId, remoteTag }, '2xx for no INVITE of ours; ignored');
@@ -798,6 +864,12 @@ interface RecentInvite {
 function minSessionExpires(response: SipResponse): number | undefined {
   const value = Number(/^\s*(\d{1,6})/.exec(response.headers.get('Min-SE') ?? '')?.[1]);
   return Number.isInteger(value) && value >= 1 && value <= 86_400 ? value : undefined;
+}
+
+/** Key of a trunk address; TCP leaves the port out (see isSamePeer). */
+function peerKey(remote: RemoteAddress): string {
+  const address = remote.address.startsWith('::ffff:') ? remote.address.slice(7) : remote.address.toLowerCase();
+  return remote.transport === 'tcp' ? `tcp|${address}` : `udp|${address}|${remote.port}`;
 }
 
 function digitsOf(value: string | undefined): string | undefined {

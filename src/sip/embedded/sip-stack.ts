@@ -3,7 +3,9 @@ import { parseCSeq } from './message/parse-cseq.js';
 import { parseVia } from './message/parse-via.js';
 import type { SipMessage, SipRequest, SipResponse } from './message/sip-message.js';
 import { serializeMessage } from './message/serialize-message.js';
+import { isSamePeer } from './peer-match.js';
 import type { SipTraceSink } from './sip-trace.js';
+import { SpoofedMessageLog } from './spoofed-message-log.js';
 import { newBranch } from './transaction/branch.js';
 import type { ClientTransaction, ClientTransactionUser } from './transaction/client-transaction.js';
 import { InviteClientTransaction } from './transaction/invite-client-transaction.js';
@@ -20,6 +22,10 @@ export interface SipStackOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly trace?: SipTraceSink | undefined;
+  /** Where responses from the wrong source are counted and logged. Default: a log of its own. */
+  readonly spoofed?: SpoofedMessageLog;
+  /** A trunk's resolved address: its responses are believed whichever request they answer. */
+  readonly isTrunkAddress?: (source: RemoteAddress) => boolean;
 }
 
 /** Handlers the engine installs for what no client transaction claims. */
@@ -36,12 +42,14 @@ export interface SipStackHandlers {
 export class SipStack {
   readonly #transactions = new Map<string, ClientTransaction>();
   readonly #options: SipStackOptions;
+  readonly #spoofed: SpoofedMessageLog;
   #handlers: SipStackHandlers | undefined;
   #strayResponses = 0;
   #closed = false;
 
   constructor(options: SipStackOptions) {
     this.#options = options;
+    this.#spoofed = options.spoofed ?? new SpoofedMessageLog(options.logger, options.clock);
     for (const transport of options.transports.values()) {
       transport.on('message', (message, remote, raw) => this.#receive(message, remote, raw));
     }
@@ -162,6 +170,15 @@ export class SipStack {
     const method = parseCSeq(cseq).method;
     const transaction = this.#transactions.get(transactionKey(branch, method));
     if (transaction) {
+      // The branch is in clear in the request: anyone who saw it (or guesses a stray one) could
+      // answer for the carrier. Only the address the request went to, or the trunk, may.
+      if (!isSamePeer(remote, transaction.remote) && !(this.#options.isTrunkAddress?.(remote) ?? false)) {
+        this.#spoofed.record('response', remote, {
+          callId: response.headers.get('Call-ID') ?? '',
+          what: `${response.status} ${method}`,
+        });
+        return;
+      }
       transaction.receive(response);
       return;
     }
