@@ -72,6 +72,15 @@ export interface SipConfig {
    * supports timers drops the call by itself if a dead worker stops refreshing. 0 asks for none.
    */
   readonly sessionExpiresSec: number;
+  /** Bounds on inbound SIP TCP connections (embedded engine). */
+  readonly tcp: SipTcpConfig;
+}
+
+export interface SipTcpConfig {
+  /** An accepted connection with no complete message for this long is closed. */
+  readonly idleTimeoutMs: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly maxConnections: number;
 }
 
 export interface MediaConfig {
@@ -342,6 +351,15 @@ const sipSchema = z
           ctx.addIssue({ code: 'custom', path: ['t2'], message: 'must not be below t1' });
       })
       .prefault({}),
+    // Inbound SIP TCP only (connections others open to us). 30 s is far above any real
+    // message's transfer time; a carrier opens a handful of connections, not dozens.
+    tcp: z
+      .strictObject({
+        idleTimeout: withDefault(duration({ minMs: 1, maxMs: 3_600_000 }), '30s'),
+        maxConnectionsPerAddress: withDefault(number({ min: 1, max: 100_000, integer: true }), 32),
+        maxConnections: withDefault(number({ min: 1, max: 1_000_000, integer: true }), 1024),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -492,6 +510,11 @@ export const dialerConfigSchema = z
         userAgent: raw.sip.userAgent,
         timers: { t1Ms: timers.t1, t2Ms: timers.t2, t4Ms: timers.t4 },
         sessionExpiresSec: Math.round(raw.sip.sessionExpires / 1000),
+        tcp: {
+          idleTimeoutMs: raw.sip.tcp.idleTimeout,
+          maxConnectionsPerAddress: raw.sip.tcp.maxConnectionsPerAddress,
+          maxConnections: raw.sip.tcp.maxConnections,
+        },
       },
       media: {
         address: raw.media.address,

@@ -4,12 +4,14 @@ import type { Registry } from 'prom-client';
 import type { HostAndPort } from '../config/config-schema.js';
 import type { DialerKeys } from '../jobs/dialer-keys.js';
 import type { Logger } from '../log/create-logger.js';
+import type { SipSecurityStats } from '../sip/sip-security-stats.js';
 import type { CallLifecycleEvent } from '../workers/call-lifecycle-event.js';
 import { registerCallMetrics } from './call-metrics.js';
 import { createMetricsRegistry } from './create-metrics-registry.js';
 import { MetricsServer } from './metrics-server.js';
 import { registerPortMetrics } from './port-metrics.js';
 import { registerQueueMetrics } from './queue-metrics.js';
+import { registerSipSecurityMetrics } from './sip-security-metrics.js';
 import { registerTrunkMetrics, type TrunkSource } from './trunk-metrics.js';
 
 export interface WorkerMetricsOptions {
@@ -19,6 +21,8 @@ export interface WorkerMetricsOptions {
   readonly ports: { readonly free: number; readonly size: number };
   /** Other queues of this process to report (e.g. the callbacks queue). */
   readonly extraQueues?: readonly string[];
+  /** The SIP engine, for what it refused from the network. */
+  readonly sip?: { readonly securityStats?: SipSecurityStats };
   /** Serve `GET /metrics` here; absent: registry only. */
   readonly listen?: HostAndPort;
   readonly logger: Logger;
@@ -60,6 +64,7 @@ export class WorkerMetrics {
     registerQueueMetrics(registry, { queues: () => queues });
     registerTrunkMetrics(registry, { trunks: () => options.trunks });
     registerPortMetrics(registry, options.ports);
+    if (options.sip) registerSipSecurityMetrics(registry, options.sip);
     const server = options.listen
       ? await MetricsServer.start({ registry, listen: options.listen, logger: options.logger })
       : undefined;

@@ -41,6 +41,7 @@ export function createSipEngine(config: DialerConfig, options: CreateSipEngineOp
     userAgent: config.sip.userAgent,
     timers: { t1: config.sip.timers.t1Ms, t2: config.sip.timers.t2Ms, t4: config.sip.timers.t4Ms },
     sessionExpiresSec: config.sip.sessionExpiresSec,
+    tcpLimits: config.sip.tcp,
     logger: options.logger,
     ...(options.trace ? { trace: options.trace } : {}),
   });

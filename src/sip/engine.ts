@@ -2,6 +2,7 @@ import type { TypedEventEmitter } from '../events/typed-event-emitter.js';
 import type { DialogSnapshot, OrphanDialogEnd } from './dialog-snapshot.js';
 import type { SipFailure } from './sip-failure.js';
 import type { SipTrunk } from './sip-trunk.js';
+import type { SipSecurityStats } from './sip-security-stats.js';
 
 export type RegistrationState = 'registering' | 'registered' | 'failed' | 'unregistered';
 
@@ -138,4 +139,6 @@ export interface SipEngine {
   endOrphanDialog(snapshot: DialogSnapshot, trunk: SipTrunk): Promise<OrphanDialogEnd>;
   /** Hangs up every call, unregisters every trunk, closes sockets. Idempotent. */
   close(): Promise<void>;
+  /** Forged or excess traffic refused so far; absent on an engine that does not check (drachtio). */
+  readonly securityStats?: SipSecurityStats;
 }

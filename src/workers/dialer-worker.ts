@@ -244,6 +244,7 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
           keys,
           trunks: runtimes,
           ports,
+          sip: engine,
           ...(callbacks ? { extraQueues: [StatusCallbacks.queueName] } : {}),
           ...(config.metrics.listen ? { listen: config.metrics.listen } : {}),
           logger,

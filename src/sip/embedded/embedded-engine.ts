@@ -5,6 +5,7 @@ import type { Logger } from '../../log/create-logger.js';
 import { silentLogger } from '../../log/create-logger.js';
 import type { DialogSnapshot, OrphanDialogEnd } from '../dialog-snapshot.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
+import type { SipSecurityStats } from '../sip-security-stats.js';
 import { SipFailure } from '../sip-failure.js';
 import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
 import { FirstChallengeGate } from './auth/first-challenge-gate.js';
@@ -35,6 +36,7 @@ import {
   type TimerHandle,
 } from './transaction/sip-timers.js';
 import type { RemoteAddress, SipTransport, TransportKind } from './transport/sip-transport.js';
+import type { TcpCloseReason, TcpLimits } from './transport/tcp-limits.js';
 import { TcpTransport } from './transport/tcp-transport.js';
 import { UdpTransport } from './transport/udp-transport.js';
 
@@ -64,6 +66,8 @@ export interface EmbeddedEngineOptions {
    * 422 raises it to the carrier's Min-SE once. Default: none asked.
    */
   readonly sessionExpiresSec?: number;
+  /** Bounds on TCP connections others open to us (`sip.tcp` in config). Default: unbounded. */
+  readonly tcpLimits?: TcpLimits;
 }
 
 /**
@@ -101,6 +105,7 @@ export class EmbeddedSipEngine implements SipEngine {
   /** Trunks whose proxy is an IP literal resolve to the same address every time. */
   readonly #literalTargets = new Map<string, RemoteAddress>();
   #transports = new Map<TransportKind, SipTransport>();
+  #tcp: TcpTransport | undefined;
   #stack: SipStack | undefined;
   #responses: ServerResponseCache | undefined;
   #starting: Promise<void> | undefined;
@@ -142,6 +147,7 @@ export class EmbeddedSipEngine implements SipEngine {
     lateAnswersEnded: number;
     spoofedResponses: number;
     spoofedRequests: number;
+    tcpLimitCloses: Readonly<Record<TcpCloseReason, number>>;
   } {
     return {
       malformed: this.#stack?.malformedCount ?? 0,
@@ -151,6 +157,14 @@ export class EmbeddedSipEngine implements SipEngine {
       lateAnswersEnded: this.#lateAnswersEnded,
       spoofedResponses: this.#spoofed?.counts.response ?? 0,
       spoofedRequests: this.#spoofed?.counts.request ?? 0,
+      tcpLimitCloses: this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 },
+    };
+  }
+
+  get securityStats(): SipSecurityStats {
+    return {
+      spoofed: { ...(this.#spoofed?.counts ?? { response: 0, request: 0 }) },
+      tcpClosed: { ...(this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 }) },
     };
   }
 
@@ -167,7 +181,11 @@ export class EmbeddedSipEngine implements SipEngine {
     for (let attempt = 1; ; attempt++) {
       udp = await UdpTransport.open({ ...common, port });
       try {
-        tcp = await TcpTransport.open({ ...common, port: udp.localPort });
+        tcp = await TcpTransport.open({
+          ...common,
+          port: udp.localPort,
+          ...(this.#options.tcpLimits ? { limits: this.#options.tcpLimits } : {}),
+        });
         break;
       } catch (error) {
         await udp.close();
@@ -176,6 +194,7 @@ export class EmbeddedSipEngine implements SipEngine {
         if (port !== 0 || attempt >= 5) throw error;
       }
     }
+    this.#tcp = tcp;
     this.#transports = new Map<TransportKind, SipTransport>([
       ['udp', udp],
       ['tcp', tcp],

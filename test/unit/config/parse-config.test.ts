@@ -72,6 +72,7 @@ describe('parseConfig', () => {
         userAgent: 'acme-dialer/2',
         timers: { t1Ms: 250, t2Ms: 2000, t4Ms: 4000 },
         sessionExpiresSec: 300,
+        tcp: { idleTimeoutMs: 30_000, maxConnectionsPerAddress: 32, maxConnections: 1024 },
       },
       media: {
         address: '127.0.0.1',
@@ -152,6 +153,7 @@ describe('parseConfig', () => {
         userAgent: 'sip-dialer/0.1',
         timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
         sessionExpiresSec: 300,
+        tcp: { idleTimeoutMs: 30_000, maxConnectionsPerAddress: 32, maxConnections: 1024 },
       },
       media: {
         address: '0.0.0.0',

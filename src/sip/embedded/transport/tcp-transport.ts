@@ -4,6 +4,7 @@ import type { Logger } from '../../../log/create-logger.js';
 import { parseMessage } from '../message/parse-message.js';
 import { SipStreamFramer } from '../message/stream-framer.js';
 import { SipTransportError } from './sip-transport-error.js';
+import type { TcpCloseReason, TcpLimits } from './tcp-limits.js';
 import {
   remoteKey,
   type RemoteAddress,
@@ -19,6 +20,8 @@ export interface TcpTransportOptions {
   maxMessageBytes?: number;
   /** Give up connecting after this long. Default: 5000 ms. */
   connectTimeoutMs?: number;
+  /** Bounds on accepted connections; the config schema holds the defaults. Default: unbounded. */
+  limits?: TcpLimits;
 }
 
 /**
@@ -36,6 +39,11 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
   readonly #connectTimeoutMs: number;
   /** Read once: `server.address()` is a getsockname() syscall, and Via/Contact need it per message. */
   readonly #local: { address: string; port: number };
+  readonly #limits: TcpLimits | undefined;
+  /** Accepted connections per remote address (outbound ones are ours and not counted). */
+  readonly #inbound = new Map<string, number>();
+  #inboundTotal = 0;
+  readonly #limitCloses: Record<TcpCloseReason, number> = { idle: 0, 'per-address': 0, total: 0 };
   #malformed = 0;
   #closed = false;
 
@@ -50,9 +58,11 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
     this.#logger = options.logger;
     this.#maxBytes = options.maxMessageBytes ?? 65535;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.#limits = options.limits;
     server.on('connection', (socket) => {
       const remote = this.#remoteOf(socket);
-      this.#adopt(socket, remote);
+      if (!this.#admit(socket, remote)) return;
+      this.#adopt(socket, remote, true);
       this.#connections.set(remoteKey(remote), Promise.resolve(socket));
     });
     server.on('error', (error) => this.#logger.error({ err: error }, 'tcp listener error'));
@@ -86,6 +96,43 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
 
   get malformedCount(): number {
     return this.#malformed;
+  }
+
+  /** Accepted connections we closed because a limit was hit, by limit. */
+  get limitCloses(): Readonly<Record<TcpCloseReason, number>> {
+    return this.#limitCloses;
+  }
+
+  /** Counts an accepted connection in, or closes it when a cap is reached. */
+  #admit(socket: net.Socket, remote: RemoteAddress): boolean {
+    const limits = this.#limits;
+    if (!limits) return true;
+    const perAddress = this.#inbound.get(remote.address) ?? 0;
+    const reason: TcpCloseReason | undefined =
+      this.#inboundTotal >= limits.maxConnections
+        ? 'total'
+        : perAddress >= limits.maxConnectionsPerAddress
+          ? 'per-address'
+          : undefined;
+    if (reason) {
+      this.#closeForLimit(socket, remote, reason);
+      return false;
+    }
+    this.#inbound.set(remote.address, perAddress + 1);
+    this.#inboundTotal += 1;
+    socket.once('close', () => {
+      this.#inboundTotal -= 1;
+      const left = (this.#inbound.get(remote.address) ?? 1) - 1;
+      if (left > 0) this.#inbound.set(remote.address, left);
+      else this.#inbound.delete(remote.address);
+    });
+    return true;
+  }
+
+  #closeForLimit(socket: net.Socket, remote: RemoteAddress, reason: TcpCloseReason): void {
+    this.#limitCloses[reason] += 1;
+    this.#logger.debug({ remote: remoteKey(remote), reason }, 'closed inbound SIP TCP connection');
+    socket.destroy();
   }
 
   async send(data: Buffer, to: RemoteAddress): Promise<void> {
@@ -131,11 +178,23 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
     return connecting;
   }
 
-  #adopt(socket: net.Socket, remote: RemoteAddress): void {
+  #adopt(socket: net.Socket, remote: RemoteAddress, inbound = false): void {
     this.#sockets.add(socket);
     socket.setKeepAlive(true, 30_000);
     const framer = new SipStreamFramer({ maxMessageBytes: this.#maxBytes });
     const key = remoteKey(remote);
+    // Accepted connections only: one that never completes a message (a slowloris, a half-sent
+    // request) would hold a descriptor for ever. Our own connections to the carrier stay up
+    // between calls on purpose (RFC 5923 reuse).
+    const idleMs = inbound ? this.#limits?.idleTimeoutMs : undefined;
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      if (idleMs === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => this.#closeForLimit(socket, remote, 'idle'), idleMs);
+      idle.unref();
+    };
+    armIdle();
     socket.on('data', (chunk: Buffer) => {
       let frames: Buffer[];
       try {
@@ -146,6 +205,7 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
         socket.destroy();
         return;
       }
+      if (frames.length > 0) armIdle();
       for (const frame of frames) {
         let message;
         try {
@@ -159,6 +219,7 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
     });
     socket.on('error', (error) => this.#logger.debug({ err: error, remote: key }, 'tcp connection error'));
     socket.on('close', () => {
+      clearTimeout(idle);
       this.#sockets.delete(socket);
       const current = this.#connections.get(key);
       if (current) {
