@@ -1,1 +1,6 @@
-export { TypedEventEmitter, type EventMap } from './typed-event-emitter.js';
+export {
+  TypedEventEmitter,
+  type EventMap,
+  type ListenerErrorEvents,
+  type WithListenerError,
+} from './typed-event-emitter.js';

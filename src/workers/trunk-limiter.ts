@@ -108,9 +108,10 @@ export type TrunkLimiterEvents = {
   /**
    * A held lease had expired before its renewal (the event loop or Redis stalled longer than the
    * lease) and the channel could not be taken back because the trunk is full: the fleet is
-   * momentarily over its channel cap.
+   * momentarily over its channel cap. `inUse` is the fleet's count just after (absent when it
+   * could not be read).
    */
-  leaseLost: [leaseId: string];
+  leaseLost: [leaseId: string, channels: { inUse: number | undefined; max: number }];
   /** A background renewal failed (Redis unreachable); the next tick tries again. */
   renewFailed: [leaseId: string, error: unknown];
 };
@@ -406,7 +407,10 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
       if (await this.renewChannel(leaseId)) return;
       if (!this.#held.has(leaseId)) return; // released while the renewal was in flight
       if (await this.acquireChannel(leaseId)) return;
-      this.emit('leaseLost', leaseId);
+      // The count is for the log line only; failing to read it must not turn a lost lease into a
+      // renewal failure.
+      const inUse = await this.channelsInUse().catch(() => undefined);
+      this.emit('leaseLost', leaseId, { inUse, max: this.maxChannels });
     } catch (error) {
       if (this.#closed) return;
       this.emit('renewFailed', leaseId, error);

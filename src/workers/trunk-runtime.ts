@@ -22,6 +22,7 @@ import type { FormatMemory } from './format-memory.js';
 import { TrunkCircuit } from './trunk-circuit.js';
 import { TrunkDialGate } from './trunk-dial-gate.js';
 import { TrunkLimiter } from './trunk-limiter.js';
+import { logLimiterEvents } from './log-limiter-events.js';
 import { SHUTDOWN_BOUNDS } from './shutdown-bounds.js';
 import { withinDeadline } from './within-deadline.js';
 
@@ -94,6 +95,7 @@ export class TrunkRuntime {
       maxChannels: trunk.maxChannels,
       ...(trunk.learnCarrierLimit !== undefined ? { learnCeiling: trunk.learnCarrierLimit } : {}),
     });
+    logLimiterEvents(this.#limiter, options.logger);
     this.#circuit = new TrunkCircuit({
       redis: options.redis,
       keys: options.keys,
@@ -107,6 +109,9 @@ export class TrunkRuntime {
       trunk: trunk.name,
       logger: this.#logger,
     });
+    this.#circuit.on('listenerError', (event, error) =>
+      this.#logger.error({ event, err: error }, 'a trunk circuit listener threw'),
+    );
     // The instance whose call closed the circuit hands the held numbers back to the queue.
     this.#circuit.on('change', (message) => {
       if (message.state === 'closed') this.#releaseHeld();
