@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load-config.js';
 import { DialerClient } from '../src/jobs/dialer-client.js';
-import { DialerKeys } from '../src/jobs/dialer-keys.js';
+import { DialerKeys } from '../src/kernel/dialer-keys.js';
 import { silentLogger } from '../src/log/create-logger.js';
 import { DialerWorker } from '../src/workers/dialer-worker.js';
 import { TrunkLimiter } from '../src/workers/trunk-limiter.js';

@@ -1,10 +1,52 @@
-// The package's public surface: other services enqueue calls with DialerClient and a Redis URL.
-export * from './jobs/index.js';
+// The package's public surface, on purpose: what another service needs to enqueue calls and read
+// their outcomes with a Redis URL, to run a worker from code, and the contract types and errors
+// those calls can return. Engine internals, Lua scripts and helpers stay private to their folders.
+export {
+  DialerClient,
+  validateJobInput,
+  callOutcomeSchema,
+  dialJobSchema,
+  isFinalStatus,
+  FINAL_STATUSES,
+  EnqueueError,
+  OutcomeTimeoutError,
+  InvalidCampaignError,
+  CampaignNotFoundError,
+  CampaignConflictError,
+  CampaignStateError,
+  JobIdError,
+  InvalidRetryPolicyError,
+  type DialerClientOptions,
+  type EnqueueCallInput,
+  type EnqueuedCall,
+  type EnqueueManyResult,
+  type DialJob,
+  type CallScript,
+  type CallOutcome,
+  type AttemptRecord,
+  type AttemptMediaStats,
+  type OrphanEnd,
+  type FinalStatus,
+  type CallLifecycleEvent,
+  type CampaignSettings,
+  type CampaignStatus,
+  type RetryPolicyOverride,
+} from './jobs/index.js';
 export { loadConfig, parseConfig, ConfigError, type DialerConfig, type TrunkConfig } from './config/index.js';
 export { createLogger, type Logger } from './log/index.js';
-export { DialerError } from './errors/index.js';
-export * from './sip/index.js';
-export * from './media/index.js';
-export * from './numbers/index.js';
-export * from './compliance/index.js';
+export { DialerError } from './kernel/index.js';
+export {
+  createSipEngine,
+  SipFailure,
+  EngineUnavailableError,
+  EngineFeatureUnsupportedError,
+  HeaderValueError,
+  type SipEngine,
+  type SipTrunk,
+  type CallLeg,
+  type CallEnd,
+  type InviteOptions,
+  type SipFailurePhase,
+} from './sip/index.js';
+export { normalizeNumber, InvalidNumberError, type NormalizedNumber } from './numbers/index.js';
 export { DialerWorker, type DialerWorkerOptions } from './workers/index.js';

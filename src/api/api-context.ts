@@ -1,8 +1,8 @@
-import type { DncList } from '../compliance/dnc-list.js';
-import type { DialerConfig, TrunkConfig } from '../config/config-schema.js';
-import type { CampaignControl } from '../jobs/campaign-control.js';
-import type { CampaignStore } from '../jobs/campaign-store.js';
-import type { DialerClient } from '../jobs/dialer-client.js';
+import type { DncList } from '../compliance/index.js';
+import type { DialerConfig, TrunkConfig } from '../config/index.js';
+import type { CampaignControl } from '../jobs/index.js';
+import type { CampaignStore } from '../jobs/index.js';
+import type { DialerClient } from '../jobs/index.js';
 
 /** What every route works with; built once per server, closed with it. */
 export interface ApiContext {

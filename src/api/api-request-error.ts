@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A request the API refuses before doing anything: 400. Code: `API_REQUEST_INVALID`. */
 export class ApiRequestError extends DialerError {

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A request body over `api.bodyLimit`: 413. Code: `BODY_TOO_LARGE`. */
 export class BodyTooLargeError extends DialerError {

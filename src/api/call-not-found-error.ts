@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** No queued job and no outcome under that id: 404. Code: `CALL_NOT_FOUND`. */
 export class CallNotFoundError extends DialerError {

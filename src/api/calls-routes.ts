@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { tryParseDuration } from '../config/parse-duration.js';
-import type { CallOutcome } from '../jobs/call-outcome.js';
-import type { EnqueueCallInput } from '../jobs/validate-job-input.js';
-import { OutcomeTimeoutError } from '../jobs/outcome-timeout-error.js';
+import { tryParseDuration } from '../config/index.js';
+import type { CallOutcome } from '../jobs/index.js';
+import type { EnqueueCallInput } from '../jobs/index.js';
+import { OutcomeTimeoutError } from '../jobs/index.js';
 import type { ApiContext } from './api-context.js';
 import { ApiRequestError } from './api-request-error.js';
 import { COUNTRY, NAME, errorResponses, errorSchema } from './api-schemas.js';

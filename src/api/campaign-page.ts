@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, type FinalStatus } from '../jobs/final-status.js';
+import { FINAL_STATUSES, type FinalStatus } from '../jobs/index.js';
 import type { CampaignSummary } from './campaign-summary.js';
 import type { PostDialDelaySeries } from './post-dial-delay-series.js';
 

@@ -1,8 +1,8 @@
-import type { CampaignSettings } from '../jobs/campaign-settings.js';
-import type { CampaignState } from '../jobs/campaign-state.js';
-import type { CampaignStore } from '../jobs/campaign-store.js';
-import { CampaignNotFoundError } from '../jobs/campaign-not-found-error.js';
-import { FINAL_STATUSES, type FinalStatus } from '../jobs/final-status.js';
+import type { CampaignSettings } from '../jobs/index.js';
+import type { CampaignState } from '../jobs/index.js';
+import type { CampaignStore } from '../jobs/index.js';
+import { CampaignNotFoundError } from '../jobs/index.js';
+import { FINAL_STATUSES, type FinalStatus } from '../jobs/index.js';
 
 /** A campaign as `GET /v1/campaigns/:name` and its page show it. */
 export interface CampaignSummary {

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { CountryCode } from 'libphonenumber-js/max';
-import type { CallingWindow } from '../compliance/calling-hours.js';
-import { importCampaignCsv, type ImportReport } from '../jobs/campaign-import.js';
-import { CampaignNotFoundError } from '../jobs/campaign-not-found-error.js';
-import type { CampaignSettings } from '../jobs/campaign-settings.js';
-import type { RetryDelays } from '../jobs/retry-policy.js';
+import type { CallingWindow } from '../compliance/index.js';
+import { importCampaignCsv, type ImportReport } from '../jobs/index.js';
+import { CampaignNotFoundError } from '../jobs/index.js';
+import type { CampaignSettings } from '../jobs/index.js';
+import type { RetryDelays } from '../jobs/index.js';
 import {
   RESULT_CONTENT_TYPES,
   isResultFormat,

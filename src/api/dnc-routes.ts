@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { normalizeNumber } from '../numbers/normalize-number.js';
+import { normalizeNumber } from '../numbers/index.js';
 import type { ApiContext } from './api-context.js';
 import { COUNTRY, NAME, errorResponses } from './api-schemas.js';
 

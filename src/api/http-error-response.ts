@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** The JSON body of every error the API answers with. */
 export interface ApiErrorBody {

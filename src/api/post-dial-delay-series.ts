@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
+import type { DialerKeys } from '../kernel/index.js';
 
 export interface PostDialDelayPoint {
   /** Start of the bucket, ISO 8601. */

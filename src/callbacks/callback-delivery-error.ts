@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * A status callback the receiver did not accept (non-2xx, timeout, connection refused). The

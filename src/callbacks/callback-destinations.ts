@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { parseCidr } from '../config/parse-cidr.js';
+import { parseCidr } from '../config/index.js';
 import { CallbackDestinationError } from './callback-destination-error.js';
 import { nonPublicRange } from './non-public-range.js';
 

@@ -1,5 +1,5 @@
-import type { CallOutcome } from '../jobs/call-outcome.js';
-import type { CallLifecycleEvent } from '../workers/call-lifecycle-event.js';
+import type { CallOutcome } from '../jobs/index.js';
+import type { CallLifecycleEvent } from '../jobs/index.js';
 
 export const CALLBACK_EVENT_TYPES = ['initiated', 'ringing', 'answered', 'completed'] as const;
 export type CallbackEventType = (typeof CALLBACK_EVENT_TYPES)[number];

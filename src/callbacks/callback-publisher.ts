@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log/create-logger.js';
-import type { CallLifecycleEvent } from '../workers/call-lifecycle-event.js';
+import type { Logger } from '../log/index.js';
+import type { CallLifecycleEvent } from '../jobs/index.js';
 import { callbackEventOf, isCallbackEvent } from './callback-event.js';
 import type { CallbackDeliveryJob } from './callback-delivery-job.js';
 import type { CallbackKeys } from './callback-keys.js';

@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log/create-logger.js';
+import type { Logger } from '../log/index.js';
 import type { CallbackDeliveryJob } from './callback-delivery-job.js';
 import { CallbackDestinationError } from './callback-destination-error.js';
 import { CallbackDestinations } from './callback-destinations.js';

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { CallbacksConfig } from '../config/config-schema.js';
-import type { Logger } from '../log/create-logger.js';
-import type { CallLifecycleEvent } from '../workers/call-lifecycle-event.js';
+import type { CallbacksConfig } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import type { CallLifecycleEvent } from '../jobs/index.js';
 import type { CallbackDeliveryJob } from './callback-delivery-job.js';
 import { CallbackKeys } from './callback-keys.js';
 import { CallbackPublisher } from './callback-publisher.js';

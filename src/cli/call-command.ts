@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { parseDuration } from '../config/parse-duration.js';
+import { parseDuration } from '../config/index.js';
 import type { CliIo } from './cli-io.js';
 import { clientFromConfig } from './client-from-config.js';
 import { formatOutcome } from './format-outcome.js';

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { Command } from 'commander';
 import type { CountryCode } from 'libphonenumber-js/max';
-import type { CallingWindow } from '../compliance/calling-hours.js';
-import { CampaignControl } from '../jobs/campaign-control.js';
-import { importCampaignCsv } from '../jobs/campaign-import.js';
-import { CampaignNotFoundError } from '../jobs/campaign-not-found-error.js';
-import { CampaignStore } from '../jobs/campaign-store.js';
+import type { CallingWindow } from '../compliance/index.js';
+import { CampaignControl } from '../jobs/index.js';
+import { importCampaignCsv } from '../jobs/index.js';
+import { CampaignNotFoundError } from '../jobs/index.js';
+import { CampaignStore } from '../jobs/index.js';
 import { isResultFormat, readCampaignResults, resultLines } from '../results/index.js';
 import type { CliIo } from './cli-io.js';
 import { clientFromConfig } from './client-from-config.js';

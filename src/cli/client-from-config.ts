@@ -1,5 +1,5 @@
-import type { DialerConfig } from '../config/config-schema.js';
-import { DialerClient } from '../jobs/dialer-client.js';
+import type { DialerConfig } from '../config/index.js';
+import { DialerClient } from '../jobs/index.js';
 import { ensureRedisReachable } from '../redis/index.js';
 
 /**

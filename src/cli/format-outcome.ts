@@ -1,4 +1,4 @@
-import type { CallOutcome } from '../jobs/call-outcome.js';
+import type { CallOutcome } from '../jobs/index.js';
 
 /** A human summary of an outcome: status, then one line per attempt. */
 export function formatOutcome(outcome: CallOutcome): string {

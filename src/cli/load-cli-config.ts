@@ -1,5 +1,5 @@
-import type { DialerConfig } from '../config/config-schema.js';
-import { loadConfig } from '../config/load-config.js';
+import type { DialerConfig } from '../config/index.js';
+import { loadConfig } from '../config/index.js';
 
 /** `--config FILE`, else `DIALER_CONFIG`. */
 export function loadCliConfig(path: string | undefined, env: NodeJS.ProcessEnv): Promise<DialerConfig> {

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config-error.js';
-import { DialerError } from '../errors/dialer-error.js';
-import { censorText } from '../log/censor-secrets.js';
+import { ConfigError } from '../config/index.js';
+import { DialerError } from '../kernel/index.js';
+import { censorText } from '../log/index.js';
 import type { CliIo } from './cli-io.js';
 import { callCommand } from './call-command.js';
 import { campaignCommand } from './campaign-command.js';

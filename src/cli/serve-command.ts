@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { createApiServer } from '../api/api-server.js';
-import { createLogger } from '../log/create-logger.js';
+import { createApiServer } from '../api/index.js';
+import { createLogger } from '../log/index.js';
 import type { CliIo } from './cli-io.js';
 import { loadCliConfig } from './load-cli-config.js';
 import { parseListen } from './parse-listen.js';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { createLogger } from '../log/create-logger.js';
-import { DialerWorker } from '../workers/dialer-worker.js';
-import { ShutdownIncompleteError } from '../workers/shutdown-incomplete-error.js';
+import { createLogger } from '../log/index.js';
+import { DialerWorker } from '../workers/index.js';
+import { ShutdownIncompleteError } from '../workers/index.js';
 import type { CliIo } from './cli-io.js';
 import { loadCliConfig } from './load-cli-config.js';
 

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A bad argument to a compliance list or cap (campaign name, limit, number). Code: `COMPLIANCE_INPUT_INVALID`. */
 export class ComplianceInputError extends DialerError {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script.js';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
+import { LuaScript } from '../redis/index.js';
+import type { DialerKeys } from '../kernel/index.js';
 import { ComplianceInputError } from './compliance-input-error.js';
 
 export interface DailyAttemptCount {

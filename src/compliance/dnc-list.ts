@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { NAME_PATTERN } from '../jobs/dial-job.js';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
-import { InvalidNumberError } from '../numbers/invalid-number-error.js';
-import { normalizeNumber } from '../numbers/normalize-number.js';
+import { NAME_PATTERN } from '../kernel/index.js';
+import type { DialerKeys } from '../kernel/index.js';
+import { InvalidNumberError } from '../numbers/index.js';
+import { normalizeNumber } from '../numbers/index.js';
 import { ComplianceInputError } from './compliance-input-error.js';
 
 export type DncCheck =

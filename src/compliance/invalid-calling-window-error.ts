@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A calling window or time zone that cannot be used. Code: `CALLING_WINDOW_INVALID`. */
 export class InvalidCallingWindowError extends DialerError {

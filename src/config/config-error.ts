@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** One problem found in the configuration, located by its key path (`trunks[0].password`). */
 export interface ConfigIssue {

@@ -1,4 +1,4 @@
-import { customHeaderNameProblem, duplicateHeaderName, SIP_TOKEN } from '../headers/header-rules.js';
+import { customHeaderNameProblem, duplicateHeaderName, SIP_TOKEN } from '../kernel/index.js';
 import * as z from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import {

@@ -26,3 +26,6 @@ export {
   type SipTransport,
   type TrunkConfig,
 } from './config-schema.js';
+export { DEFAULT_AUTH_STRIKES } from './config-schema.js';
+export { parseCidr } from './parse-cidr.js';
+export { tryParseDuration } from './parse-duration.js';

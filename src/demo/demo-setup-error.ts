@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** The demo cannot set itself up (a tool is missing and cannot be installed here). Code: `DEMO_SETUP`. */
 export class DemoSetupError extends DialerError {

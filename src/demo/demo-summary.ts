@@ -1,5 +1,5 @@
-import type { CallOutcome } from '../jobs/call-outcome.js';
-import { FINAL_STATUSES, type FinalStatus } from '../jobs/final-status.js';
+import type { CallOutcome } from '../jobs/index.js';
+import { FINAL_STATUSES, type FinalStatus } from '../jobs/index.js';
 
 export interface DemoSummary {
   readonly numbers: number;

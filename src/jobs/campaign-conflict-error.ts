@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A campaign of that name exists with other settings. Code: `CAMPAIGN_CONFLICT`. */
 export class CampaignConflictError extends DialerError {

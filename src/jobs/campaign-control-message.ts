@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from './dial-job.js';
+import { NAME_PATTERN } from '../kernel/index.js';
 import { isCampaignState, type CampaignState } from './campaign-state.js';
 
 /** Published on `DialerKeys.control` when a campaign changes state; workers apply it at once. */

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
-import { InvalidNumberError } from '../numbers/invalid-number-error.js';
-import { normalizeNumber } from '../numbers/normalize-number.js';
+import { InvalidNumberError } from '../numbers/index.js';
+import { normalizeNumber } from '../numbers/index.js';
 import { validateCampaignName } from './campaign-settings.js';
 import type { DialJob } from './dial-job.js';
 import { InvalidCampaignError } from './invalid-campaign-error.js';

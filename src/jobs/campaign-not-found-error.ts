@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** No campaign of that name. Code: `CAMPAIGN_NOT_FOUND`. */
 export class CampaignNotFoundError extends DialerError {

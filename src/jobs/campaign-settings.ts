@@ -1,6 +1,6 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
-import { validateCallingWindow, validateTimeZone, type CallingWindow } from '../compliance/calling-hours.js';
-import { NAME_PATTERN } from './dial-job.js';
+import { validateCallingWindow, validateTimeZone, type CallingWindow } from '../compliance/index.js';
+import { NAME_PATTERN } from '../kernel/index.js';
 import { callbackUrlProblem } from './callback-url-problem.js';
 import { InvalidCampaignError } from './invalid-campaign-error.js';
 import type { RetryDelays } from './retry-policy.js';

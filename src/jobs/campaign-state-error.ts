@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A state change a campaign cannot make (a cancelled campaign stays cancelled). Code: `CAMPAIGN_STATE_INVALID`. */
 export class CampaignStateError extends DialerError {

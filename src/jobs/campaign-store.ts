@@ -9,7 +9,7 @@ import {
 } from './campaign-settings.js';
 import { CampaignStateError } from './campaign-state-error.js';
 import { isCampaignState, type CampaignState } from './campaign-state.js';
-import type { DialerKeys } from './dialer-keys.js';
+import type { DialerKeys } from '../kernel/index.js';
 import { FINAL_STATUSES, type FinalStatus } from './final-status.js';
 import { InvalidCampaignError } from './invalid-campaign-error.js';
 

@@ -1,11 +1,9 @@
 import { z } from 'zod';
+import { NAME_PATTERN } from '../kernel/index.js';
 import { callbackUrlProblem } from './callback-url-problem.js';
 
 const noLineBreaks = (field: string) =>
   z.string().refine((v) => !/[\r\n\0]/.test(v), { message: `${field} must not contain CR, LF or NUL` });
-
-/** Names: campaigns and trunks, safe in Redis keys, job ids and file names. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /**
  * What an answered call does. With `play` or `collect`, the call ends when they are done (the

@@ -2,7 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { CallOutcome } from './call-outcome.js';
 import type { DialJob } from './dial-job.js';
-import { DialerKeys } from './dialer-keys.js';
+import { DialerKeys } from '../kernel/index.js';
 import { jobIdFor } from './job-id.js';
 import { OutcomeStore } from './outcome-store.js';
 import { TrunkDirectory, type TrunkInfo } from './trunk-directory.js';

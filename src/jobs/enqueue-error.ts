@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A job refused at enqueue: `field` names what was wrong, `value` what was given. Code: `JOB_INVALID`. */
 export class EnqueueError extends DialerError {

@@ -30,8 +30,9 @@ export {
   type OrphanEnd,
   type CallOutcome,
 } from './call-outcome.js';
-export { dialJobSchema, callScriptSchema, NAME_PATTERN, type CallScript, type DialJob } from './dial-job.js';
-export { DialerKeys } from './dialer-keys.js';
+export { dialJobSchema, callScriptSchema, type CallScript, type DialJob } from './dial-job.js';
+export { NAME_PATTERN } from '../kernel/index.js';
+export { DialerKeys } from '../kernel/index.js';
 export {
   DialerClient,
   DIAL_JOB_OPTIONS,
@@ -73,3 +74,5 @@ export { InvalidCampaignError } from './invalid-campaign-error.js';
 export { CampaignNotFoundError } from './campaign-not-found-error.js';
 export { CampaignConflictError } from './campaign-conflict-error.js';
 export { CampaignStateError } from './campaign-state-error.js';
+export { type AttemptMediaStats } from './call-outcome.js';
+export { type CallEventSink, type CallLifecycleEvent } from './call-lifecycle-event.js';

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A campaign name, setting or import option with a bad value. Code: `CAMPAIGN_INVALID`. */
 export class InvalidCampaignError extends DialerError {

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A retry policy (config or campaign override) with a bad value. Code: `RETRY_POLICY_INVALID`. */
 export class InvalidRetryPolicyError extends DialerError {

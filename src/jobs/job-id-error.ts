@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** Input a job id cannot be built from. Code: `JOB_ID_INVALID`. */
 export class JobIdError extends DialerError {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NAME_PATTERN } from './dial-job.js';
+import { NAME_PATTERN } from '../kernel/index.js';
 import { JobIdError } from './job-id-error.js';
 
 export interface JobIdInput {

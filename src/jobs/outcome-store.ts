@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script.js';
+import { LuaScript } from '../redis/index.js';
 import { callOutcomeSchema, type CallOutcome } from './call-outcome.js';
-import type { DialerKeys } from './dialer-keys.js';
+import type { DialerKeys } from '../kernel/index.js';
 
 export interface OutcomeStoreOptions {
   readonly redis: Redis;

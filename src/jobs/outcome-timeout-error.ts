@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** `waitForOutcome` gave up. The job is still queued or live. Code: `OUTCOME_TIMEOUT`. */
 export class OutcomeTimeoutError extends DialerError {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { DialerKeys } from './dialer-keys.js';
+import type { DialerKeys } from '../kernel/index.js';
 
 /** What producers need to know about a trunk to validate and shape a job. No secrets. */
 export interface TrunkInfo {

@@ -1,8 +1,9 @@
-import { customHeaderNameProblem, duplicateHeaderName } from '../headers/header-rules.js';
-import { normalizeNumber } from '../numbers/normalize-number.js';
-import type { NormalizedNumber } from '../numbers/normalized-number.js';
+import { customHeaderNameProblem, duplicateHeaderName } from '../kernel/index.js';
+import { normalizeNumber } from '../numbers/index.js';
+import type { NormalizedNumber } from '../numbers/index.js';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { dialJobSchema, NAME_PATTERN, type CallScript, type DialJob } from './dial-job.js';
+import { NAME_PATTERN } from '../kernel/index.js';
+import { dialJobSchema, type CallScript, type DialJob } from './dial-job.js';
 import { callbackUrlProblem } from './callback-url-problem.js';
 import { EnqueueError } from './enqueue-error.js';
 import type { TrunkInfo } from './trunk-directory.js';

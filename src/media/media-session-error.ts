@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * A media session used wrongly (after close, a bad DTMF digit, a closed scheduler) or given bad

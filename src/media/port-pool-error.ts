@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * The RTP port pool could not be opened or used: an invalid range, nothing in the range could be

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * Every RTP port pair of the pool is leased. The caller should not dial (or should wait for a

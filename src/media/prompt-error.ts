@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * A prompt that cannot be played: a name outside the prompts directory, a missing file, or a

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { TypedEventEmitter } from '../events/typed-event-emitter.js';
+import { TypedEventEmitter } from '../kernel/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import { G711_SILENCE } from './g711.js';
 import { MediaScheduler, type PacedHandle, type PacedStream } from './media-scheduler.js';

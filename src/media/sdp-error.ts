@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * An SDP body we cannot use (an answer with no audio, a rejected stream, no codec in common, no

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { CallLifecycleEvent } from '../workers/call-lifecycle-event.js';
+import type { CallLifecycleEvent } from '../jobs/index.js';
 import { deferralCause } from './deferral-cause.js';
 
 // Carriers answer with ringback in tens of ms to ~10 s; setup includes the time a person takes to pick up.

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** The metrics server could not listen where `metrics.listen` says (port taken, no such address). Stable code: `METRICS_LISTEN`. */
 export class MetricsListenError extends DialerError {

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { HostAndPort } from '../config/config-schema.js';
-import type { Logger } from '../log/create-logger.js';
+import type { HostAndPort } from '../config/index.js';
+import type { Logger } from '../log/index.js';
 import { MetricsListenError } from './metrics-listen-error.js';
 
 export interface MetricsServerOptions {

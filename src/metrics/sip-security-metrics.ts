@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { SipSecurityStats } from '../sip/sip-security-stats.js';
+import type { SipSecurityStats } from '../sip/index.js';
 
 /** Registers the SIP engine's refusals: spoofed messages and inbound TCP connections closed. */
 export function registerSipSecurityMetrics(

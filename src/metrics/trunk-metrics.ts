@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { RegistrationState } from '../sip/engine.js';
+import type { RegistrationState } from '../sip/index.js';
 import { withTimeout } from './with-timeout.js';
 
 /** What trunk metrics read from a trunk runtime. */

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { HostAndPort } from '../config/config-schema.js';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
-import type { Logger } from '../log/create-logger.js';
-import type { SipSecurityStats } from '../sip/sip-security-stats.js';
-import type { CallLifecycleEvent } from '../workers/call-lifecycle-event.js';
+import type { HostAndPort } from '../config/index.js';
+import type { DialerKeys } from '../kernel/index.js';
+import type { Logger } from '../log/index.js';
+import type { SipSecurityStats } from '../sip/index.js';
+import type { CallLifecycleEvent } from '../jobs/index.js';
 import { registerCallMetrics } from './call-metrics.js';
 import { createMetricsRegistry } from './create-metrics-registry.js';
 import { MetricsServer } from './metrics-server.js';

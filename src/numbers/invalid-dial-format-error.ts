@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A dial format spec (trunk config) that names no known format or has a bad prefix. Code: `DIAL_FORMAT_INVALID`. */
 export class InvalidDialFormatError extends DialerError {

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * Why a number was refused. The first four are libphonenumber-js parse errors; `INVALID` means it

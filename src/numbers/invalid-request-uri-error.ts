@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A dial string or domain that cannot go into a Request-URI. Code: `REQUEST_URI_INVALID`. */
 export class InvalidRequestUriError extends DialerError {

@@ -1,4 +1,4 @@
-import type { Logger } from '../log/create-logger.js';
+import type { Logger } from '../log/index.js';
 import { redisEndpoint } from './redis-endpoint.js';
 
 // Replies that mean the server refused our credentials: retrying will not help until an operator

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * Redis did not answer in time or refused us (wrong password, not a Redis). The message names the

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { attemptRecordSchema, callOutcomeSchema, type AttemptRecord } from '../jobs/call-outcome.js';
-import { validateCampaignName } from '../jobs/campaign-settings.js';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
+import { attemptRecordSchema, callOutcomeSchema, type AttemptRecord } from '../jobs/index.js';
+import { validateCampaignName } from '../jobs/index.js';
+import type { DialerKeys } from '../kernel/index.js';
 import { pendingResultRow, resultRowFromOutcome, type PendingState, type ResultRow } from './result-row.js';
 
 export interface CampaignResultsOptions {

@@ -1,5 +1,5 @@
-import type { AttemptRecord, CallOutcome } from '../jobs/call-outcome.js';
-import type { FinalStatus } from '../jobs/final-status.js';
+import type { AttemptRecord, CallOutcome } from '../jobs/index.js';
+import type { FinalStatus } from '../jobs/index.js';
 
 /** Where a number without a final outcome is: on a call, waiting for a retry, parked, or queued. */
 export type PendingState = 'active' | 'delayed' | 'parked' | 'waiting';

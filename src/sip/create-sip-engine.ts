@@ -1,5 +1,5 @@
-import type { DialerConfig } from '../config/config-schema.js';
-import type { Logger } from '../log/create-logger.js';
+import type { DialerConfig } from '../config/index.js';
+import type { Logger } from '../log/index.js';
 import { DrachtioSipEngine } from './drachtio/drachtio-engine.js';
 import { EmbeddedSipEngine } from './embedded/embedded-engine.js';
 import type { SipTraceSink } from './embedded/sip-trace.js';

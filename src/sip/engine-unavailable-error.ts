@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** The configured engine cannot run here. Code: `SIP_ENGINE_UNAVAILABLE`. */
 export class EngineUnavailableError extends DialerError {

@@ -1,4 +1,4 @@
-import type { TypedEventEmitter } from '../events/typed-event-emitter.js';
+import type { TypedEventEmitter } from '../kernel/index.js';
 import type { DialogSnapshot, OrphanDialogEnd } from './dialog-snapshot.js';
 import type { SipFailure } from './sip-failure.js';
 import type { SipTrunk } from './sip-trunk.js';

@@ -21,4 +21,5 @@ export { EngineFeatureUnsupportedError } from './engine-feature-unsupported-erro
 export type { DialogSnapshot, OrphanDialogEnd } from './dialog-snapshot.js';
 export { EmbeddedSipEngine, type EmbeddedEngineOptions } from './embedded/embedded-engine.js';
 export type { SipTraceEntry, SipTraceSink } from './embedded/sip-trace.js';
-export { HeaderValueError } from './embedded/header-value-error.js';
+export { HeaderValueError } from './header-value-error.js';
+export { type SipSecurityStats } from './sip-security-stats.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script.js';
-import type { AttemptRecord } from '../jobs/call-outcome.js';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
+import { LuaScript } from '../redis/index.js';
+import type { AttemptRecord } from '../jobs/index.js';
+import type { DialerKeys } from '../kernel/index.js';
 
 // The number's live-call key is the fence: nobody INVITEs a number while another attempt on it
 // may be alive, whichever job, campaign or worker it belongs to. The attempt record is written

@@ -1,5 +1,5 @@
-import type { AttemptResult } from '../jobs/attempt-result.js';
-import { SipFailure } from '../sip/sip-failure.js';
+import type { AttemptResult } from '../jobs/index.js';
+import { SipFailure } from '../sip/index.js';
 
 /** What the retry policy needs to know of an INVITE's failure, and nothing of the wire. */
 export function attemptResultOf(error: unknown): AttemptResult {

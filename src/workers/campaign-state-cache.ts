@@ -1,5 +1,5 @@
-import type { CampaignRecord, CampaignStore } from '../jobs/campaign-store.js';
-import type { CampaignState } from '../jobs/campaign-state.js';
+import type { CampaignRecord, CampaignStore } from '../jobs/index.js';
+import type { CampaignState } from '../jobs/index.js';
 
 /**
  * Campaign records as a worker sees them: read once, then kept fresh by control messages

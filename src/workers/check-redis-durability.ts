@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log/create-logger.js';
+import type { Logger } from '../log/index.js';
 
 /** What the worker found of Redis's persistence, for the start-up log and tests. */
 export interface RedisDurability {

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
-import type { Logger } from '../log/create-logger.js';
+import type { DialerKeys } from '../kernel/index.js';
+import type { Logger } from '../log/index.js';
 
 export interface CircuitHeldJobsOptions {
   /** Shared connection; not closed here. */

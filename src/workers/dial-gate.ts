@@ -1,6 +1,6 @@
-import type { FinalStatus } from '../jobs/final-status.js';
-import type { DialJob } from '../jobs/dial-job.js';
-import type { TrunkSignal } from '../jobs/retry-decision.js';
+import type { FinalStatus } from '../jobs/index.js';
+import type { DialJob } from '../jobs/index.js';
+import type { TrunkSignal } from '../jobs/index.js';
 
 /** What the checks before a dial decided. */
 export type GateVerdict =

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
-import type { DialogSnapshot } from '../sip/dialog-snapshot.js';
+import type { DialerKeys } from '../kernel/index.js';
+import type { DialogSnapshot } from '../sip/index.js';
 
 /** One call a worker has up, as kept in Redis for whoever must end it if that worker dies. */
 export interface RegisteredDialog {

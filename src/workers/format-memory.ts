@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
-import type { DialFormatName } from '../numbers/dial-format.js';
+import type { DialerKeys } from '../kernel/index.js';
+import type { DialFormatName } from '../numbers/index.js';
 
 /**
  * Which dial format a trunk accepted last, per country (the reference case: a carrier that 404s

@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * A trunk limiter or circuit breaker was built with an option it cannot work with (a cap that is

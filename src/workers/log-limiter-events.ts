@@ -1,4 +1,4 @@
-import type { Logger } from '../log/create-logger.js';
+import type { Logger } from '../log/index.js';
 import type { TrunkLimiter } from './trunk-limiter.js';
 
 /**

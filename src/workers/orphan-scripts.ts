@@ -1,4 +1,4 @@
-import { LuaScript } from '../redis/lua-script.js';
+import { LuaScript } from '../redis/index.js';
 
 /**
  * Takes a dead worker's calls: when its lease is gone, moves its dialogs (and any orphans it had

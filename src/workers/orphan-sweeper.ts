@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AttemptRecord, OrphanEnd } from '../jobs/call-outcome.js';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
-import type { Logger } from '../log/create-logger.js';
-import type { OrphanDialogEnd } from '../sip/dialog-snapshot.js';
-import type { SipEngine } from '../sip/engine.js';
-import type { SipTrunk } from '../sip/sip-trunk.js';
+import type { AttemptRecord, OrphanEnd } from '../jobs/index.js';
+import type { DialerKeys } from '../kernel/index.js';
+import type { Logger } from '../log/index.js';
+import type { OrphanDialogEnd } from '../sip/index.js';
+import type { SipEngine } from '../sip/index.js';
+import type { SipTrunk } from '../sip/index.js';
 import type { RegisteredDialog } from './dialog-registry.js';
 import { CLAIM_ORPHANS, ORPHAN_ENDED } from './orphan-scripts.js';
 

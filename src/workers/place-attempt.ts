@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../log/create-logger.js';
-import type { AttemptResult } from '../jobs/attempt-result.js';
-import type { AttemptMediaStats, AttemptRecord } from '../jobs/call-outcome.js';
-import type { DialJob } from '../jobs/dial-job.js';
-import { callMediaRuntime, type CallMediaRuntime } from '../media/call-media-runtime.js';
-import { DtmfCollector } from '../media/dtmf-collector.js';
-import type { RtpPortLease, RtpPortPool } from '../media/port-pool.js';
-import type { Prompt } from '../media/prompt-cache.js';
-import { RtpSession } from '../media/rtp-session.js';
-import { runCallScript, type CallScriptResult } from '../media/run-call-script.js';
-import { buildSdpOffer, parseSdpAnswer, type SdpAnswer } from '../media/sdp.js';
-import type { DialogSnapshot } from '../sip/dialog-snapshot.js';
-import type { CallEnd, CallLeg, SipEngine } from '../sip/engine.js';
-import type { SipTrunk } from '../sip/sip-trunk.js';
+import type { Logger } from '../log/index.js';
+import type { AttemptResult } from '../jobs/index.js';
+import type { AttemptMediaStats, AttemptRecord } from '../jobs/index.js';
+import type { DialJob } from '../jobs/index.js';
+import { callMediaRuntime, type CallMediaRuntime } from '../media/index.js';
+import { DtmfCollector } from '../media/index.js';
+import type { RtpPortLease, RtpPortPool } from '../media/index.js';
+import type { Prompt } from '../media/index.js';
+import { RtpSession } from '../media/index.js';
+import { runCallScript, type CallScriptResult } from '../media/index.js';
+import { buildSdpOffer, parseSdpAnswer, type SdpAnswer } from '../media/index.js';
+import type { DialogSnapshot } from '../sip/index.js';
+import type { CallEnd, CallLeg, SipEngine } from '../sip/index.js';
+import type { SipTrunk } from '../sip/index.js';
 import { attemptResultOf } from './attempt-result-of.js';
-import type { CallEventSink } from './call-lifecycle-event.js';
-import { mergeHeaders } from '../headers/header-rules.js';
+import type { CallEventSink } from '../jobs/index.js';
+import { mergeHeaders } from '../kernel/index.js';
 
 export interface PlaceAttemptInput {
   readonly engine: SipEngine;

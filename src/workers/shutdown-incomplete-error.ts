@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * A worker stopped without handing every job back to the queue (Redis did not answer in time);

@@ -1,4 +1,4 @@
-import type { Logger } from '../log/create-logger.js';
+import type { Logger } from '../log/index.js';
 import { SHUTDOWN_BOUNDS } from './shutdown-bounds.js';
 import { withinDeadline } from './within-deadline.js';
 

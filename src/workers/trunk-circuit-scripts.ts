@@ -1,4 +1,4 @@
-import { LUA_NOW, LuaScript } from '../redis/lua-script.js';
+import { LUA_NOW, LuaScript } from '../redis/index.js';
 
 /*
  * The trunk circuit's transitions, each one Lua script. KEYS: the circuit hash, the control

@@ -1,14 +1,14 @@
 import type { Redis } from 'ioredis';
-import { TypedEventEmitter } from '../events/typed-event-emitter.js';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
-import { silentLogger, type Logger } from '../log/create-logger.js';
+import { TypedEventEmitter } from '../kernel/index.js';
+import type { DialerKeys } from '../kernel/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
 import {
   parseCircuitControlMessage,
   type CircuitControlMessage,
   type CircuitOpenKind,
 } from './circuit-control-message.js';
-import type { LuaScript } from '../redis/lua-script.js';
-import { DEFAULT_AUTH_STRIKES } from '../config/config-schema.js';
+import type { LuaScript } from '../redis/index.js';
+import { DEFAULT_AUTH_STRIKES } from '../config/index.js';
 import {
   circuitAuthFailureScript,
   circuitAuthStrikeScript,

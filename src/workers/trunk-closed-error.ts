@@ -1,4 +1,4 @@
-import { DialerError } from '../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /**
  * A trunk limiter, circuit or control subscriber was used after `close()`. Stable code:

@@ -1,4 +1,4 @@
-import { LUA_NOW, LuaScript } from '../redis/lua-script.js';
+import { LUA_NOW, LuaScript } from '../redis/index.js';
 
 /*
  * The trunk limiter's decisions, each one Lua script so that every worker of the fleet sees one

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { TypedEventEmitter } from '../events/typed-event-emitter.js';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
+import { TypedEventEmitter } from '../kernel/index.js';
+import type { DialerKeys } from '../kernel/index.js';
 import { InvalidTrunkOptionError } from './invalid-trunk-option-error.js';
 import { checkNumber, checkTrunkName, clockArg } from './trunk-option-checks.js';
 import { TrunkClosedError } from './trunk-closed-error.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { DialerKeys } from '../jobs/dialer-keys.js';
-import type { Logger } from '../log/create-logger.js';
-import { LuaScript } from '../redis/lua-script.js';
+import type { DialerKeys } from '../kernel/index.js';
+import type { Logger } from '../log/index.js';
+import { LuaScript } from '../redis/index.js';
 
 // Gone with its worker's calls: the sweepers need not look at this worker again.
 const RELEASE = new LuaScript(

@@ -5,7 +5,7 @@ import { splitCsvLine } from '../../src/jobs/split-csv-line.js';
 import { normalizeNumber } from '../../src/numbers/normalize-number.js';
 import { parseDigestChallenge } from '../../src/sip/embedded/auth/digest-challenge.js';
 import { parseNameAddr, parseUri, parseVia } from '../../src/sip/embedded/message/index.js';
-import { parseRetryAfter } from '../../src/sip/embedded/retry-after.js';
+import { parseRetryAfter } from '../../src/sip/retry-after.js';
 
 const MB = 1 << 20;
 const big = (unit: string): string => unit.repeat(Math.ceil(MB / unit.length)).slice(0, MB);

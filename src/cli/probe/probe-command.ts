@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../config/load-config.js';
-import { parseDuration } from '../../config/parse-duration.js';
-import { createLogger } from '../../log/create-logger.js';
+import { loadConfig } from '../../config/index.js';
+import { parseDuration } from '../../config/index.js';
+import { createLogger } from '../../log/index.js';
 import type { CliIo } from '../cli-io.js';
 import { parseListen } from '../parse-listen.js';
 import { formatCallReport, formatRegisterReport } from './format-probe-report.js';

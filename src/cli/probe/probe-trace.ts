@@ -1,4 +1,4 @@
-import type { SipTraceEntry } from '../../sip/embedded/sip-trace.js';
+import type { SipTraceEntry } from '../../sip/index.js';
 
 export interface ProbeTraceLine {
   /** ms since the probe's first message. */

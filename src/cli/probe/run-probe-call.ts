@@ -1,10 +1,10 @@
-import type { DialerConfig, TrunkConfig } from '../../config/config-schema.js';
-import type { Logger } from '../../log/create-logger.js';
-import { RtpPortPool } from '../../media/port-pool.js';
-import { buildSdpOffer, parseSdpAnswer } from '../../media/sdp.js';
-import { createSipEngine } from '../../sip/create-sip-engine.js';
-import type { CallEnd } from '../../sip/engine.js';
-import { SipFailure } from '../../sip/sip-failure.js';
+import type { DialerConfig, TrunkConfig } from '../../config/index.js';
+import type { Logger } from '../../log/index.js';
+import { RtpPortPool } from '../../media/index.js';
+import { buildSdpOffer, parseSdpAnswer } from '../../media/index.js';
+import { createSipEngine } from '../../sip/index.js';
+import type { CallEnd } from '../../sip/index.js';
+import { SipFailure } from '../../sip/index.js';
 import { UsageError } from '../usage-error.js';
 import { ProbeTrace, type ProbeTraceLine } from './probe-trace.js';
 import { responsesOf } from './run-probe-register.js';

@@ -1,7 +1,7 @@
-import type { DialerConfig, TrunkConfig } from '../../config/config-schema.js';
-import type { Logger } from '../../log/create-logger.js';
-import { createSipEngine } from '../../sip/create-sip-engine.js';
-import { SipFailure } from '../../sip/sip-failure.js';
+import type { DialerConfig, TrunkConfig } from '../../config/index.js';
+import type { Logger } from '../../log/index.js';
+import { createSipEngine } from '../../sip/index.js';
+import { SipFailure } from '../../sip/index.js';
 import { ProbeTrace, type ProbeTraceLine } from './probe-trace.js';
 
 export interface ProbeRegisterReport {

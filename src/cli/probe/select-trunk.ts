@@ -1,4 +1,4 @@
-import type { DialerConfig, TrunkConfig } from '../../config/config-schema.js';
+import type { DialerConfig, TrunkConfig } from '../../config/index.js';
 import { UsageError } from '../usage-error.js';
 
 /** The named trunk, or the only/first one; an unknown name lists the known ones. */

@@ -1,5 +1,5 @@
-import { TypedEventEmitter } from '../../events/typed-event-emitter.js';
-import type { Logger } from '../../log/create-logger.js';
+import { TypedEventEmitter } from '../../kernel/index.js';
+import type { Logger } from '../../log/index.js';
 import type { CallEnd, CallLeg, CallLegEvents, CallTimings } from '../engine.js';
 import type { SrfDialog } from './srf-api.js';
 

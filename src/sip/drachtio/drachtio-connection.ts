@@ -1,5 +1,5 @@
-import { TypedEventEmitter } from '../../events/typed-event-emitter.js';
-import type { Logger } from '../../log/create-logger.js';
+import { TypedEventEmitter } from '../../kernel/index.js';
+import type { Logger } from '../../log/index.js';
 import { EngineUnavailableError } from '../engine-unavailable-error.js';
 import { parseHostports, type DrachtioSipAddress } from './parse-hostports.js';
 import { createSrf, type SrfApi } from './srf-api.js';

@@ -1,6 +1,6 @@
-import type { Logger } from '../../log/create-logger.js';
-import { silentLogger } from '../../log/create-logger.js';
-import { checkExtraHeader, checkExtraHeaders } from '../embedded/check-header.js';
+import type { Logger } from '../../log/index.js';
+import { silentLogger } from '../../log/index.js';
+import { checkExtraHeader, checkExtraHeaders } from '../check-header.js';
 import type { OrphanDialogEnd } from '../dialog-snapshot.js';
 import { EngineFeatureUnsupportedError } from '../engine-feature-unsupported-error.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';

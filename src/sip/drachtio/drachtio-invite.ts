@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../../log/create-logger.js';
+import type { Logger } from '../../log/index.js';
 import type { CallLeg, InviteOptions } from '../engine.js';
 import { SipFailure, type CancelCause } from '../sip-failure.js';
 import { trunkCredentials } from '../sip-trunk.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { TypedEventEmitter } from '../../events/typed-event-emitter.js';
-import type { Logger } from '../../log/create-logger.js';
+import { TypedEventEmitter } from '../../kernel/index.js';
+import type { Logger } from '../../log/index.js';
 import type { Registration, RegistrationEvents, RegistrationState, RegistrationStatus } from '../engine.js';
-import { registrationRefreshMs, registrationRetryMs } from '../embedded/registration-refresh.js';
+import { registrationRefreshMs, registrationRetryMs } from '../registration-refresh.js';
 import { SipFailure } from '../sip-failure.js';
 import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
 import { failureFieldsOf, failureFromSrfError } from './failure-from-srf-error.js';

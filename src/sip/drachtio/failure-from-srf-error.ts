@@ -1,5 +1,5 @@
 import { SipFailure, type CancelCause, type SipFailurePhase } from '../sip-failure.js';
-import { parseRetryAfter } from '../embedded/retry-after.js';
+import { parseRetryAfter } from '../retry-after.js';
 import { isSrfSipError, type SrfResponse } from './srf-api.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '../../log/create-logger.js';
+import type { Logger } from '../../log/index.js';
 import { SipFailure } from '../sip-failure.js';
 import { buildDigestAuthorization, createCnonce } from './auth/digest-authorization.js';
 import { authorizationHeaderName, challengeHeaderName, challengeKind } from './auth/digest-authenticator.js';

@@ -1,5 +1,5 @@
-import { TypedEventEmitter } from '../../events/typed-event-emitter.js';
-import type { Logger } from '../../log/create-logger.js';
+import { TypedEventEmitter } from '../../kernel/index.js';
+import type { Logger } from '../../log/index.js';
 import type { CallEnd, CallLeg, CallLegEvents, CallTimings, SipDtmf } from '../engine.js';
 import type { Dialog } from './dialog.js';
 import { parseCSeq } from './message/parse-cseq.js';

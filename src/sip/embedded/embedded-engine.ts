@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../../log/create-logger.js';
-import { silentLogger } from '../../log/create-logger.js';
+import type { Logger } from '../../log/index.js';
+import { silentLogger } from '../../log/index.js';
 import type { DialogSnapshot, OrphanDialogEnd } from '../dialog-snapshot.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
 import type { SipSecurityStats } from '../sip-security-stats.js';
@@ -12,7 +12,7 @@ import { FirstChallengeGate } from './auth/first-challenge-gate.js';
 import { NonceCache } from './auth/nonce-cache.js';
 import { AuthenticatedRequest } from './authenticated-request.js';
 import { buildResponse } from './build-response.js';
-import { checkExtraHeader, checkExtraHeaders } from './check-header.js';
+import { checkExtraHeader, checkExtraHeaders } from '../check-header.js';
 import { Dialog, dialogKey } from './dialog.js';
 import { cancelOfSnapshot, confirmedSnapshot, dialogOfSnapshot, earlySnapshot } from './dialog-snapshots.js';
 import { SipTargetCache } from './dns/sip-target-cache.js';
@@ -743,7 +743,8 @@ export class EmbeddedSipEngine implements SipEngine {
       if (!this.#isLegPeer(leg.dialog.key, remote)) {
         // A stranger who learnt the Call-ID and tags must not end or change a billed call.
         this.#spoofed?.record('request', remote, { callId, what: request.method });
-        if (request.method !== 'ACK') this.#respond(request, remote, 403, 'Forbidden', { withVersion: false });
+        if (request.method !== 'ACK')
+          this.#respond(request, remote, 403, 'Forbidden', { withVersion: false });
         return;
       }
       leg.handleRequest(request, remote);
@@ -887,7 +888,9 @@ function minSessionExpires(response: SipResponse): number | undefined {
 
 /** Key of a trunk address; TCP leaves the port out (see isSamePeer). */
 function peerKey(remote: RemoteAddress): string {
-  const address = remote.address.startsWith('::ffff:') ? remote.address.slice(7) : remote.address.toLowerCase();
+  const address = remote.address.startsWith('::ffff:')
+    ? remote.address.slice(7)
+    : remote.address.toLowerCase();
   return remote.transport === 'tcp' ? `tcp|${address}` : `udp|${address}|${remote.port}`;
 }
 

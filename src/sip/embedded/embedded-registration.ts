@@ -1,5 +1,5 @@
-import { TypedEventEmitter } from '../../events/typed-event-emitter.js';
-import type { Logger } from '../../log/create-logger.js';
+import { TypedEventEmitter } from '../../kernel/index.js';
+import type { Logger } from '../../log/index.js';
 import type { Registration, RegistrationEvents, RegistrationState, RegistrationStatus } from '../engine.js';
 import { SipFailure } from '../sip-failure.js';
 import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
@@ -9,7 +9,7 @@ import { failureFromResponse } from './failure-from-response.js';
 import { parseNameAddr } from './message/parse-name-addr.js';
 import { parseUri } from './message/parse-uri.js';
 import { createRequest, SipHeaders, type SipRequest, type SipResponse } from './message/sip-message.js';
-import { registrationRefreshMs, registrationRetryMs } from './registration-refresh.js';
+import { registrationRefreshMs, registrationRetryMs } from '../registration-refresh.js';
 import type { SipStack } from './sip-stack.js';
 import { newCallId, newTag } from './transaction/branch.js';
 import type { Clock, TimerHandle } from './transaction/sip-timers.js';

@@ -1,6 +1,6 @@
 import { SipFailure, type CancelCause, type SipFailurePhase } from '../sip-failure.js';
 import type { SipResponse } from './message/sip-message.js';
-import { parseRetryAfter } from './retry-after.js';
+import { parseRetryAfter } from '../retry-after.js';
 
 export function failureFromResponse(
   response: SipResponse,

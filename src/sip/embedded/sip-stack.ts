@@ -1,4 +1,4 @@
-import type { Logger } from '../../log/create-logger.js';
+import type { Logger } from '../../log/index.js';
 import { parseCSeq } from './message/parse-cseq.js';
 import { parseVia } from './message/parse-via.js';
 import type { SipMessage, SipRequest, SipResponse } from './message/sip-message.js';

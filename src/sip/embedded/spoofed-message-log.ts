@@ -1,4 +1,4 @@
-import type { Logger } from '../../log/create-logger.js';
+import type { Logger } from '../../log/index.js';
 import type { Clock } from './transaction/sip-timers.js';
 import { remoteKey, type RemoteAddress } from './transport/sip-transport.js';
 
@@ -46,7 +46,12 @@ export class SpoofedMessageLog {
     }
     this.#warned += 1;
     this.#logger.warn(
-      { kind, source: `${source.transport}:${remoteKey(source)}`, callId: detail.callId, message: detail.what },
+      {
+        kind,
+        source: `${source.transport}:${remoteKey(source)}`,
+        callId: detail.callId,
+        message: detail.what,
+      },
       'SIP message from an address that is not the peer: dropped',
     );
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ComplianceInputError, DailyAttemptCap } from '../../../src/compliance/index.js';
-import { DialerKeys } from '../../../src/jobs/dialer-keys.js';
+import { DialerKeys } from '../../../src/kernel/dialer-keys.js';
 
 const NUMBER = '+5534984149880';
 let redis: Redis;

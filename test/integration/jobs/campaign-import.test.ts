@@ -14,7 +14,7 @@ import {
 } from '../../../src/jobs/campaign-import.js';
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
 import { dialJobSchema, type DialJob } from '../../../src/jobs/dial-job.js';
-import { DialerKeys } from '../../../src/jobs/dialer-keys.js';
+import { DialerKeys } from '../../../src/kernel/dialer-keys.js';
 import { InvalidCampaignError } from '../../../src/jobs/invalid-campaign-error.js';
 
 const TRUNK = { name: 'carrier', defaultCountry: 'BR' } as const;

@@ -7,7 +7,7 @@ import { CampaignConflictError } from '../../../src/jobs/campaign-conflict-error
 import { CampaignNotFoundError } from '../../../src/jobs/campaign-not-found-error.js';
 import { CampaignStateError } from '../../../src/jobs/campaign-state-error.js';
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
-import { DialerKeys } from '../../../src/jobs/dialer-keys.js';
+import { DialerKeys } from '../../../src/kernel/dialer-keys.js';
 import { InvalidCampaignError } from '../../../src/jobs/invalid-campaign-error.js';
 
 let redis: Redis;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { DialerKeys } from '../../../src/jobs/dialer-keys.js';
+import { DialerKeys } from '../../../src/kernel/dialer-keys.js';
 
 /**
  * Connections to the run's private Redis and a fresh hash-tagged prefix, so tests never see each

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { DncList } from '../../../src/compliance/dnc-list.js';
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
-import { DialerKeys } from '../../../src/jobs/dialer-keys.js';
+import { DialerKeys } from '../../../src/kernel/dialer-keys.js';
 import { silentLogger } from '../../../src/log/create-logger.js';
 import { CampaignStateCache } from '../../../src/workers/campaign-state-cache.js';
 import { DialerWorker } from '../../../src/workers/dialer-worker.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TypedEventEmitter } from '../../../src/events/index.js';
+import { TypedEventEmitter } from '../../../src/kernel/index.js';
 
 type PingEvents = { ping: [n: number] };
 

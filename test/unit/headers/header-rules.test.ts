@@ -6,7 +6,7 @@ import {
   duplicateHeaderName,
   isEngineOwnedHeader,
   mergeHeaders,
-} from '../../../src/headers/header-rules.js';
+} from '../../../src/kernel/header-rules.js';
 import { canonicalHeaderName } from '../../../src/sip/embedded/message/index.js';
 
 describe('header rules', () => {

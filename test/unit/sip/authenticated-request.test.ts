@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { TypedEventEmitter } from '../../../src/events/typed-event-emitter.js';
+import { TypedEventEmitter } from '../../../src/kernel/typed-event-emitter.js';
 import { silentLogger } from '../../../src/log/create-logger.js';
 import { SipFailure } from '../../../src/sip/sip-failure.js';
 import { NonceCache } from '../../../src/sip/embedded/auth/index.js';

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  registrationRefreshMs,
-  registrationRetryMs,
-} from '../../../src/sip/embedded/registration-refresh.js';
+import { registrationRefreshMs, registrationRetryMs } from '../../../src/sip/registration-refresh.js';
 
 describe('registrationRefreshMs', () => {
   it('refreshes a minute early for long bindings', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseRetryAfter } from '../../../src/sip/embedded/retry-after.js';
+import { parseRetryAfter } from '../../../src/sip/retry-after.js';
 
 describe('parseRetryAfter', () => {
   it('reads delta-seconds as ms, ignoring parameters and comments (RFC 3261 §20.33)', () => {

@@ -1,4 +1,4 @@
-import { DialerError } from '../../../errors/dialer-error.js';
+import { DialerError } from '../../../kernel/index.js';
 
 /**
  * A WWW-Authenticate / Proxy-Authenticate value we cannot answer: not a Digest challenge, or one

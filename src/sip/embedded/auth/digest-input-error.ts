@@ -1,4 +1,4 @@
-import { DialerError } from '../../../errors/dialer-error.js';
+import { DialerError } from '../../../kernel/index.js';
 
 /**
  * A caller handed the digest layer a value it must not put on the wire (CR or LF in a header

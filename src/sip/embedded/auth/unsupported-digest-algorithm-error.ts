@@ -1,4 +1,4 @@
-import { DialerError } from '../../../errors/dialer-error.js';
+import { DialerError } from '../../../kernel/index.js';
 
 /**
  * The server asked for a digest algorithm we cannot compute (e.g. `AKAv1-MD5`, which needs a SIM).

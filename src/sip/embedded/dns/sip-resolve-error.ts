@@ -1,4 +1,4 @@
-import { DialerError } from '../../../errors/dialer-error.js';
+import { DialerError } from '../../../kernel/index.js';
 
 /** A SIP target (proxy or domain) that resolved to no address. Stable code: `SIP_RESOLVE`. */
 export class SipResolveError extends DialerError {

@@ -1,4 +1,4 @@
-import { COMPACT_HEADER_FORMS as COMPACT } from '../../../headers/header-rules.js';
+import { COMPACT_HEADER_FORMS as COMPACT } from '../../../kernel/index.js';
 
 /** Names whose conventional spelling is not plain Title-Case of each dash-separated word. */
 const SPECIAL = [

@@ -1,4 +1,4 @@
-import { DialerError } from '../../../errors/dialer-error.js';
+import { DialerError } from '../../../kernel/index.js';
 
 /** Bytes that are not a SIP message we accept, or a header value that does not parse. Stable code: `SIP_PARSE_ERROR`. */
 export class SipParseError extends DialerError {

@@ -1,4 +1,4 @@
-import { DialerError } from '../../../errors/dialer-error.js';
+import { DialerError } from '../../../kernel/index.js';
 
 /**
  * A message we were asked to send that would not be one message on the wire (a CR, LF or NUL in a

@@ -1,4 +1,4 @@
-import type { TypedEventEmitter } from '../../../events/typed-event-emitter.js';
+import type { TypedEventEmitter } from '../../../kernel/index.js';
 import type { SipMessage } from '../message/sip-message.js';
 
 export type TransportKind = 'udp' | 'tcp';

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
-import { TypedEventEmitter } from '../../../events/typed-event-emitter.js';
-import type { Logger } from '../../../log/create-logger.js';
+import { TypedEventEmitter } from '../../../kernel/index.js';
+import type { Logger } from '../../../log/index.js';
 import { parseMessage } from '../message/parse-message.js';
 import { SipTransportError } from './sip-transport-error.js';
 import type { RemoteAddress, SipTransport, SipTransportEvents } from './sip-transport.js';

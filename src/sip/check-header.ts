@@ -3,7 +3,7 @@ import {
   duplicateHeaderName,
   isEngineOwnedHeader,
   SIP_TOKEN,
-} from '../../headers/header-rules.js';
+} from '../kernel/index.js';
 import { HeaderValueError } from './header-value-error.js';
 
 /** Refuses a caller-supplied header that is not a token name or whose value could inject lines. */

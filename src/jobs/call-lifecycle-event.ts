@@ -1,4 +1,4 @@
-import type { AttemptRecord, CallOutcome } from '../jobs/call-outcome.js';
+import type { AttemptRecord, CallOutcome } from './call-outcome.js';
 
 interface EventBase {
   readonly jobId: string;

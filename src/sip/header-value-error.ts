@@ -1,4 +1,4 @@
-import { DialerError } from '../../errors/dialer-error.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A header name or value that would break the message (CR, LF, NUL) or is not a token. Code: `SIP_INVALID_HEADER`. */
 export class HeaderValueError extends DialerError {

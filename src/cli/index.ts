@@ -1,0 +1,1 @@
+export { ProgressReporter, progressBar } from './progress-reporter.js';

@@ -1,1 +1,0 @@
-export { DialerError } from './dialer-error.js';

@@ -1,0 +1,20 @@
+// The shared kernel: what every folder may use and what depends on nothing of ours.
+export { DialerError } from './dialer-error.js';
+export { DialerKeys } from './dialer-keys.js';
+export {
+  canonicalHeaderKey,
+  COMPACT_HEADER_FORMS,
+  customHeaderNameProblem,
+  duplicateHeaderName,
+  ENGINE_OWNED_HEADERS,
+  isEngineOwnedHeader,
+  mergeHeaders,
+  SIP_TOKEN,
+} from './header-rules.js';
+export { NAME_PATTERN } from './name-pattern.js';
+export {
+  TypedEventEmitter,
+  type EventMap,
+  type ListenerErrorEvents,
+  type WithListenerError,
+} from './typed-event-emitter.js';
