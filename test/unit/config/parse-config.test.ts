@@ -135,7 +135,7 @@ describe('parseConfig', () => {
         orphanSweepIntervalMs: 1_000,
       },
       log: { level: 'debug' },
-      api: { listen: { host: '127.0.0.1', port: 8080 }, bodyLimitBytes: 50 * 1024 * 1024 },
+      api: { listen: { host: '127.0.0.1', port: 8080 }, tokens: [], bodyLimitBytes: 50 * 1024 * 1024 },
     };
     expect(config).toStrictEqual(expected);
   });
@@ -191,7 +191,7 @@ describe('parseConfig', () => {
         orphanSweepIntervalMs: 1_000,
       },
       log: { level: 'info' },
-      api: { listen: { host: '127.0.0.1', port: 8080 }, bodyLimitBytes: 50 * 1024 * 1024 },
+      api: { listen: { host: '127.0.0.1', port: 8080 }, tokens: [], bodyLimitBytes: 50 * 1024 * 1024 },
     } satisfies DialerConfig);
   });
 
