@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import { pathOf } from './bearer-auth.js';
+import { ForbiddenError } from './forbidden-error.js';
+import { requiredRole, roleAllows } from './required-role.js';
+
+/**
+ * Refuses (403 `FORBIDDEN`) a request whose token's role is below what it needs. Runs after
+ * bearer auth; requests without a principal are the public health checks.
+ */
+export function registerRoleCheck(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    const principal = request.principal;
+    if (principal === undefined) return;
+    const path = pathOf(request.url);
+    const needed = requiredRole(request.method, path);
+    if (!roleAllows(principal.role, needed)) {
+      throw new ForbiddenError(principal.role, needed, request.method, path);
+    }
+  });
+}
