@@ -61,7 +61,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     throw new ConfigError([
       {
         path: 'api.tokens',
-        message: 'a token is required to serve the API (api.tokens, or api.token: ${API_TOKEN} for one admin)',
+        message:
+          'a token is required to serve the API (api.tokens, or api.token: ${API_TOKEN} for one admin)',
       },
     ]);
   }

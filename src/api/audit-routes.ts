@@ -17,7 +17,9 @@ export function auditRoutes(redis: Redis, stream: string) {
           tags: ['audit'],
           querystring: {
             type: 'object',
-            properties: { count: { type: 'integer', minimum: 1, maximum: MAX_COUNT, default: DEFAULT_COUNT } },
+            properties: {
+              count: { type: 'integer', minimum: 1, maximum: MAX_COUNT, default: DEFAULT_COUNT },
+            },
             additionalProperties: false,
           },
         },

@@ -39,7 +39,8 @@ export function httpErrorResponse(error: unknown): { status: number; body: ApiEr
       return { status: 413, body: { error: error.code, message: error.message } };
     if (NOT_FOUND.has(error.code))
       return { status: 404, body: { error: error.code, message: error.message } };
-    if (error.code === 'FORBIDDEN') return { status: 403, body: { error: error.code, message: error.message } };
+    if (error.code === 'FORBIDDEN')
+      return { status: 403, body: { error: error.code, message: error.message } };
     if (CONFLICT.has(error.code)) return { status: 409, body: { error: error.code, message: error.message } };
     const field = (error as { field?: unknown }).field;
     if (typeof field === 'string') {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pathOf } from './bearer-auth.js';
+import { httpErrorResponse } from './http-error-response.js';
 import { ForbiddenError } from './forbidden-error.js';
 import { requiredRole, roleAllows } from './required-role.js';
 
@@ -8,13 +9,17 @@ import { requiredRole, roleAllows } from './required-role.js';
  * bearer auth; requests without a principal are the public health checks.
  */
 export function registerRoleCheck(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const principal = request.principal;
     if (principal === undefined) return;
     const path = pathOf(request.url);
     const needed = requiredRole(request.method, path);
     if (!roleAllows(principal.role, needed)) {
-      throw new ForbiddenError(principal.role, needed, request.method, path);
+      // Answered here, not thrown: Bull Board's plugin has its own error handler, which would make it a 500.
+      const { status, body } = httpErrorResponse(
+        new ForbiddenError(principal.role, needed, request.method, path),
+      );
+      return reply.code(status).send(body);
     }
   });
 }

@@ -82,7 +82,10 @@ describe('api config section', () => {
         {},
       ),
     );
-    expect(error.issues.map((i) => i.path).sort()).toStrictEqual(['api.tokens[0].token', 'api.tokens[1].role']);
+    expect(error.issues.map((i) => i.path).sort()).toStrictEqual([
+      'api.tokens[0].token',
+      'api.tokens[1].role',
+    ]);
     expect(error.message).toContain('viewer, operator, admin');
     expect(error.message).not.toContain('tiny-secret');
   });
@@ -91,7 +94,10 @@ describe('api config section', () => {
     const error = configError(() =>
       parseConfig(minimal('api:\n  tokens:\n    - { token: only-0123456789abcdef }\n'), {}),
     );
-    expect(error.issues.map((i) => i.path).sort()).toStrictEqual(['api.tokens[0].name', 'api.tokens[0].role']);
+    expect(error.issues.map((i) => i.path).sort()).toStrictEqual([
+      'api.tokens[0].name',
+      'api.tokens[0].role',
+    ]);
   });
 
   it('refuses a short token without showing it', () => {
