@@ -13,7 +13,11 @@ export function registerRoleCheck(app: FastifyInstance): void {
     const principal = request.principal;
     if (principal === undefined) return;
     const path = pathOf(request.url);
-    const needed = requiredRole(request.method, path);
+    // The matched route pattern too, so an odd spelling of a path cannot slip under a weaker rule.
+    const pattern = request.routeOptions.url;
+    const byPath = requiredRole(request.method, path);
+    const byPattern = pattern === undefined ? byPath : requiredRole(request.method, pattern);
+    const needed = roleAllows(byPath, byPattern) ? byPath : byPattern;
     if (!roleAllows(principal.role, needed)) {
       // Answered here, not thrown: Bull Board's plugin has its own error handler, which would make it a 500.
       const { status, body } = httpErrorResponse(
