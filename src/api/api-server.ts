@@ -12,7 +12,10 @@ import { InvalidCampaignError } from '../jobs/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import type { ApiContext } from './api-context.js';
 import { registerBearerAuth } from './bearer-auth.js';
+import { registerAuditLog } from './audit-log-hook.js';
+import { auditRoutes } from './audit-routes.js';
 import { registerBullBoard } from './bull-board-routes.js';
+import { registerRoleCheck } from './role-check.js';
 import { callsRoutes } from './calls-routes.js';
 import { campaignPageRoutes } from './campaign-page-routes.js';
 import { campaignsRoutes } from './campaigns-routes.js';
@@ -49,14 +52,18 @@ export interface ApiServer {
 /**
  * The HTTP API over the producer client, campaigns and DNC lists, with the OpenAPI document at
  * /docs, Bull Board at /admin/queues and the campaign page at /campaigns/:name.
- * @throws ConfigError when `api.token` is not set.
+ * @throws ConfigError when neither `api.token` nor `api.tokens` is set.
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config } = options;
-  const token = config.api.token;
-  if (token === undefined) {
+  const tokens = config.api.tokens;
+  if (tokens.length === 0) {
     throw new ConfigError([
-      { path: 'api.token', message: 'is required to serve the API (e.g. token: ${API_TOKEN})' },
+      {
+        path: 'api.tokens',
+        message:
+          'a token is required to serve the API (api.tokens, or api.token: ${API_TOKEN} for one admin)',
+      },
     ]);
   }
   const logger = options.logger ?? silentLogger();
@@ -116,7 +123,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       .send({ error: 'NOT_FOUND', message: `no route ${request.method} ${redactUrl(request.url)}` }),
   );
 
-  registerBearerAuth(app, token);
+  registerBearerAuth(app, tokens);
+  registerRoleCheck(app);
+  registerAuditLog(app, { redis, stream: client.keys.audit, logger });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -137,6 +146,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   await app.register(campaignsRoutes(ctx));
   await app.register(dncRoutes(ctx));
   await app.register(campaignPageRoutes(ctx));
+  await app.register(auditRoutes(redis, client.keys.audit));
   await registerBullBoard(app, ctx);
   const metrics = options.metrics;
   if (metrics !== undefined) {

@@ -1,5 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiTokenConfig } from '../config/config-schema.js';
+import type { ApiPrincipal } from './api-principal.js';
 
 /** The cookie a browser gets after presenting the token once (`?token=`). */
 export const AUTH_COOKIE = 'dialer_session';
@@ -43,37 +45,62 @@ export function pathOf(url: string): string {
 }
 
 /**
- * Requires the token on every request but `/healthz` and `/readyz`:
+ * Requires a token on every request but `/healthz` and `/readyz`, and sets `request.principal`:
  * - `Authorization: Bearer <token>` everywhere;
  * - on browser pages (`/docs`, `/admin/queues`, `/campaigns`) also the session cookie, which a
  *   `GET …?token=<token>` sets (HttpOnly, SameSite=Strict) before redirecting to the same URL
  *   without the token, so it leaves the address bar and the history at once.
  * No token or a wrong one: 401 with `WWW-Authenticate: Bearer`.
  */
-export function registerBearerAuth(app: FastifyInstance, token: string): void {
-  const session = browserSessionValue(token);
+export function registerBearerAuth(app: FastifyInstance, tokens: readonly ApiTokenConfig[]): void {
+  const known = tokens.map((t) => ({
+    token: t.token,
+    session: browserSessionValue(t.token),
+    principal: { name: t.name, role: t.role } satisfies ApiPrincipal,
+  }));
+  // Every token is compared, matched or not, so the time taken does not tell which one matched.
+  const byToken = (given: string | undefined) => {
+    let found: ApiPrincipal | undefined;
+    for (const k of known) if (tokenMatches(given, k.token)) found ??= k.principal;
+    return found;
+  };
+  const bySession = (given: string | undefined) => {
+    let found: ApiPrincipal | undefined;
+    for (const k of known) if (tokenMatches(given, k.session)) found ??= k.principal;
+    return found;
+  };
+  app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = pathOf(request.url);
     if (PUBLIC_PATHS.has(path)) return;
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (match && tokenMatches(match[1], token)) return;
+      const principal = match ? byToken(match[1]) : undefined;
+      if (principal !== undefined) {
+        request.principal = principal;
+        return;
+      }
       return deny(reply, match ? 'wrong token' : 'expected Authorization: Bearer <token>');
     }
     if (isBrowserPath(path)) {
-      if (tokenMatches(readCookie(request.headers.cookie, AUTH_COOKIE), session)) return;
+      const cookie = readCookie(request.headers.cookie, AUTH_COOKIE);
+      const principal = cookie === undefined ? undefined : bySession(cookie);
+      if (principal !== undefined) {
+        request.principal = principal;
+        return;
+      }
       const query = new URLSearchParams(request.url.slice(path.length + 1));
       const offered = query.get('token');
       if (offered !== null && (request.method === 'GET' || request.method === 'HEAD')) {
-        if (!tokenMatches(offered, token)) return deny(reply, 'wrong token');
+        if (byToken(offered) === undefined) return deny(reply, 'wrong token');
         query.delete('token');
         const rest = query.toString();
         const secure = request.protocol === 'https' ? '; Secure' : '';
         return reply
           .header(
             'set-cookie',
-            `${AUTH_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${COOKIE_MAX_AGE_S}${secure}`,
+            `${AUTH_COOKIE}=${browserSessionValue(offered)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${COOKIE_MAX_AGE_S}${secure}`,
           )
           .header('cache-control', 'no-store')
           .redirect(rest === '' ? path : `${path}?${rest}`, 303);

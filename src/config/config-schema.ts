@@ -159,11 +159,27 @@ export interface WorkersConfig {
   readonly orphanSweepIntervalMs: number;
 }
 
+/** What an API token may do; each role may do everything the one before it may. */
+export const API_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+/** One named API token. The name goes to the audit log; the token never does. */
+export interface ApiTokenConfig {
+  readonly name: string;
+  readonly token: string;
+  readonly role: ApiRole;
+}
+
 /** The HTTP API (`dialer serve`). */
 export interface ApiConfig {
   readonly listen: HostAndPort;
-  /** Bearer token every request but the health checks must carry; required to serve. Never logged. */
+  /** The legacy single token (`api.token`): an admin token. Never logged. */
   readonly token?: string;
+  /**
+   * Every token the API accepts: `api.tokens`, plus `api.token` as an admin named `api.token`.
+   * One is required to serve.
+   */
+  readonly tokens: readonly ApiTokenConfig[];
   /** Largest request body (CSV uploads), bytes. */
   readonly bodyLimitBytes: number;
 }
@@ -399,20 +415,55 @@ function byteSize(options: { min: number; max: number }) {
   };
 }
 
+/** The name `api.token` is known by in the audit log. */
+export const LEGACY_TOKEN_NAME = 'api.token';
+
+// Long enough that guessing it over the network is hopeless; `openssl rand -hex 32` gives 64.
+const apiToken = text({
+  maxLength: 512,
+  pattern: /^[\x21-\x7e]{16,}$/,
+  expected: 'at least 16 printable characters, no spaces',
+});
+
+const apiTokenSchema = z.strictObject({
+  name: required(
+    text({ maxLength: 64, pattern: /^[A-Za-z0-9_.@-]+$/, expected: 'letters, digits, _ . @ or -' }),
+  ),
+  token: required(apiToken),
+  role: required(oneOf(API_ROLES)),
+});
+
 const apiSchema = z
   .strictObject({
     listen: withDefault(hostAndPort({ minPort: 0 }), '127.0.0.1:8080'),
-    // Long enough that guessing it over the network is hopeless; `openssl rand -hex 32` gives 64.
-    token: optional(
-      text({
-        maxLength: 512,
-        pattern: /^[\x21-\x7e]{16,}$/,
-        expected: 'at least 16 printable characters, no spaces',
-      }),
-    ),
+    token: optional(apiToken),
+    tokens: z.array(apiTokenSchema, { error: 'expected a list of { name, token, role }' }).optional(),
     bodyLimit: withDefault(byteSize({ min: 1024, max: 1024 ** 4 }), '50MB'),
   })
-  .prefault({});
+  .prefault({})
+  .superRefine((api, ctx) => {
+    const names = new Set<string>([...(api.token !== undefined ? [LEGACY_TOKEN_NAME] : [])]);
+    const tokens = new Set<string>([...(api.token !== undefined ? [api.token] : [])]);
+    (api.tokens ?? []).forEach((entry, i) => {
+      // Issues on the name show it; issues on the token never show the token.
+      if (names.has(entry.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tokens', i, 'name'],
+          message: `is used twice (${JSON.stringify(entry.name)}); token names must be unique`,
+        });
+      }
+      if (tokens.has(entry.token)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tokens', i, 'token'],
+          message: 'is the same as another token (api.token or api.tokens); tokens must be unique',
+        });
+      }
+      names.add(entry.name);
+      tokens.add(entry.token);
+    });
+  });
 
 const metricsSchema = z.strictObject({ listen: optional(hostAndPort({ minPort: 0 })) });
 
@@ -573,6 +624,12 @@ export const dialerConfigSchema = z
       api: {
         listen: raw.api.listen,
         ...(raw.api.token !== undefined && { token: raw.api.token }),
+        tokens: [
+          ...(raw.api.token !== undefined
+            ? [{ name: LEGACY_TOKEN_NAME, token: raw.api.token, role: 'admin' as const }]
+            : []),
+          ...(raw.api.tokens ?? []),
+        ],
         bodyLimitBytes: raw.api.bodyLimit,
       },
     };

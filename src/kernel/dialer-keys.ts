@@ -109,6 +109,11 @@ export class DialerKeys {
     return `${this.prefix}:circuit:${trunk}:held`;
   }
 
+  /** Stream of API audit entries (who changed what), capped near 100 000 entries. */
+  get audit(): string {
+    return `${this.prefix}:audit`;
+  }
+
   /** Pub/sub channel where campaign and trunk state changes are announced to every worker. */
   get control(): string {
     return `${this.prefix}:control`;

@@ -24,8 +24,80 @@ describe('api config section', () => {
     expect(config.api).toStrictEqual({
       listen: { host: '0.0.0.0', port: 9090 },
       token: TOKEN,
+      tokens: [{ name: 'api.token', token: TOKEN, role: 'admin' }],
       bodyLimitBytes: 2 * 1024 * 1024,
     });
+  });
+
+  it('reads named tokens with roles next to the legacy admin token', () => {
+    const config = parseConfig(
+      minimal(
+        'api:\n  token: ${API_TOKEN}\n  tokens:\n' +
+          '    - { name: dash, token: view-0123456789abcdef, role: viewer }\n' +
+          '    - { name: ops, token: oper-0123456789abcdef, role: operator }\n',
+      ),
+      { API_TOKEN: TOKEN },
+    );
+    expect(config.api.tokens).toStrictEqual([
+      { name: 'api.token', token: TOKEN, role: 'admin' },
+      { name: 'dash', token: 'view-0123456789abcdef', role: 'viewer' },
+      { name: 'ops', token: 'oper-0123456789abcdef', role: 'operator' },
+    ]);
+  });
+
+  it('names a duplicate token name and a reused token, never showing the token', () => {
+    const error = configError(() =>
+      parseConfig(
+        minimal(
+          'api:\n  token: legacy-0123456789abcdef\n  tokens:\n' +
+            '    - { name: a, token: first-0123456789abcdef, role: viewer }\n' +
+            '    - { name: a, token: other-0123456789abcdef, role: viewer }\n' +
+            '    - { name: b, token: first-0123456789abcdef, role: operator }\n' +
+            '    - { name: c, token: legacy-0123456789abcdef, role: admin }\n' +
+            '    - { name: api.token, token: fresh-0123456789abcdef, role: admin }\n',
+        ),
+        {},
+      ),
+    );
+    expect(error.issues.map((i) => i.path).sort()).toStrictEqual([
+      'api.tokens[1].name',
+      'api.tokens[2].token',
+      'api.tokens[3].token',
+      'api.tokens[4].name',
+    ]);
+    expect(error.message).toContain('"a"');
+    for (const secret of ['first-0123456789abcdef', 'legacy-0123456789abcdef']) {
+      expect(error.message).not.toContain(secret);
+    }
+  });
+
+  it('names a short token and a bad role, never showing the token', () => {
+    const error = configError(() =>
+      parseConfig(
+        minimal(
+          'api:\n  tokens:\n' +
+            '    - { name: d, token: tiny-secret, role: admin }\n' +
+            '    - { name: e, token: fine-0123456789abcdef, role: root }\n',
+        ),
+        {},
+      ),
+    );
+    expect(error.issues.map((i) => i.path).sort()).toStrictEqual([
+      'api.tokens[0].token',
+      'api.tokens[1].role',
+    ]);
+    expect(error.message).toContain('viewer, operator, admin');
+    expect(error.message).not.toContain('tiny-secret');
+  });
+
+  it('refuses a token entry without a role or a name', () => {
+    const error = configError(() =>
+      parseConfig(minimal('api:\n  tokens:\n    - { token: only-0123456789abcdef }\n'), {}),
+    );
+    expect(error.issues.map((i) => i.path).sort()).toStrictEqual([
+      'api.tokens[0].name',
+      'api.tokens[0].role',
+    ]);
   });
 
   it('refuses a short token without showing it', () => {

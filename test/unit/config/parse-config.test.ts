@@ -136,7 +136,7 @@ describe('parseConfig', () => {
         orphanSweepIntervalMs: 1_000,
       },
       log: { level: 'debug' },
-      api: { listen: { host: '127.0.0.1', port: 8080 }, bodyLimitBytes: 50 * 1024 * 1024 },
+      api: { listen: { host: '127.0.0.1', port: 8080 }, tokens: [], bodyLimitBytes: 50 * 1024 * 1024 },
     };
     expect(config).toStrictEqual(expected);
   });
@@ -193,7 +193,7 @@ describe('parseConfig', () => {
         orphanSweepIntervalMs: 1_000,
       },
       log: { level: 'info' },
-      api: { listen: { host: '127.0.0.1', port: 8080 }, bodyLimitBytes: 50 * 1024 * 1024 },
+      api: { listen: { host: '127.0.0.1', port: 8080 }, tokens: [], bodyLimitBytes: 50 * 1024 * 1024 },
     } satisfies DialerConfig);
   });
 

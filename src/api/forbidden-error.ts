@@ -1,0 +1,16 @@
+import type { ApiRole } from '../config/config-schema.js';
+import { DialerError } from '../errors/dialer-error.js';
+
+/** A known token whose role may not do this: 403. Code: `FORBIDDEN`. */
+export class ForbiddenError extends DialerError {
+  readonly code = 'FORBIDDEN';
+
+  constructor(
+    readonly role: ApiRole,
+    readonly needed: ApiRole,
+    method: string,
+    route: string,
+  ) {
+    super(`${method} ${route} needs role ${needed} (this token is ${role})`);
+  }
+}
