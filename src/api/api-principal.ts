@@ -1,4 +1,4 @@
-import type { ApiRole } from '../config/config-schema.js';
+import type { ApiRole } from '../config/index.js';
 
 /** Who made a request: the token's name and role, never the token. */
 export interface ApiPrincipal {

@@ -1,4 +1,4 @@
-import type { ApiRole } from '../config/config-schema.js';
+import type { ApiRole } from '../config/index.js';
 
 /** One state-changing request, allowed or refused. Never holds a token. */
 export interface AuditEntry {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log/create-logger.js';
+import type { Logger } from '../log/index.js';
 import type { AuditEntry } from './audit-entry.js';
 import { pathOf } from './bearer-auth.js';
 import { redactUrl } from './redact-url.js';

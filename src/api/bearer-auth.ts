@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiTokenConfig } from '../config/config-schema.js';
+import type { ApiTokenConfig } from '../config/index.js';
 import type { ApiPrincipal } from './api-principal.js';
 
 /** The cookie a browser gets after presenting the token once (`?token=`). */

@@ -1,5 +1,5 @@
-import type { ApiRole } from '../config/config-schema.js';
-import { DialerError } from '../errors/dialer-error.js';
+import type { ApiRole } from '../config/index.js';
+import { DialerError } from '../kernel/index.js';
 
 /** A known token whose role may not do this: 403. Code: `FORBIDDEN`. */
 export class ForbiddenError extends DialerError {

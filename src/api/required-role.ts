@@ -1,4 +1,4 @@
-import { API_ROLES, type ApiRole } from '../config/config-schema.js';
+import { API_ROLES, type ApiRole } from '../config/index.js';
 import { BULL_BOARD_PATH } from './bull-board-routes.js';
 
 /** The audit log: who did what is itself for admins only. */

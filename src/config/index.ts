@@ -29,3 +29,4 @@ export {
 export { DEFAULT_AUTH_STRIKES } from './config-schema.js';
 export { parseCidr } from './parse-cidr.js';
 export { tryParseDuration } from './parse-duration.js';
+export { API_ROLES, type ApiRole, type ApiTokenConfig } from './config-schema.js';
