@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { callerIdProblem } from '../kernel/index.js';
 import { isHost } from './is-host.js';
 import { parseCidr } from './parse-cidr.js';
 import { parseHostPort } from './parse-host-port.js';
@@ -73,6 +74,14 @@ export function text(options: { maxLength?: number; pattern?: RegExp; expected?:
     }
     return ok(value);
   };
+}
+
+/** A caller ID: a phone number or a sip:/tel: URI (the kernel's one rule). */
+export function callerId(value: unknown): Check<string> {
+  if (typeof value !== 'string')
+    return bad(`expected a string${typeof value === 'number' ? QUOTE_HINT : ''}`);
+  const problem = callerIdProblem(value);
+  return problem === undefined ? ok(value) : bad(problem);
 }
 
 /** Any string, as-is (passwords: every byte counts and none is ever shown). */

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import {
   boolean,
+  callerId,
   cidrOrHost,
   duration,
   host,
@@ -318,7 +319,7 @@ const trunkSchema = z
       .array(required(dialFormat), { error: 'expected a list of dial formats' })
       .min(1, 'expected at least one dial format')
       .optional(),
-    callerId: optional(text({ maxLength: 64 })),
+    callerId: optional(callerId),
     headers: headerMap.optional(),
     cps: withDefault(number({ min: 0.01, max: 10_000 }), 10),
     learnCarrierLimit: optional(boolean),

@@ -1,6 +1,6 @@
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { validateCallingWindow, validateTimeZone, type CallingWindow } from '../compliance/index.js';
-import { NAME_PATTERN } from '../kernel/index.js';
+import { callerIdProblem, NAME_PATTERN } from '../kernel/index.js';
 import { callbackUrlProblem } from './callback-url-problem.js';
 import { InvalidCampaignError } from './invalid-campaign-error.js';
 import type { RetryDelays } from './retry-policy.js';
@@ -68,14 +68,9 @@ export function normalizeCampaignSettings(settings: CampaignSettings): CampaignS
     trunk: validateCampaignName(s.trunk, 'trunk'),
   };
   if (s.callerId !== undefined) {
-    // eslint-disable-next-line no-control-regex -- a caller ID ends up in a SIP header: line breaks would forge headers
-    if (typeof s.callerId !== 'string' || s.callerId.length > 64 || /[\r\n\u0000]/.test(s.callerId)) {
-      throw new InvalidCampaignError(
-        'callerId',
-        s.callerId,
-        'expected at most 64 characters, no CR, LF or NUL',
-      );
-    }
+    // A caller ID ends up in P-Asserted-Identity: the one rule for it decides.
+    const problem = typeof s.callerId === 'string' ? callerIdProblem(s.callerId) : 'expected a string';
+    if (problem !== undefined) throw new InvalidCampaignError('callerId', s.callerId, problem);
     out.callerId = s.callerId;
   }
   if (s.defaultCountry !== undefined) {

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { NAME_PATTERN } from '../kernel/index.js';
+import { callerIdProblem, NAME_PATTERN } from '../kernel/index.js';
 import { callbackUrlProblem } from './callback-url-problem.js';
-
-const noLineBreaks = (field: string) =>
-  z.string().refine((v) => !/[\r\n\0]/.test(v), { message: `${field} must not contain CR, LF or NUL` });
 
 /**
  * What an answered call does. With `play` or `collect`, the call ends when they are done (the
@@ -52,7 +49,13 @@ export const dialJobSchema = z
       .optional(),
     trunk: z.string().regex(NAME_PATTERN),
     campaign: z.string().regex(NAME_PATTERN).optional(),
-    callerId: noLineBreaks('callerId').pipe(z.string().max(64)).optional(),
+    callerId: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = callerIdProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `callerId ${problem}` });
+      })
+      .optional(),
     ringTimeoutMs: z.number().int().min(1000).max(300_000).optional(),
     maxCallLengthMs: z.number().int().min(1000).max(86_400_000).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),

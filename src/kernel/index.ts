@@ -1,4 +1,5 @@
 // The shared kernel: what every folder may use and what depends on nothing of ours.
+export { callerIdProblem, callerIdUri, MAX_CALLER_ID_LENGTH } from './caller-id.js';
 export { DialerError } from './dialer-error.js';
 export { DialerKeys } from './dialer-keys.js';
 export {

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log/index.js';
 import { silentLogger } from '../../log/index.js';
-import { checkExtraHeader, checkExtraHeaders } from '../check-header.js';
+import { checkInviteOptions } from '../check-invite-options.js';
 import type { OrphanDialogEnd } from '../dialog-snapshot.js';
 import { EngineFeatureUnsupportedError } from '../engine-feature-unsupported-error.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
@@ -125,9 +125,7 @@ export class DrachtioSipEngine implements SipEngine {
   }
 
   async invite(options: InviteOptions): Promise<CallLeg> {
-    checkExtraHeaders(options.headers ?? {});
-    if (options.callerId !== undefined) checkExtraHeader('P-Asserted-Identity', options.callerId);
-    if (options.from !== undefined) checkExtraHeader('From', options.from);
+    checkInviteOptions(options);
     await this.start();
     // drachtio-srf asserts (AssertionError) when asked to send with no connection: wait, or say why.
     const waitMs = this.#options.reconnectWaitMs ?? 2000;

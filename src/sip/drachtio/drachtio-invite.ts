@@ -1,3 +1,4 @@
+import { callerIdUri } from '../../kernel/index.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/index.js';
 import type { CallLeg, InviteOptions } from '../engine.js';
@@ -148,8 +149,7 @@ export class DrachtioInvite {
       'User-Agent': userAgent,
     };
     if (options.callerId !== undefined) {
-      headers['P-Asserted-Identity'] =
-        `<sip:${digitsOf(options.callerId) ?? options.callerId}@${trunk.domain}>`;
+      headers['P-Asserted-Identity'] = `<${callerIdUri(options.callerId, trunk.domain)}>`;
     }
     Object.assign(headers, options.headers ?? {});
     const credentials = trunkCredentials(trunk);

@@ -12,7 +12,8 @@ import { FirstChallengeGate } from './auth/first-challenge-gate.js';
 import { NonceCache } from './auth/nonce-cache.js';
 import { AuthenticatedRequest } from './authenticated-request.js';
 import { buildResponse } from './build-response.js';
-import { checkExtraHeader, checkExtraHeaders } from '../check-header.js';
+import { checkInviteOptions } from '../check-invite-options.js';
+import { callerIdUri } from '../../kernel/index.js';
 import { Dialog, dialogKey } from './dialog.js';
 import { cancelOfSnapshot, confirmedSnapshot, dialogOfSnapshot, earlySnapshot } from './dialog-snapshots.js';
 import { SipTargetCache } from './dns/sip-target-cache.js';
@@ -256,9 +257,7 @@ export class EmbeddedSipEngine implements SipEngine {
   }
 
   async invite(options: InviteOptions): Promise<CallLeg> {
-    checkExtraHeaders(options.headers ?? {});
-    if (options.callerId !== undefined) checkExtraHeader('P-Asserted-Identity', options.callerId);
-    if (options.from !== undefined) checkExtraHeader('From', options.from);
+    checkInviteOptions(options);
     await this.start();
     const stack = this.#requireStack();
     const { trunk } = options;
@@ -319,10 +318,7 @@ export class EmbeddedSipEngine implements SipEngine {
           }
           headers.append('User-Agent', this.#userAgent);
           if (options.callerId !== undefined) {
-            headers.append(
-              'P-Asserted-Identity',
-              `<sip:${digitsOf(options.callerId) ?? options.callerId}@${trunk.domain}>`,
-            );
+            headers.append('P-Asserted-Identity', `<${callerIdUri(options.callerId, trunk.domain)}>`);
           }
           for (const [name, value] of Object.entries(options.headers ?? {})) headers.append(name, value);
           headers.append('Content-Type', 'application/sdp');
