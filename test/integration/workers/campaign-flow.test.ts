@@ -40,6 +40,12 @@ async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise
   }
 }
 
+/** No job of the trunk's queue is waiting, prioritized or active: a paused campaign's are all parked. */
+async function allParked(client: DialerClient, trunk: string): Promise<boolean> {
+  const counts = await client.queue(trunk).getJobCounts('waiting', 'prioritized', 'active');
+  return counts['waiting'] === 0 && counts['prioritized'] === 0 && counts['active'] === 0;
+}
+
 describe('campaigns from the command line, with a worker dialing', () => {
   let worker: DialerWorker | undefined;
   let client: DialerClient | undefined;
@@ -113,8 +119,9 @@ describe('campaigns from the command line, with a worker dialing', () => {
     expect(again.enqueued).toBe(0);
 
     worker = await DialerWorker.start({ config, logger: silentLogger() });
-    // Paused: jobs are taken and parked, nothing is dialed.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Paused: jobs are taken and parked (delayed until resumed), nothing is dialed. Once no job
+    // is waiting or active, none can be dialed before the resume: that is the point to look.
+    await until(async () => allParked(client as DialerClient, config.trunks[0]?.name ?? 'carrier'));
     expect(await invitesSeen(peer)).toBe(0);
 
     const resumed = await cli(['campaign', 'resume', 'spring', '--config', file, '--json']);
@@ -152,10 +159,11 @@ describe('campaigns from the command line, with a worker dialing', () => {
     );
     await until(async () => (await invitesSeen(peer)) >= 2);
     expect((await cli(['campaign', 'pause', 'autumn', '--config', file])).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Calls up at the pause finish; then every job left is parked and none can be dialed.
+    await until(async () => allParked(client as DialerClient, config.trunks[0]?.name ?? 'carrier'));
     const atPause = await invitesSeen(peer);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(await invitesSeen(peer)).toBe(atPause);
+    expect(atPause).toBeLessThan(12);
+    expect(await allParked(client, config.trunks[0]?.name ?? 'carrier')).toBe(true);
 
     expect((await cli(['campaign', 'cancel', 'autumn', '--config', file])).code).toBe(0);
     await until(async () => (await store.status('autumn')).pending === 0);
