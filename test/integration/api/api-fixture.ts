@@ -46,6 +46,8 @@ ${options.extraTrunk ? '  - name: backup\n    domain: backup.test\n' : ''}api:
     config,
     logger: createLogger({ level: 'debug', destination }),
     ...(options.metrics && { metrics: options.metrics }),
+    // A free port: 8080 (the config default) may be anyone's on a shared machine.
+    listen: { host: '127.0.0.1', port: 0 },
   });
   return {
     server,

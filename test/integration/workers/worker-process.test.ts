@@ -30,7 +30,10 @@ describe('worker processes', () => {
     const { yaml, prefix } = await workerConfig({
       redisUrl,
       carrier: peer.uri,
-      extra: 'workers: { lockDuration: 2s, stalledInterval: 1s, fenceMargin: 1s }',
+      // The fence margin must outlast a 2xx the dead worker never ACKed (the carrier, here sipp
+      // with its 500 ms T1, retransmits it for 64·T1 = 32 s before it gives the call up), as the
+      // README asks of production: with 1 s the re-run rang while sipp still held the first call.
+      extra: 'workers: { lockDuration: 2s, stalledInterval: 1s, fenceMargin: 35s }',
     });
     const file = await writeConfigFile(yaml);
     const client = new DialerClient({ redis: redisUrl, prefix });
@@ -43,7 +46,7 @@ describe('worker processes', () => {
       first.kill('SIGKILL');
       await first.exited;
       const second = await startWorkerProcess(file);
-      const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 40_000 });
+      const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 100_000 });
       second.kill('SIGTERM');
       await second.exited;
 
@@ -78,7 +81,7 @@ describe('worker processes', () => {
       await client.close();
       await peer.stop();
     }
-  });
+  }, 150_000);
 
   it('SIGTERM drains: the live call ends, its outcome is written once, the worker exits 0', async () => {
     const peer = await startSipp({ scenario: 'uas-answer.xml' });
