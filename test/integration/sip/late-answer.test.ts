@@ -3,15 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
 import { parseMessage, type SipRequest } from '../../../src/sip/embedded/message/index.js';
 import { SipFailure } from '../../../src/sip/sip-failure.js';
-
-const SDP =
-  'v=0\r\no=- 1 0 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n';
-
-function reply(request: SipRequest, status: string, toTag: string, contact?: string): string {
-  const h = request.headers;
-  const extra = contact !== undefined ? `Contact: <${contact}>\r\n` : '';
-  return `SIP/2.0 ${status}\r\nVia: ${h.get('Via')}\r\nFrom: ${h.get('From')}\r\nTo: ${h.get('To')};tag=${toTag}\r\nCall-ID: ${h.get('Call-ID')}\r\nCSeq: ${h.get('CSeq')}\r\n${extra}Content-Length: 0\r\n\r\n`;
-}
+import { reply, TEST_SDP as SDP } from '../../helpers/raw-sip.js';
 
 async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

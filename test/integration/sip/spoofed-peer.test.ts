@@ -3,16 +3,8 @@ import { connect, type Socket as TcpSocket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
 import { parseMessage, type SipMessage, type SipRequest } from '../../../src/sip/embedded/message/index.js';
+import { reply, TEST_SDP as SDP } from '../../helpers/raw-sip.js';
 import { waitFor } from '../../helpers/wait-for.js';
-
-const SDP =
-  'v=0\r\no=- 1 0 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n';
-
-function reply(request: SipRequest, status: string, toTag: string, contact?: string): string {
-  const h = request.headers;
-  const extra = contact !== undefined ? `Contact: <${contact}>\r\n` : '';
-  return `SIP/2.0 ${status}\r\nVia: ${h.get('Via')}\r\nFrom: ${h.get('From')}\r\nTo: ${h.get('To')};tag=${toTag}\r\nCall-ID: ${h.get('Call-ID')}\r\nCSeq: ${h.get('CSeq')}\r\n${extra}Content-Length: 0\r\n\r\n`;
-}
 
 /** A BYE for the dialog of `invite` (answered with To tag `toTag`), as the far end would send it. */
 function byeFor(invite: SipRequest, toTag: string, viaPort: number, branch: string): string {
