@@ -182,6 +182,14 @@ export interface ApiConfig {
   readonly tokens: readonly ApiTokenConfig[];
   /** Largest request body (CSV uploads), bytes. */
   readonly bodyLimitBytes: number;
+  /** How long a client has to send its whole request, headers and body, ms. */
+  readonly requestTimeoutMs: number;
+  /** How long a client has to send its request headers, ms. */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests, ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** How long a connection may be silent (no bytes either way) before it is closed, ms. */
+  readonly idleTimeoutMs: number;
 }
 
 /** The worker's Prometheus endpoint. The section alone (no `listen`) builds the registry only. */
@@ -439,6 +447,12 @@ const apiSchema = z
     token: optional(apiToken),
     tokens: z.array(apiTokenSchema, { error: 'expected a list of { name, token, role }' }).optional(),
     bodyLimit: withDefault(byteSize({ min: 1024, max: 1024 ** 4 }), '50MB'),
+    // Slow clients (a trickled body, headers that never end) hold a socket each; these bound how long.
+    requestTimeout: withDefault(duration({ minMs: 100, maxMs: DAY_MS }), '5m'),
+    headersTimeout: withDefault(duration({ minMs: 100, maxMs: 10 * 60_000 }), '10s'),
+    keepAliveTimeout: withDefault(duration({ minMs: 100, maxMs: 10 * 60_000 }), '5s'),
+    // Longer than the longest `?wait=` long poll (60 s), which sends nothing while it waits.
+    idleTimeout: withDefault(duration({ minMs: 100, maxMs: DAY_MS }), '2m'),
   })
   .prefault({})
   .superRefine((api, ctx) => {
@@ -631,6 +645,10 @@ export const dialerConfigSchema = z
           ...(raw.api.tokens ?? []),
         ],
         bodyLimitBytes: raw.api.bodyLimit,
+        requestTimeoutMs: raw.api.requestTimeout,
+        headersTimeoutMs: raw.api.headersTimeout,
+        keepAliveTimeoutMs: raw.api.keepAliveTimeout,
+        idleTimeoutMs: raw.api.idleTimeout,
       },
     };
   });

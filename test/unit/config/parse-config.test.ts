@@ -136,7 +136,15 @@ describe('parseConfig', () => {
         orphanSweepIntervalMs: 1_000,
       },
       log: { level: 'debug' },
-      api: { listen: { host: '127.0.0.1', port: 8080 }, tokens: [], bodyLimitBytes: 50 * 1024 * 1024 },
+      api: {
+        listen: { host: '127.0.0.1', port: 8080 },
+        tokens: [],
+        bodyLimitBytes: 50 * 1024 * 1024,
+        requestTimeoutMs: 300_000,
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 5_000,
+        idleTimeoutMs: 120_000,
+      },
     };
     expect(config).toStrictEqual(expected);
   });
@@ -193,7 +201,15 @@ describe('parseConfig', () => {
         orphanSweepIntervalMs: 1_000,
       },
       log: { level: 'info' },
-      api: { listen: { host: '127.0.0.1', port: 8080 }, tokens: [], bodyLimitBytes: 50 * 1024 * 1024 },
+      api: {
+        listen: { host: '127.0.0.1', port: 8080 },
+        tokens: [],
+        bodyLimitBytes: 50 * 1024 * 1024,
+        requestTimeoutMs: 300_000,
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 5_000,
+        idleTimeoutMs: 120_000,
+      },
     } satisfies DialerConfig);
   });
 
