@@ -17,6 +17,7 @@ import { auditRoutes } from './audit-routes.js';
 import { registerBullBoard } from './bull-board-routes.js';
 import { registerCloseAfterDenial } from './close-after-denial.js';
 import { createHttpServer } from './create-http-server.js';
+import { registerFailedLoginLimit } from './failed-login-limit.js';
 import { registerRoleCheck } from './role-check.js';
 import { callsRoutes } from './calls-routes.js';
 import { campaignPageRoutes } from './campaign-page-routes.js';
@@ -127,6 +128,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   );
 
   registerCloseAfterDenial(app);
+  registerFailedLoginLimit(app, config.api.maxFailedLogins);
   registerBearerAuth(app, tokens);
   registerRoleCheck(app);
   registerAuditLog(app, { redis, stream: client.keys.audit, logger });

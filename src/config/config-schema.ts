@@ -190,6 +190,8 @@ export interface ApiConfig {
   readonly keepAliveTimeoutMs: number;
   /** How long a connection may be silent (no bytes either way) before it is closed, ms. */
   readonly idleTimeoutMs: number;
+  /** 401s one client address may get within a minute before it gets 429s instead. */
+  readonly maxFailedLogins: number;
 }
 
 /** The worker's Prometheus endpoint. The section alone (no `listen`) builds the registry only. */
@@ -453,6 +455,7 @@ const apiSchema = z
     keepAliveTimeout: withDefault(duration({ minMs: 100, maxMs: 10 * 60_000 }), '5s'),
     // Longer than the longest `?wait=` long poll (60 s), which sends nothing while it waits.
     idleTimeout: withDefault(duration({ minMs: 100, maxMs: DAY_MS }), '2m'),
+    maxFailedLogins: withDefault(number({ min: 1, max: 1_000_000, integer: true }), 10),
   })
   .prefault({})
   .superRefine((api, ctx) => {
@@ -649,6 +652,7 @@ export const dialerConfigSchema = z
         headersTimeoutMs: raw.api.headersTimeout,
         keepAliveTimeoutMs: raw.api.keepAliveTimeout,
         idleTimeoutMs: raw.api.idleTimeout,
+        maxFailedLogins: raw.api.maxFailedLogins,
       },
     };
   });

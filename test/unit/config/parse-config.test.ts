@@ -144,6 +144,7 @@ describe('parseConfig', () => {
         headersTimeoutMs: 10_000,
         keepAliveTimeoutMs: 5_000,
         idleTimeoutMs: 120_000,
+        maxFailedLogins: 10,
       },
     };
     expect(config).toStrictEqual(expected);
@@ -209,6 +210,7 @@ describe('parseConfig', () => {
         headersTimeoutMs: 10_000,
         keepAliveTimeoutMs: 5_000,
         idleTimeoutMs: 120_000,
+        maxFailedLogins: 10,
       },
     } satisfies DialerConfig);
   });
