@@ -18,6 +18,7 @@ import { registerBullBoard } from './bull-board-routes.js';
 import { registerCloseAfterDenial } from './close-after-denial.js';
 import { createHttpServer } from './create-http-server.js';
 import { registerFailedLoginLimit } from './failed-login-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { registerRoleCheck } from './role-check.js';
 import { callsRoutes } from './calls-routes.js';
 import { campaignPageRoutes } from './campaign-page-routes.js';
@@ -127,6 +128,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       .send({ error: 'NOT_FOUND', message: `no route ${request.method} ${redactUrl(request.url)}` }),
   );
 
+  registerSecurityHeaders(app);
   registerCloseAfterDenial(app);
   registerFailedLoginLimit(app, config.api.maxFailedLogins);
   registerBearerAuth(app, tokens);
