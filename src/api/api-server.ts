@@ -15,6 +15,10 @@ import { registerBearerAuth } from './bearer-auth.js';
 import { registerAuditLog } from './audit-log-hook.js';
 import { auditRoutes } from './audit-routes.js';
 import { registerBullBoard } from './bull-board-routes.js';
+import { registerCloseAfterDenial } from './close-after-denial.js';
+import { createHttpServer } from './create-http-server.js';
+import { registerFailedLoginLimit } from './failed-login-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { registerRoleCheck } from './role-check.js';
 import { callsRoutes } from './calls-routes.js';
 import { campaignPageRoutes } from './campaign-page-routes.js';
@@ -98,6 +102,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     // Logged by the onResponse hook below instead, with `?token=` cut out of the URL.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.api.bodyLimitBytes,
+    serverFactory: (handler) => createHttpServer(config.api, handler),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -123,6 +128,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       .send({ error: 'NOT_FOUND', message: `no route ${request.method} ${redactUrl(request.url)}` }),
   );
 
+  registerSecurityHeaders(app);
+  registerCloseAfterDenial(app);
+  registerFailedLoginLimit(app, config.api.maxFailedLogins);
   registerBearerAuth(app, tokens);
   registerRoleCheck(app);
   registerAuditLog(app, { redis, stream: client.keys.audit, logger });

@@ -30,7 +30,7 @@ interface FastifyLikeError {
 /**
  * What an error becomes on the wire. Our own input errors (they all carry `field`) are 400 with the
  * field and the reason; a token whose role falls short 403;
- * unknown campaigns and calls 404; state conflicts 409; oversized bodies 413;
+ * unknown campaigns and calls 404; state conflicts 409; oversized bodies 413; too many failed logins 429;
  * Redis out of reach 503; anything else 500 with no detail (it is logged instead).
  */
 export function httpErrorResponse(error: unknown): { status: number; body: ApiErrorBody } {
@@ -41,6 +41,8 @@ export function httpErrorResponse(error: unknown): { status: number; body: ApiEr
       return { status: 404, body: { error: error.code, message: error.message } };
     if (error.code === 'FORBIDDEN')
       return { status: 403, body: { error: error.code, message: error.message } };
+    if (error.code === 'TOO_MANY_FAILED_LOGINS')
+      return { status: 429, body: { error: error.code, message: error.message } };
     if (CONFLICT.has(error.code)) return { status: 409, body: { error: error.code, message: error.message } };
     const field = (error as { field?: unknown }).field;
     if (typeof field === 'string') {

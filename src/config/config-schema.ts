@@ -183,6 +183,16 @@ export interface ApiConfig {
   readonly tokens: readonly ApiTokenConfig[];
   /** Largest request body (CSV uploads), bytes. */
   readonly bodyLimitBytes: number;
+  /** How long a client has to send its whole request, headers and body, ms. */
+  readonly requestTimeoutMs: number;
+  /** How long a client has to send its request headers, ms. */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests, ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** How long a connection may be silent (no bytes either way) before it is closed, ms. */
+  readonly idleTimeoutMs: number;
+  /** 401s one client address may get within a minute before it gets 429s instead. */
+  readonly maxFailedLogins: number;
 }
 
 /** The worker's Prometheus endpoint. The section alone (no `listen`) builds the registry only. */
@@ -440,6 +450,13 @@ const apiSchema = z
     token: optional(apiToken),
     tokens: z.array(apiTokenSchema, { error: 'expected a list of { name, token, role }' }).optional(),
     bodyLimit: withDefault(byteSize({ min: 1024, max: 1024 ** 4 }), '50MB'),
+    // Slow clients (a trickled body, headers that never end) hold a socket each; these bound how long.
+    requestTimeout: withDefault(duration({ minMs: 100, maxMs: DAY_MS }), '5m'),
+    headersTimeout: withDefault(duration({ minMs: 100, maxMs: 10 * 60_000 }), '10s'),
+    keepAliveTimeout: withDefault(duration({ minMs: 100, maxMs: 10 * 60_000 }), '5s'),
+    // Longer than the longest `?wait=` long poll (60 s), which sends nothing while it waits.
+    idleTimeout: withDefault(duration({ minMs: 100, maxMs: DAY_MS }), '2m'),
+    maxFailedLogins: withDefault(number({ min: 1, max: 1_000_000, integer: true }), 10),
   })
   .prefault({})
   .superRefine((api, ctx) => {
@@ -632,6 +649,11 @@ export const dialerConfigSchema = z
           ...(raw.api.tokens ?? []),
         ],
         bodyLimitBytes: raw.api.bodyLimit,
+        requestTimeoutMs: raw.api.requestTimeout,
+        headersTimeoutMs: raw.api.headersTimeout,
+        keepAliveTimeoutMs: raw.api.keepAliveTimeout,
+        idleTimeoutMs: raw.api.idleTimeout,
+        maxFailedLogins: raw.api.maxFailedLogins,
       },
     };
   });

@@ -21,7 +21,13 @@ export interface ApiFixture {
 
 /** An API server over a fresh Redis prefix, one trunk `carrier` (BR), the token above. */
 export async function apiFixture(
-  options: { bodyLimit?: string; metrics?: MetricsSource; extraTrunk?: boolean } = {},
+  options: {
+    bodyLimit?: string;
+    metrics?: MetricsSource;
+    extraTrunk?: boolean;
+    /** More `api:` keys, one `key: value` a line. */
+    api?: readonly string[];
+  } = {},
 ): Promise<ApiFixture> {
   const redis = freshRedis();
   const yaml = `redis: ${redis.url}
@@ -33,7 +39,7 @@ trunks:
 ${options.extraTrunk ? '  - name: backup\n    domain: backup.test\n' : ''}api:
   token: \${API_TOKEN}
   bodyLimit: ${options.bodyLimit ?? '50MB'}
-`;
+${(options.api ?? []).map((line) => `  ${line}\n`).join('')}`;
   const config = parseConfig(yaml, { API_TOKEN: TOKEN });
   const logs: string[] = [];
   const destination = new Writable({

@@ -83,4 +83,10 @@ describe('redactUrl', () => {
     expect(redactUrl('/a?x=1&token=abc&y=2')).toBe('/a?x=1&token=[redacted]&y=2');
     expect(redactUrl('/a?tokens=1')).toBe('/a?tokens=1');
   });
+
+  it('redacts a token parameter whose name is percent-encoded', () => {
+    expect(redactUrl('/docs?to%6Ben=SECRET')).toBe('/docs?to%6Ben=[redacted]');
+    expect(redactUrl('/docs?x=1&%74%6F%6B%65%6E=SECRET#h')).toBe('/docs?x=1&%74%6F%6B%65%6E=[redacted]#h');
+    expect(redactUrl('/docs?%zz=1&token')).toBe('/docs?%zz=1&token=[redacted]');
+  });
 });

@@ -136,7 +136,16 @@ describe('parseConfig', () => {
         orphanSweepIntervalMs: 1_000,
       },
       log: { level: 'debug' },
-      api: { listen: { host: '127.0.0.1', port: 8080 }, tokens: [], bodyLimitBytes: 50 * 1024 * 1024 },
+      api: {
+        listen: { host: '127.0.0.1', port: 8080 },
+        tokens: [],
+        bodyLimitBytes: 50 * 1024 * 1024,
+        requestTimeoutMs: 300_000,
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 5_000,
+        idleTimeoutMs: 120_000,
+        maxFailedLogins: 10,
+      },
     };
     expect(config).toStrictEqual(expected);
   });
@@ -193,7 +202,16 @@ describe('parseConfig', () => {
         orphanSweepIntervalMs: 1_000,
       },
       log: { level: 'info' },
-      api: { listen: { host: '127.0.0.1', port: 8080 }, tokens: [], bodyLimitBytes: 50 * 1024 * 1024 },
+      api: {
+        listen: { host: '127.0.0.1', port: 8080 },
+        tokens: [],
+        bodyLimitBytes: 50 * 1024 * 1024,
+        requestTimeoutMs: 300_000,
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 5_000,
+        idleTimeoutMs: 120_000,
+        maxFailedLogins: 10,
+      },
     } satisfies DialerConfig);
   });
 
