@@ -26,6 +26,11 @@ describe('api config section', () => {
       token: TOKEN,
       tokens: [{ name: 'api.token', token: TOKEN, role: 'admin' }],
       bodyLimitBytes: 2 * 1024 * 1024,
+      requestTimeoutMs: 300_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5_000,
+      idleTimeoutMs: 120_000,
+      maxFailedLogins: 10,
     });
   });
 
