@@ -3,6 +3,7 @@ import type { DialerConfig, TrunkConfig } from '../config/index.js';
 import type { CampaignControl } from '../jobs/index.js';
 import type { CampaignStore } from '../jobs/index.js';
 import type { DialerClient } from '../jobs/index.js';
+import type { OutcomeWaiters } from './outcome-waiters.js';
 
 /** What every route works with; built once per server, closed with it. */
 export interface ApiContext {
@@ -11,6 +12,8 @@ export interface ApiContext {
   readonly store: CampaignStore;
   readonly control: CampaignControl;
   readonly dnc: DncList;
+  /** Long polls on call outcomes, over one shared Redis reader. */
+  readonly waiters: OutcomeWaiters;
   /** Aborted when the server closes: long polls end at once instead of holding the shutdown. */
   readonly closing: AbortSignal;
   /** The named trunk, or the first; InvalidCampaignError naming `field` when unknown. */

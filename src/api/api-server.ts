@@ -19,6 +19,7 @@ import { registerCloseAfterDenial } from './close-after-denial.js';
 import { createHttpServer } from './create-http-server.js';
 import { registerFailedLoginLimit } from './failed-login-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { OutcomeWaiters } from './outcome-waiters.js';
 import { registerRoleCheck } from './role-check.js';
 import { callsRoutes } from './calls-routes.js';
 import { campaignPageRoutes } from './campaign-page-routes.js';
@@ -47,6 +48,7 @@ export interface ApiServerOptions {
 export interface ApiServer {
   readonly app: FastifyInstance;
   readonly client: DialerClient;
+  readonly waiters: OutcomeWaiters;
   /** Starts listening; resolves with the base URL (`http://127.0.0.1:8080`). */
   listen(): Promise<string>;
   /** Stops taking requests, ends long polls, waits for requests in flight, closes Redis. Idempotent. */
@@ -86,12 +88,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   });
   const store = new CampaignStore({ redis, keys: client.keys });
   const closing = new AbortController();
+  const waiters = new OutcomeWaiters({ redis, keys: client.keys, maxWaiters: config.api.maxWaiters });
   const ctx: ApiContext = {
     config,
     client,
     store,
     control: new CampaignControl(client, store),
     dnc: new DncList({ redis, keys: client.keys }),
+    waiters,
     closing: closing.signal,
     trunk: (name, field) => findTrunk(config, name, field),
   };
@@ -120,6 +124,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     if (status >= 500) request.log.error({ err: error, url: redactUrl(request.url) }, 'request failed');
     // The rest of an oversized upload is not worth reading.
     if (status === 413) reply.header('connection', 'close');
+    if (body.error === 'TOO_MANY_WAITERS') reply.header('retry-after', '1');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -170,6 +175,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   return {
     app,
     client,
+    waiters,
     async listen() {
       const where = options.listen ?? config.api.listen;
       await app.listen({ host: where.host, port: where.port });
@@ -182,6 +188,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       closed ??= (async () => {
         closing.abort(new Error('server closing'));
         await app.close();
+        await waiters.close();
         await client.close();
         await redis.quit().catch(() => redis.disconnect());
       })();

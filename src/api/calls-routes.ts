@@ -128,7 +128,7 @@ export function callsRoutes(ctx: ApiContext) {
         const onClose = (): void => abort.abort(new Error('client went away'));
         request.raw.once('close', onClose);
         try {
-          const outcome = await ctx.client.waitForOutcome(id, {
+          const outcome = await ctx.waiters.wait(id, {
             timeoutMs: waitMs,
             signal: AbortSignal.any([abort.signal, ctx.closing]),
           });

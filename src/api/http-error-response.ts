@@ -41,7 +41,7 @@ export function httpErrorResponse(error: unknown): { status: number; body: ApiEr
       return { status: 404, body: { error: error.code, message: error.message } };
     if (error.code === 'FORBIDDEN')
       return { status: 403, body: { error: error.code, message: error.message } };
-    if (error.code === 'TOO_MANY_FAILED_LOGINS')
+    if (error.code === 'TOO_MANY_FAILED_LOGINS' || error.code === 'TOO_MANY_WAITERS')
       return { status: 429, body: { error: error.code, message: error.message } };
     if (CONFLICT.has(error.code)) return { status: 409, body: { error: error.code, message: error.message } };
     const field = (error as { field?: unknown }).field;

@@ -193,6 +193,8 @@ export interface ApiConfig {
   readonly idleTimeoutMs: number;
   /** 401s one client address may get within a minute before it gets 429s instead. */
   readonly maxFailedLogins: number;
+  /** Long polls (`?wait=`) one API server holds at once; more get 429 TOO_MANY_WAITERS. */
+  readonly maxWaiters: number;
 }
 
 /** The worker's Prometheus endpoint. The section alone (no `listen`) builds the registry only. */
@@ -456,6 +458,7 @@ const apiSchema = z
     keepAliveTimeout: withDefault(duration({ minMs: 100, maxMs: 10 * 60_000 }), '5s'),
     // Longer than the longest `?wait=` long poll (60 s), which sends nothing while it waits.
     idleTimeout: withDefault(duration({ minMs: 100, maxMs: DAY_MS }), '2m'),
+    maxWaiters: withDefault(number({ min: 1, max: 1_000_000, integer: true }), 1000),
     maxFailedLogins: withDefault(number({ min: 1, max: 1_000_000, integer: true }), 10),
   })
   .prefault({})
@@ -654,6 +657,7 @@ export const dialerConfigSchema = z
         keepAliveTimeoutMs: raw.api.keepAliveTimeout,
         idleTimeoutMs: raw.api.idleTimeout,
         maxFailedLogins: raw.api.maxFailedLogins,
+        maxWaiters: raw.api.maxWaiters,
       },
     };
   });

@@ -145,6 +145,7 @@ describe('parseConfig', () => {
         keepAliveTimeoutMs: 5_000,
         idleTimeoutMs: 120_000,
         maxFailedLogins: 10,
+        maxWaiters: 1000,
       },
     };
     expect(config).toStrictEqual(expected);
@@ -211,6 +212,7 @@ describe('parseConfig', () => {
         keepAliveTimeoutMs: 5_000,
         idleTimeoutMs: 120_000,
         maxFailedLogins: 10,
+        maxWaiters: 1000,
       },
     } satisfies DialerConfig);
   });
