@@ -31,6 +31,7 @@ describe('api config section', () => {
       keepAliveTimeoutMs: 5_000,
       idleTimeoutMs: 120_000,
       maxFailedLogins: 10,
+      maxWaiters: 1000,
     });
   });
 
