@@ -72,8 +72,11 @@ export class OutcomeWaiters {
 
   #ensureLoop(): void {
     if (this.#loop !== undefined) return;
-    this.#reader ??= this.#redis.duplicate();
-    this.#reader.on('error', () => undefined);
+    if (this.#reader === undefined) {
+      // Once per connection: the loop restarts each time polls come back after none waited.
+      this.#reader = this.#redis.duplicate();
+      this.#reader.on('error', () => undefined);
+    }
     this.#loop = this.#run(this.#reader);
     this.#loop.catch(() => undefined);
   }
