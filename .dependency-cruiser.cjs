@@ -1,8 +1,10 @@
 /* global module */
 // The layout the build enforces (`npm run lint`). docs/architecture.md draws the same arrows.
 // Allowed, bottom to top:
-//   kernel  ←  config, log, numbers, redis  ←  sip, media, compliance  ←  jobs  ←  results,
-//   callbacks, metrics  ←  workers  ←  cli, api, demo
+//   kernel  ←  config, log, numbers, redis  ←  sip, media, compliance  ←  jobs  ←  workers, and
+//   beside them the observers (results, callbacks, metrics)  ←  cli, api, demo
+// The worker and its observers know only the call lifecycle events (src/jobs); the edges wire
+// them together.
 // A folder is entered only through its index.ts. Everything not allowed below is forbidden.
 const folder = (names) => `^src/(${names.join('|')})/`;
 
@@ -81,6 +83,22 @@ module.exports = {
       severity: 'error',
       from: { path: folder(['callbacks', 'metrics', 'redis']) },
       to: { path: folder(['workers', 'cli', 'api', 'demo']) },
+    },
+    {
+      name: 'workers-know-no-observers',
+      comment:
+        'The worker emits call lifecycle events; callbacks and metrics are handed to it as observers by the composition root (src/cli/start-worker-process.ts).',
+      severity: 'error',
+      from: { path: folder(['workers']) },
+      to: { path: folder(['callbacks', 'metrics', 'results']) },
+    },
+    {
+      name: 'ioredis-only-in-redis',
+      comment:
+        'Connections are made in one place (src/redis/create-redis-connection.ts), so a Sentinel or cluster config reaches every one; elsewhere a connection is a RedisConnection.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/redis/' },
+      to: { path: ['^ioredis$', '(^|/)node_modules/ioredis/'] },
     },
     {
       name: 'workers-below-the-edges',

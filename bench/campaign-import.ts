@@ -3,16 +3,70 @@
  * countries, a name column) streamed through importCampaignCsv into an in-memory collector,
  * next to a baseline that reads the same file line by line and does nothing with it.
  * Prints rows/s and peak RSS growth for both. `npx tsx bench/campaign-import.ts [rows]`
+ *
+ * `--staged` adds the whole all-or-nothing import (createCampaignAndImport: stage in Redis, then
+ * commit into the BullMQ queue) against a private redis-server, with Redis's peak memory.
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { importCampaignCsv } from '../src/jobs/campaign-import.js';
+import { CampaignStore } from '../src/jobs/campaign-store.js';
+import { createCampaignAndImport } from '../src/jobs/create-campaign-and-import.js';
+import { DialerClient } from '../src/jobs/dialer-client.js';
 
-const ROWS = Number(process.argv[2] ?? 1_000_000);
+const args = process.argv.slice(2);
+const STAGED = args.includes('--staged');
+const ROWS = Number(args.find((a) => !a.startsWith('--')) ?? 1_000_000);
+
+/** The whole import into a private Redis: rows/s, this process's peak RSS growth, Redis's peak memory. */
+async function stagedImport(file: string): Promise<Figures & { redisPeakMb: number }> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const server = spawn(
+    process.env.REDIS_SERVER ?? 'redis-server',
+    ['--port', String(port), '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const redis = new Redis({ port, maxRetriesPerRequest: null, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        await redis.connect();
+        break;
+      } catch (error) {
+        if (i > 50) throw error;
+        await sleep(100);
+      }
+    }
+    const client = new DialerClient({ redis, prefix: '{bench}' });
+    const store = new CampaignStore({ redis, keys: client.keys });
+    const figures = await measure(async () => {
+      const { report, lastImport } = await createCampaignAndImport(
+        { client, store },
+        { name: 'bench', settings: { trunk: 'carrier' }, stream: createReadStream(file) },
+      );
+      if (lastImport.state !== 'committed' || report.enqueued !== ROWS) {
+        throw new Error(`expected ${ROWS} jobs committed, got ${report.enqueued} (${lastImport.state})`);
+      }
+      return report.rows;
+    });
+    const peak = /used_memory_peak:(\d+)/.exec(await redis.info('memory'))?.[1];
+    await client.close();
+    return { ...figures, redisPeakMb: Number(peak) / 2 ** 20 };
+  } finally {
+    redis.disconnect();
+    server.kill();
+  }
+}
 
 /** Row i: a valid, distinct number (US, GB, BR mobiles in turn). */
 export function numberFor(i: number): string {
@@ -87,6 +141,8 @@ async function main(): Promise<void> {
       return report.rows;
     });
 
+    const staged = STAGED ? await stagedImport(file) : undefined;
+
     const line = (name: string, f: Figures): string =>
       `${name.padEnd(28)} ${String(f.rows).padStart(9)} rows  ${Math.round((f.rows / f.ms) * 1000)
         .toString()
@@ -94,6 +150,10 @@ async function main(): Promise<void> {
     console.log(`campaign import, ${ROWS} rows, Node ${process.version}`);
     console.log(line('baseline (readline, no work)', baseline));
     console.log(line('importCampaignCsv', imported));
+    if (staged)
+      console.log(
+        `${line('staged import + commit', staged)}  Redis peak ${staged.redisPeakMb.toFixed(0)} MB`,
+      );
     // One machine-readable line for bench/run-all.ts.
     const figures = (f: Figures): object => ({
       rows: f.rows,
@@ -102,7 +162,7 @@ async function main(): Promise<void> {
       peakRssGrowthMb: f.peakRssGrowthMb,
     });
     console.log(
-      `BENCH_RESULT ${JSON.stringify({ bench: 'campaign-import', rows: ROWS, baseline: figures(baseline), import: figures(imported) })}`,
+      `BENCH_RESULT ${JSON.stringify({ bench: 'campaign-import', rows: ROWS, baseline: figures(baseline), import: figures(imported), ...(staged && { staged: { ...figures(staged), redisPeakMb: staged.redisPeakMb } }) })}`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

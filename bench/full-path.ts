@@ -35,6 +35,7 @@ import { parseConfig } from '../src/config/load-config.js';
 import type { CallOutcome } from '../src/jobs/call-outcome.js';
 import { DialerClient } from '../src/jobs/dialer-client.js';
 import { silentLogger } from '../src/log/create-logger.js';
+import type { RedisConnection } from '../src/redis/index.js';
 import { createSipEngine } from '../src/sip/create-sip-engine.js';
 import type { SipEngine } from '../src/sip/engine.js';
 import { SipFailure } from '../src/sip/index.js';
@@ -408,7 +409,7 @@ interface FullResult {
 }
 
 /** `INFO commandstats` as command → calls. */
-async function commandCounts(redis: Redis): Promise<Map<string, number>> {
+async function commandCounts(redis: RedisConnection): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
     counts.set(match[1] ?? '', Number(match[2]));
@@ -475,8 +476,7 @@ async function dequeueLatency(
   found: ReadonlyMap<string, CallOutcome>,
 ): Promise<DequeueLatency> {
   const pipeline = client.redis.pipeline();
-  for (const id of ids)
-    pipeline.hget(`${client.keys.prefix}:${client.keys.queueName(TRUNK)}:${id}`, 'processedOn');
+  for (const id of ids) pipeline.hget(`${client.keys.queueKey(TRUNK)}:${id}`, 'processedOn');
   const processedOn = ((await pipeline.exec()) ?? []).map(([, value]) => Number(value));
   const total: number[] = [];
   const gate: number[] = [];

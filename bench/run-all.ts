@@ -185,6 +185,21 @@ const SUITE: readonly Entry[] = [
     },
   },
   {
+    script: 'call-recording',
+    args: ['--calls', '100', '--seconds', '10'],
+    rows: (r) => [
+      {
+        bench: 'call-recording',
+        figure: `µs CPU per call-second, recording both channels (${String(r.calls)} calls)`,
+        value: millis(num(r.recordingUsPerCallSecond)),
+        baseline: 'the same RTP sessions, not recorded',
+        baselineValue: millis(num(r.baselineUsPerCallSecond)),
+        ratio: times(num(r.recordingUsPerCallSecond), num(r.baselineUsPerCallSecond)),
+        goal: '',
+      },
+    ],
+  },
+  {
     script: 'campaign-import',
     args: ['1000000'],
     rows: (r) => {

@@ -13,6 +13,7 @@ export {
   InvalidCampaignError,
   CampaignNotFoundError,
   CampaignConflictError,
+  ImportInProgressError,
   CampaignStateError,
   JobIdError,
   InvalidRetryPolicyError,
@@ -49,4 +50,11 @@ export {
   type SipFailurePhase,
 } from './sip/index.js';
 export { normalizeNumber, InvalidNumberError, type NormalizedNumber } from './numbers/index.js';
-export { DialerWorker, type DialerWorkerOptions } from './workers/index.js';
+export {
+  DialerWorker,
+  type DialerWorkerOptions,
+  type CallObserver,
+  type CallObserverStart,
+  type ObservedWorker,
+} from './workers/index.js';
+export { startWorkerProcess, type WorkerProcess } from './cli/index.js';

@@ -50,7 +50,17 @@ export const campaignStatusSchema = {
   type: 'object',
   properties: {
     name: { type: 'string' },
-    state: { type: 'string', enum: ['running', 'paused', 'cancelled'] },
+    state: {
+      type: 'string',
+      enum: ['running', 'paused', 'cancelled', 'completed'],
+      description:
+        'completed: every number has a final outcome (an import adding numbers makes it running again)',
+    },
+    completedAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when it completed; only while completed',
+    },
     trunk: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
     settings: { type: 'object', additionalProperties: true },
@@ -60,5 +70,19 @@ export const campaignStatusSchema = {
     attempts: { type: 'integer' },
     byStatus: { type: 'object', additionalProperties: { type: 'integer' } },
     answerRate: { type: ['number', 'null'], description: 'answered / done' },
+    lastImport: {
+      type: 'object',
+      additionalProperties: true,
+      description:
+        'how the latest import ended: state importing, committed, refused or aborted (no job of a refused or aborted one is dialled), rows, enqueued, reason, at',
+      properties: {
+        state: { type: 'string', enum: ['importing', 'committed', 'refused', 'aborted'] },
+        importId: { type: 'string' },
+        rows: { type: 'integer' },
+        enqueued: { type: 'integer' },
+        reason: { type: 'string' },
+        at: { type: 'string', format: 'date-time' },
+      },
+    },
   },
 } as const;

@@ -1,33 +1,40 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { DncList } from '../compliance/index.js';
 import { ConfigError } from '../config/index.js';
 import type { DialerConfig, HostAndPort, TrunkConfig } from '../config/index.js';
 import { CampaignControl } from '../jobs/index.js';
-import { CampaignStore } from '../jobs/index.js';
+import { CampaignStore, ImportRecovery } from '../jobs/index.js';
 import { DialerClient } from '../jobs/index.js';
 import { InvalidCampaignError } from '../jobs/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
+import { createRedisConnection, RedisAvailability } from '../redis/index.js';
 import type { ApiContext } from './api-context.js';
 import { registerBearerAuth } from './bearer-auth.js';
 import { registerAuditLog } from './audit-log-hook.js';
 import { auditRoutes } from './audit-routes.js';
 import { registerBullBoard } from './bull-board-routes.js';
 import { registerCloseAfterDenial } from './close-after-denial.js';
+import { consoleScriptRoutes } from './console-script-routes.js';
 import { createHttpServer } from './create-http-server.js';
 import { registerFailedLoginLimit } from './failed-login-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { trunksRoutes } from './trunks-routes.js';
 import { OutcomeWaiters } from './outcome-waiters.js';
 import { registerRoleCheck } from './role-check.js';
+import { callStoryRoutes } from './call-story-routes.js';
 import { callsRoutes } from './calls-routes.js';
+import { campaignCreateRoutes } from './campaign-create-routes.js';
+import { campaignListRoutes } from './campaign-list-routes.js';
 import { campaignPageRoutes } from './campaign-page-routes.js';
 import { campaignsRoutes } from './campaigns-routes.js';
 import { dncRoutes } from './dnc-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { httpErrorResponse } from './http-error-response.js';
 import { redactUrl } from './redact-url.js';
+import { redisFault } from './redis-fault.js';
+import { registerRedisGate } from './redis-gate.js';
 
 /** What `/metrics` serves: a prom-client `Registry` fits as it is. */
 export interface MetricsSource {
@@ -57,7 +64,7 @@ export interface ApiServer {
 
 /**
  * The HTTP API over the producer client, campaigns and DNC lists, with the OpenAPI document at
- * /docs, Bull Board at /admin/queues and the campaign page at /campaigns/:name.
+ * /docs, Bull Board at /admin/queues and the operator console (`/`, `/campaigns…`, `/calls…`, `/trunks`).
  * @throws ConfigError when neither `api.token` nor `api.tokens` is set.
  */
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
@@ -74,19 +81,23 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   }
   const logger = options.logger ?? silentLogger();
   // A bounded retry count: with Redis down, a request fails (503) instead of hanging.
-  const redis = new Redis(config.redis, { maxRetriesPerRequest: 3 });
+  const redis = createRedisConnection(config.redis, { maxRetriesPerRequest: 3 });
   redis.on('error', () => undefined);
+  const availability = new RedisAvailability(redis, config.redis);
   const client = new DialerClient({
     redis,
+    redisUrl: config.redis,
     prefix: config.queuePrefix,
     trunks: config.trunks.map((t) => ({
       name: t.name,
       domain: t.domain,
       ...(t.defaultCountry && { defaultCountry: t.defaultCountry }),
       ...(t.callerId && { callerId: t.callerId }),
+      ...(t.allowedCallerIds && { allowedCallerIds: t.allowedCallerIds }),
     })),
   });
   const store = new CampaignStore({ redis, keys: client.keys });
+  const importRecovery = new ImportRecovery({ client, store, logger });
   const closing = new AbortController();
   const waiters = new OutcomeWaiters({ redis, keys: client.keys, maxWaiters: config.api.maxWaiters });
   const ctx: ApiContext = {
@@ -106,6 +117,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     // Logged by the onResponse hook below instead, with `?token=` cut out of the URL.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.api.bodyLimitBytes,
+    // Frozen config arrays are copied: proxy-addr takes the list as its own.
+    trustProxy:
+      typeof config.api.trustProxy === 'boolean' ? config.api.trustProxy : [...config.api.trustProxy],
     serverFactory: (handler) => createHttpServer(config.api, handler),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
@@ -120,8 +134,15 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     );
   });
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = httpErrorResponse(error);
-    if (status >= 500) request.log.error({ err: error, url: redactUrl(request.url) }, 'request failed');
+    const fault = redisFault(error, availability);
+    const { status, body } = httpErrorResponse(fault);
+    if (body.error === 'REDIS_UNAVAILABLE') {
+      // Not the error object: a refused AUTH carries the password it sent among its arguments.
+      // The message is ours: where Redis is, password masked.
+      const reason = fault instanceof Error ? fault.message : body.message;
+      request.log.warn({ url: redactUrl(request.url), reason }, 'redis unavailable');
+    } else if (status >= 500)
+      request.log.error({ err: error, url: redactUrl(request.url) }, 'request failed');
     // The rest of an oversized upload is not worth reading.
     if (status === 413) reply.header('connection', 'close');
     if (body.error === 'TOO_MANY_WAITERS') reply.header('retry-after', '1');
@@ -136,9 +157,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   registerSecurityHeaders(app);
   registerCloseAfterDenial(app);
   registerFailedLoginLimit(app, config.api.maxFailedLogins);
-  registerBearerAuth(app, tokens);
+  registerBearerAuth(app, tokens, { sessionTtlMs: config.api.sessionTtlMs });
   registerRoleCheck(app);
   registerAuditLog(app, { redis, stream: client.keys.audit, logger });
+  registerRedisGate(app, availability);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -158,9 +180,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   await app.register(callsRoutes(ctx));
   await app.register(campaignsRoutes(ctx));
   await app.register(dncRoutes(ctx));
+  await app.register(consoleScriptRoutes());
+  await app.register(campaignListRoutes(ctx));
+  await app.register(campaignCreateRoutes(ctx));
   await app.register(campaignPageRoutes(ctx));
+  await app.register(callStoryRoutes(ctx));
+  await app.register(trunksRoutes(ctx));
   await app.register(auditRoutes(redis, client.keys.audit));
-  await registerBullBoard(app, ctx);
+  await registerBullBoard(app, ctx, availability);
   const metrics = options.metrics;
   if (metrics !== undefined) {
     app.get(
@@ -170,6 +197,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     );
   }
   await app.ready();
+  importRecovery.start();
 
   let closed: Promise<void> | undefined;
   return {
@@ -188,8 +216,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       closed ??= (async () => {
         closing.abort(new Error('server closing'));
         await app.close();
+        await importRecovery.close();
         await waiters.close();
         await client.close();
+        availability.close();
         await redis.quit().catch(() => redis.disconnect());
       })();
       return closed;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { Logger } from '../log/index.js';
 import type { AuditEntry } from './audit-entry.js';
 import { pathOf } from './bearer-auth.js';
@@ -12,7 +12,7 @@ export const AUDIT_STREAM_MAX_LEN = 100_000;
 const TARGET_PARAMS = ['jobId', 'id', 'number', 'schedulerId', 'name', 'queueName'] as const;
 
 export interface AuditLogOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   /** Stream key (`DialerKeys.audit`). */
   readonly stream: string;
   readonly logger: Logger;

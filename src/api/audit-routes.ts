@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { AuditEntry } from './audit-entry.js';
 import { AUDIT_PATH } from './required-role.js';
 
@@ -7,7 +7,7 @@ const DEFAULT_COUNT = 100;
 const MAX_COUNT = 10_000;
 
 /** `GET /audit?count=N`: the newest audit entries, newest first (admins only, see required-role). */
-export function auditRoutes(redis: Redis, stream: string) {
+export function auditRoutes(redis: RedisConnection, stream: string) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get<{ Querystring: { count: number } }>(
       AUDIT_PATH,

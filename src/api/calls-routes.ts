@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { tryParseDuration } from '../config/index.js';
-import type { CallOutcome } from '../jobs/index.js';
 import type { EnqueueCallInput } from '../jobs/index.js';
 import { OutcomeTimeoutError } from '../jobs/index.js';
 import type { ApiContext } from './api-context.js';
 import { ApiRequestError } from './api-request-error.js';
 import { COUNTRY, NAME, errorResponses, errorSchema } from './api-schemas.js';
-import { CallNotFoundError } from './call-not-found-error.js';
+import { readCallState, type CallState } from '../jobs/index.js';
 
 /** Longest `?wait=` a request may hold the connection for. */
 const MAX_WAIT_MS = 60_000;
@@ -22,14 +21,20 @@ const callBody = {
     campaign: NAME,
     defaultCountry: COUNTRY,
     callerId: { type: 'string', maxLength: 64 },
+    callerIdWithheld: { type: 'boolean', description: 'anonymous From and Privacy: id' },
     ringTimeoutMs: { type: 'integer' },
     maxCallLengthMs: { type: 'integer' },
     maxAttempts: { type: 'integer' },
     headers: { type: 'object', additionalProperties: { type: 'string' } },
     script: {
       type: 'object',
-      description: 'play / collect / hangupAfterMs',
+      description: 'play / collect / hangupAfterMs / onMachine / onUnknown',
       additionalProperties: true,
+    },
+    // Checked by the job's one amd rule (jobs/amd-setting.ts), which names the bad option.
+    amd: {
+      type: ['boolean', 'object'],
+      description: 'answering-machine detection: true, or analyzer timings',
     },
     metadata: { type: 'object', additionalProperties: true, description: 'returned in the outcome' },
     idempotencyKey: {
@@ -46,16 +51,6 @@ const jobIdParams = {
   properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._~+-]{1,200}$' } },
   required: ['id'],
 } as const;
-
-export interface CallState {
-  readonly jobId: string;
-  /** `completed` with an outcome, else the queue state (`waiting`, `delayed`, `active`…). */
-  readonly state: string;
-  readonly outcome?: CallOutcome;
-  readonly number?: string;
-  readonly trunk?: string;
-  readonly attempts?: readonly unknown[];
-}
 
 /** `POST /v1/calls`, `GET /v1/calls/:id`. */
 export function callsRoutes(ctx: ApiContext) {
@@ -122,7 +117,11 @@ export function callsRoutes(ctx: ApiContext) {
       async (request) => {
         const { id } = request.params;
         const waitMs = parseWait(request.query.wait);
-        const state = await callState(ctx, id);
+        const state = await readCallState(
+          ctx.client,
+          ctx.config.trunks.map((t) => t.name),
+          id,
+        );
         if (state.state === 'completed' || waitMs === 0) return state;
         const abort = new AbortController();
         const onClose = (): void => abort.abort(new Error('client went away'));
@@ -135,7 +134,11 @@ export function callsRoutes(ctx: ApiContext) {
           return { jobId: id, state: 'completed', outcome } satisfies CallState;
         } catch (error) {
           if (error instanceof OutcomeTimeoutError || abort.signal.aborted || ctx.closing.aborted) {
-            return callState(ctx, id);
+            return readCallState(
+              ctx.client,
+              ctx.config.trunks.map((t) => t.name),
+              id,
+            );
           }
           throw error;
         } finally {
@@ -153,25 +156,4 @@ function parseWait(wait: string | undefined): number {
     throw new ApiRequestError('wait', wait, `expected a duration up to ${MAX_WAIT_MS / 1000}s, e.g. 30s`);
   }
   return ms;
-}
-
-async function callState(ctx: ApiContext, jobId: string): Promise<CallState> {
-  const outcome = await ctx.client.getOutcome(jobId);
-  if (outcome) return { jobId, state: 'completed', outcome };
-  for (const trunk of ctx.config.trunks) {
-    const job = await ctx.client.queue(trunk.name).getJob(jobId);
-    if (!job) continue;
-    const attempts = (await ctx.client.redis.hvals(ctx.client.keys.attempts(jobId)))
-      .map((json) => JSON.parse(json) as { startedAt: number })
-      .sort((a, b) => a.startedAt - b.startedAt);
-    const data = job.data as { number?: string };
-    return {
-      jobId,
-      state: await job.getState(),
-      ...(data.number !== undefined && { number: data.number }),
-      trunk: trunk.name,
-      attempts,
-    };
-  }
-  throw new CallNotFoundError(jobId);
 }

@@ -3,6 +3,7 @@ import type { CampaignState } from '../jobs/index.js';
 import type { CampaignStore } from '../jobs/index.js';
 import { CampaignNotFoundError } from '../jobs/index.js';
 import { FINAL_STATUSES, type FinalStatus } from '../jobs/index.js';
+import type { LastImport } from '../jobs/index.js';
 
 /** A campaign as `GET /v1/campaigns/:name` and its page show it. */
 export interface CampaignSummary {
@@ -24,6 +25,10 @@ export interface CampaignSummary {
    * `cancelled` numbers are left out. Null before any.
    */
   readonly answerRate: number | null;
+  /** How the latest import ended (committed, refused, aborted). */
+  readonly lastImport?: LastImport;
+  /** When the last number got its final outcome (ISO); only while `completed`. */
+  readonly completedAt?: string;
 }
 
 /** @throws CampaignNotFoundError */
@@ -45,5 +50,7 @@ export async function readCampaignSummary(store: CampaignStore, name: string): P
     attempts: status.attempts,
     byStatus: status.byStatus,
     answerRate: dialed > 0 ? status.byStatus.answered / dialed : null,
+    ...(status.lastImport !== undefined && { lastImport: status.lastImport }),
+    ...(status.completedAt !== undefined && { completedAt: new Date(status.completedAt).toISOString() }),
   };
 }

@@ -2,17 +2,10 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { CallingWindow } from '../compliance/index.js';
-import { importCampaignCsv, type ImportReport } from '../jobs/index.js';
-import { CampaignNotFoundError } from '../jobs/index.js';
+import { createCampaignAndImport, type CampaignImportResult, type ImportReport } from '../jobs/index.js';
 import type { CampaignSettings } from '../jobs/index.js';
-import type { RetryDelays } from '../jobs/index.js';
-import {
-  RESULT_CONTENT_TYPES,
-  isResultFormat,
-  readCampaignResults,
-  resultLines,
-  type ResultFormat,
-} from '../results/index.js';
+import type { AmdSetting, CallScript, RetryDelays } from '../jobs/index.js';
+import { isResultFormat, type ResultFormat } from '../results/index.js';
 import type { ApiContext } from './api-context.js';
 import { ApiRequestError } from './api-request-error.js';
 import {
@@ -26,21 +19,27 @@ import {
 } from './api-schemas.js';
 import { BodyTooLargeError } from './body-too-large-error.js';
 import { readCampaignSummary } from './campaign-summary.js';
-import { limitBytes } from './limit-bytes.js';
+import { uploadBody } from './upload-body.js';
 import { numberIndexOfLine, numbersAsCsv } from './numbers-as-csv.js';
 import { readPostDialDelaySeries } from './post-dial-delay-series.js';
+import { sendCampaignExport } from './send-campaign-export.js';
 
 /** Settings a campaign is created with, from a JSON body or, for a CSV upload, the query string. */
 interface CampaignInput {
   readonly name: string;
   readonly trunk?: string;
   readonly callerId?: string;
+  readonly callerIds?: readonly string[];
+  readonly callerIdDailyCap?: number;
+  readonly callerIdWithheld?: boolean;
   readonly defaultCountry?: string;
   readonly window?: CallingWindow;
   readonly timeZone?: string;
   readonly maxAttempts?: number;
   readonly retryDelays?: Partial<RetryDelays>;
   readonly ringTimeoutMs?: number;
+  readonly amd?: AmdSetting;
+  readonly script?: CallScript;
   readonly paused?: boolean;
   readonly column?: string;
 }
@@ -49,7 +48,7 @@ interface JsonCampaignBody extends CampaignInput {
   readonly numbers: readonly string[];
 }
 
-interface CsvQuery {
+export interface CsvQuery {
   readonly name?: string;
   readonly trunk?: string;
   readonly callerId?: string;
@@ -59,6 +58,10 @@ interface CsvQuery {
   readonly timeZone?: string;
   readonly maxAttempts?: number;
   readonly ringTimeoutMs?: number;
+  /** `true`, `false`, or the timings as JSON. */
+  readonly amd?: string;
+  /** The script as JSON. */
+  readonly script?: string;
   readonly paused?: boolean;
   readonly column?: string;
   readonly delimiter?: 'comma' | 'semicolon' | 'tab';
@@ -66,13 +69,18 @@ interface CsvQuery {
 
 const DELIMITERS = { comma: ',', semicolon: ';', tab: '\t' } as const;
 const CSV_TYPES = ['text/csv', 'application/csv'];
-/** Lines per chunk written to an export response. */
-const EXPORT_CHUNK_CHARS = 64 * 1024;
 
 const settingsProperties = {
   name: NAME,
   trunk: { ...NAME, description: 'default: the first trunk of the config' },
   callerId: { type: 'string', maxLength: 64 },
+  callerIds: {
+    type: 'array',
+    items: { type: 'string', maxLength: 64 },
+    description: 'caller IDs (E.164) picked by the callee area (local presence)',
+  },
+  callerIdDailyCap: { type: 'integer', description: 'calls per pool caller ID per UTC day, fleet-wide' },
+  callerIdWithheld: { type: 'boolean', description: 'anonymous From and Privacy: id' },
   defaultCountry: { ...COUNTRY, description: "for numbers without +country code; default: the trunk's" },
   window: windowSchema,
   timeZone: { type: 'string', description: "IANA zone for the window instead of the callee's" },
@@ -83,10 +91,21 @@ const settingsProperties = {
       busyMs: { type: 'integer' },
       noAnswerMs: { type: 'integer' },
       carrierErrorMs: { type: 'integer' },
+      machineMs: { type: 'integer' },
     },
     additionalProperties: false,
   },
   ringTimeoutMs: { type: 'integer' },
+  // The shapes are checked by the campaign settings' own rules, which name the field at fault.
+  amd: {
+    type: ['boolean', 'object'],
+    description: 'answering-machine detection: true, false, or analyzer timings ({ greetingMs: 1500, … })',
+  },
+  script: {
+    type: 'object',
+    description:
+      'what answered calls do: { play, repeat, collect, hangupAfterMs, onMachine, onUnknown, record }',
+  },
   paused: { type: 'boolean', description: 'create it paused (start it with /resume)' },
 } as const;
 
@@ -105,7 +124,7 @@ const jsonCampaignBody = {
   additionalProperties: false,
 } as const;
 
-const csvQuery = {
+export const csvQuery = {
   type: 'object',
   properties: {
     name: { ...NAME, description: 'campaign name (CSV uploads; JSON bodies carry it in the body)' },
@@ -117,6 +136,8 @@ const csvQuery = {
     timeZone: { type: 'string' },
     maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
     ringTimeoutMs: { type: 'integer' },
+    amd: { type: 'string', description: 'true, false, or the analyzer timings as JSON' },
+    script: { type: 'string', description: 'the call script as JSON' },
     paused: { type: 'boolean' },
     column: {
       type: 'string',
@@ -332,22 +353,12 @@ export function campaignsRoutes(ctx: ApiContext) {
         },
       },
       async (request, reply) => {
-        const { name } = request.params;
         const format = chooseFormat(request.query.format, request.headers.accept);
-        const record = await ctx.store.get(name);
-        if (!record) throw new CampaignNotFoundError(name);
-        const rows = readCampaignResults({
-          redis: ctx.client.redis,
-          keys: ctx.client.keys,
-          campaign: name,
-          trunk: record.settings.trunk,
+        return sendCampaignExport(ctx, reply, {
+          name: request.params.name,
+          format,
           includePending: request.query.pending !== false,
         });
-        return reply
-          .type(RESULT_CONTENT_TYPES[format])
-          .header('content-disposition', `attachment; filename="${name}-results.${format}"`)
-          .header('cache-control', 'no-store')
-          .send(Readable.from(inChunks(resultLines(rows, format))));
       },
     );
   };
@@ -360,10 +371,41 @@ async function importCsv(
   contentLength: string | undefined,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  const result = await runCsvImport(ctx, query, body, contentLength);
+  const { report } = result;
+  if (result.lastImport.state === 'refused') {
+    const first = report.errors.find((e) => e.reason === 'UNTERMINATED_QUOTE') ?? report.errors[0];
+    const reason = result.lastImport.reason ?? 'refused';
+    return reply.code(400).send({
+      error: 'CSV_MALFORMED',
+      message: `malformed CSV: ${reason}`,
+      field: 'body',
+      reason,
+      ...(first !== undefined && { line: first.line }),
+      errors: report.errors,
+      import: report,
+    });
+  }
+  return reply
+    .code(result.created ? 201 : 200)
+    .send({ created: result.created, campaign: await summary(ctx, query.name ?? ''), import: report });
+}
+
+/**
+ * A CSV upload with its settings in the query string, imported as it streams in (within
+ * api.bodyLimit) and refused whole when malformed: the API's upload and the console's.
+ */
+export async function runCsvImport(
+  ctx: ApiContext,
+  query: CsvQuery,
+  body: Readable,
+  contentLength: string | undefined,
+): Promise<CampaignImportResult> {
   if (query.name === undefined)
     throw new ApiRequestError('name', undefined, 'required in the query string for a CSV upload');
   const limit = ctx.config.api.bodyLimitBytes;
-  if (contentLength !== undefined && Number(contentLength) > limit) throw new BodyTooLargeError(limit);
+  // A declared length over the limit is refused before a byte is read, and recorded like any other.
+  const tooLarge = contentLength !== undefined && Number(contentLength) > limit;
   let window: CallingWindow | undefined;
   if (query.window !== undefined) {
     const [start, end] = query.window.split('-') as [string, string];
@@ -380,40 +422,20 @@ async function importCsv(
     ...(query.timeZone !== undefined && { timeZone: query.timeZone }),
     ...(query.maxAttempts !== undefined && { maxAttempts: query.maxAttempts }),
     ...(query.ringTimeoutMs !== undefined && { ringTimeoutMs: query.ringTimeoutMs }),
+    ...(query.amd !== undefined && { amd: jsonParameter('amd', query.amd) as AmdSetting }),
+    ...(query.script !== undefined && { script: jsonParameter('script', query.script) as CallScript }),
     ...(query.paused !== undefined && { paused: query.paused }),
     ...(query.column !== undefined && { column: query.column }),
   };
-  // Stopping early (too large, bad settings, Redis gone) must leave the request stream alive:
-  // destroying it would take the socket, and the error response with it.
-  const limited = limitBytes(body.iterator({ destroyOnReturn: false }), limit);
-  const { created, report } = await createAndImport(
-    ctx,
-    input,
-    limited,
-    DELIMITERS[query.delimiter ?? 'comma'],
-  );
-  const unterminated = report.errors.filter((e) => e.reason === 'UNTERMINATED_QUOTE');
-  if (unterminated.length > 0 || report.valid === 0) {
-    const first = unterminated[0] ?? report.errors[0];
-    const reason =
-      unterminated.length > 0
-        ? `unterminated quote starting on line ${first?.line}`
-        : report.rows === 0
-          ? 'no data rows'
-          : 'no row holds a valid number';
-    return reply.code(400).send({
-      error: 'CSV_MALFORMED',
-      message: `malformed CSV: ${reason}`,
-      field: 'body',
-      reason,
-      ...(first !== undefined && { line: first.line }),
-      errors: report.errors,
-      import: report,
-    });
-  }
-  return reply
-    .code(created.created ? 201 : 200)
-    .send({ created: created.created, campaign: created.summary, import: report });
+  const stream = tooLarge ? tooLargeBody(limit) : uploadBody(body, limit);
+  // A malformed file is refused whole: no row of it is dialled.
+  const refuse = (report: ImportReport): string | undefined => {
+    const unterminated = report.errors.find((e) => e.reason === 'UNTERMINATED_QUOTE');
+    if (unterminated !== undefined) return `unterminated quote starting on line ${unterminated.line}`;
+    if (report.valid === 0) return report.rows === 0 ? 'no data rows' : 'no row holds a valid number';
+    return undefined;
+  };
+  return createAndImport(ctx, input, stream, DELIMITERS[query.delimiter ?? 'comma'], refuse);
 }
 
 async function importJson(
@@ -422,13 +444,14 @@ async function importJson(
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const { numbers, ...input } = body;
-  const { created, report } = await createAndImport(ctx, input, numbersAsCsv(numbers), ',');
+  const result = await createAndImport(ctx, input, numbersAsCsv(numbers), ',');
+  const { report } = result;
   const errors = report.errors.map((e) => {
     const index = numberIndexOfLine(e.line);
     return { index, field: `numbers[${index}]`, input: e.input, reason: e.reason };
   });
   const shown = { ...report, errors };
-  if (report.valid === 0) {
+  if (result.lastImport.state === 'refused') {
     const first = errors[0];
     return reply.code(400).send({
       error: 'NUMBERS_INVALID',
@@ -440,51 +463,70 @@ async function importJson(
     });
   }
   return reply
-    .code(created.created ? 201 : 200)
-    .send({ created: created.created, campaign: created.summary, import: shown });
+    .code(result.created ? 201 : 200)
+    .send({ created: result.created, campaign: await summary(ctx, input.name), import: shown });
 }
 
+/** The edge's part: settings from the request; the import itself is the jobs use case. */
 async function createAndImport(
   ctx: ApiContext,
   input: CampaignInput,
   stream: NodeJS.ReadableStream,
   delimiter: ',' | ';' | '\t',
-): Promise<{ created: { created: boolean; summary: unknown }; report: ImportReport }> {
+  refuse?: (report: ImportReport) => string | undefined,
+): Promise<CampaignImportResult> {
   const trunk = ctx.trunk(input.trunk, 'trunk');
   const country = (input.defaultCountry?.toUpperCase() ?? trunk.defaultCountry) as CountryCode | undefined;
   const settings: CampaignSettings = {
     trunk: trunk.name,
     ...(input.callerId !== undefined && { callerId: input.callerId }),
+    ...(input.callerIds !== undefined && { callerIds: input.callerIds }),
+    ...(input.callerIdDailyCap !== undefined && { callerIdDailyCap: input.callerIdDailyCap }),
+    ...(input.callerIdWithheld !== undefined && { callerIdWithheld: input.callerIdWithheld }),
     ...(country !== undefined && { defaultCountry: country }),
     ...(input.window !== undefined && { window: input.window }),
     ...(input.timeZone !== undefined && { timeZone: input.timeZone }),
     ...(input.maxAttempts !== undefined && { maxAttempts: input.maxAttempts }),
     ...(input.retryDelays !== undefined && { retryDelays: input.retryDelays }),
     ...(input.ringTimeoutMs !== undefined && { ringTimeoutMs: input.ringTimeoutMs }),
+    ...(input.amd !== undefined && { amd: input.amd }),
+    ...(input.script !== undefined && { script: input.script }),
   };
-  const created = await ctx.store.create(input.name, settings, {
-    state: input.paused ? 'paused' : 'running',
-  });
-  const report = await importCampaignCsv({
-    stream,
-    campaign: input.name,
-    trunk: { name: trunk.name, ...(trunk.defaultCountry && { defaultCountry: trunk.defaultCountry }) },
-    ...(country !== undefined && { defaultCountry: country }),
-    ...(input.column !== undefined && { column: input.column }),
-    delimiter,
-    enqueue: async (jobs) => {
-      const withCallerId =
-        input.callerId !== undefined
-          ? jobs.map((j) => ({ ...j, data: { ...j.data, callerId: input.callerId } }))
-          : jobs;
-      return (await ctx.client.addJobs(trunk.name, withCallerId)).filter(Boolean).length;
+  return createCampaignAndImport(
+    { client: ctx.client, store: ctx.store },
+    {
+      name: input.name,
+      settings,
+      ...(trunk.defaultCountry !== undefined && { trunkCountry: trunk.defaultCountry as CountryCode }),
+      state: input.paused ? 'paused' : 'running',
+      stream,
+      ...(input.column !== undefined && { column: input.column }),
+      delimiter,
+      ...(refuse !== undefined && { refuse }),
     },
-    store: ctx.store,
+  );
+}
+
+/** A query parameter holding JSON (`amd=true`, `script={"onMachine":"leaveMessage"}`). */
+function jsonParameter(field: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiRequestError(field, text, 'expected JSON (true, false or an object)');
+  }
+}
+
+function summary(ctx: ApiContext, name: string): Promise<unknown> {
+  return readCampaignSummary(ctx.store, name);
+}
+
+/** A body refused by its declared length: the import fails on its first read, as past the limit. */
+function tooLargeBody(limit: number): Readable {
+  return new Readable({
+    read() {
+      this.destroy(new BodyTooLargeError(limit));
+    },
   });
-  return {
-    created: { created: created.created, summary: await readCampaignSummary(ctx.store, input.name) },
-    report,
-  };
 }
 
 function chooseFormat(format: string | undefined, accept: string | undefined): ResultFormat {
@@ -498,17 +540,4 @@ function chooseFormat(format: string | undefined, accept: string | undefined): R
     if (jsonAt === -1 || csvAt < jsonAt) return 'csv';
   }
   return 'jsonl';
-}
-
-/** Lines joined into chunks of about 64 KB, each line ending in a line break. */
-async function* inChunks(lines: AsyncIterable<string>): AsyncGenerator<string> {
-  let chunk = '';
-  for await (const line of lines) {
-    chunk += `${line}\n`;
-    if (chunk.length >= EXPORT_CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk !== '') yield chunk;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { httpErrorResponse } from './http-error-response.js';
 import { TooManyFailedLoginsError } from './too-many-failed-logins-error.js';
 
 const WINDOW_MS = 60_000;
@@ -23,8 +24,13 @@ export function registerFailedLoginLimit(app: FastifyInstance, maxFailures: numb
     const times = recent(request.ip, now);
     if (times.length < maxFailures) return;
     const retryAfterS = Math.max(1, Math.ceil((times[0]! + WINDOW_MS - now) / 1000));
-    reply.header('retry-after', String(retryAfterS)).header('connection', 'close');
-    throw new TooManyFailedLoginsError(request.ip, retryAfterS);
+    // Answered here, not thrown: Bull Board's plugin has its own error handler, which would make it a 500.
+    const { status, body } = httpErrorResponse(new TooManyFailedLoginsError(request.ip, retryAfterS));
+    return reply
+      .code(status)
+      .header('retry-after', String(retryAfterS))
+      .header('connection', 'close')
+      .send(body);
   });
   app.addHook('onResponse', async (request, reply) => {
     // A request that offered no credentials at all (a browser's first visit) guessed nothing.

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 
 const READY_TIMEOUT_MS = 1000;
 
 /** `/healthz`: the process answers. `/readyz`: and Redis answers PING within a second. No token. */
-export function healthRoutes(redis: Redis) {
+export function healthRoutes(redis: RedisConnection) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get(
       '/healthz',
@@ -29,7 +29,7 @@ export function healthRoutes(redis: Redis) {
   };
 }
 
-async function redisProblem(redis: Redis): Promise<string | undefined> {
+async function redisProblem(redis: RedisConnection): Promise<string | undefined> {
   // A connection given up for good will not answer; any other state gets the PING and its timeout.
   if (redis.status === 'end' || redis.status === 'close') return `redis connection is ${redis.status}`;
   let timer: NodeJS.Timeout | undefined;

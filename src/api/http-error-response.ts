@@ -12,7 +12,7 @@ export interface ApiErrorBody {
 }
 
 const NOT_FOUND = new Set(['CAMPAIGN_NOT_FOUND', 'CALL_NOT_FOUND']);
-const CONFLICT = new Set(['CAMPAIGN_CONFLICT', 'CAMPAIGN_STATE_INVALID']);
+const CONFLICT = new Set(['CAMPAIGN_CONFLICT', 'CAMPAIGN_STATE_INVALID', 'IMPORT_IN_PROGRESS']);
 
 interface FastifyLikeError {
   readonly name?: string;
@@ -29,17 +29,25 @@ interface FastifyLikeError {
 
 /**
  * What an error becomes on the wire. Our own input errors (they all carry `field`) are 400 with the
- * field and the reason; a token whose role falls short 403;
+ * field and the reason; a token whose role falls short, or a console form without its CSRF token, 403;
  * unknown campaigns and calls 404; state conflicts 409; oversized bodies 413; too many failed logins 429;
  * Redis out of reach 503; anything else 500 with no detail (it is logged instead).
  */
 export function httpErrorResponse(error: unknown): { status: number; body: ApiErrorBody } {
   if (error instanceof DialerError) {
+    // The API's own stable code for it (the CLI and DialerClient say REDIS_UNREACHABLE). Its
+    // message names where Redis is (host, port, ACL user): the operator's log has it, an API
+    // client, a viewer token included, does not.
+    if (error.code === 'REDIS_UNREACHABLE')
+      return {
+        status: 503,
+        body: { error: 'REDIS_UNAVAILABLE', message: "Redis is not available; the server's log says why" },
+      };
     if (error.code === 'BODY_TOO_LARGE')
       return { status: 413, body: { error: error.code, message: error.message } };
     if (NOT_FOUND.has(error.code))
       return { status: 404, body: { error: error.code, message: error.message } };
-    if (error.code === 'FORBIDDEN')
+    if (error.code === 'FORBIDDEN' || error.code === 'CSRF_REJECTED')
       return { status: 403, body: { error: error.code, message: error.message } };
     if (error.code === 'TOO_MANY_FAILED_LOGINS' || error.code === 'TOO_MANY_WAITERS')
       return { status: 429, body: { error: error.code, message: error.message } };
@@ -73,7 +81,10 @@ export function httpErrorResponse(error: unknown): { status: number; body: ApiEr
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { status: 413, body: { error: 'BODY_TOO_LARGE', message: e.message } };
   }
-  if (e?.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED/.test(e?.message ?? '')) {
+  if (
+    e?.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|ECONNREFUSED|^(WRONGPASS|NOAUTH|NOPERM)\b/.test(e?.message ?? '')
+  ) {
     return { status: 503, body: { error: 'REDIS_UNAVAILABLE', message: 'Redis does not answer' } };
   }
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

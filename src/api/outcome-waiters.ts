@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateRedisConnection, type RedisConnection } from '../redis/index.js';
 import type { CallOutcome } from '../jobs/index.js';
 import { OutcomeStore, OutcomeTimeoutError } from '../jobs/index.js';
 import type { DialerKeys } from '../jobs/index.js';
@@ -15,17 +15,17 @@ interface Waiter {
  * out of clients; at most `maxWaiters` polls wait at once.
  */
 export class OutcomeWaiters {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #stream: string;
   readonly #store: OutcomeStore;
   readonly #max: number;
   readonly #waiters = new Map<string, Set<Waiter>>();
   #count = 0;
-  #reader: Redis | undefined;
+  #reader: RedisConnection | undefined;
   #loop: Promise<string> | undefined;
   #closed = false;
 
-  constructor(options: { redis: Redis; keys: DialerKeys; maxWaiters: number }) {
+  constructor(options: { redis: RedisConnection; keys: DialerKeys; maxWaiters: number }) {
     this.#redis = options.redis;
     this.#stream = options.keys.outcomes;
     this.#store = new OutcomeStore({ redis: options.redis, keys: options.keys });
@@ -74,14 +74,14 @@ export class OutcomeWaiters {
     if (this.#loop !== undefined) return;
     if (this.#reader === undefined) {
       // Once per connection: the loop restarts each time polls come back after none waited.
-      this.#reader = this.#redis.duplicate();
+      this.#reader = duplicateRedisConnection(this.#redis);
       this.#reader.on('error', () => undefined);
     }
     this.#loop = this.#run(this.#reader);
     this.#loop.catch(() => undefined);
   }
 
-  async #run(reader: Redis): Promise<string> {
+  async #run(reader: RedisConnection): Promise<string> {
     try {
       const last = (await reader.xrevrange(this.#stream, '+', '-', 'COUNT', 1))[0];
       let lastId = last?.[0] ?? '0-0';

@@ -1,5 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { DialerKeys } from '../kernel/index.js';
+import { streamField } from './stream-field.js';
+import { throughputSeries, type ThroughputSeries } from './throughput-series.js';
 
 export interface PostDialDelayPoint {
   /** Start of the bucket, ISO 8601. */
@@ -18,10 +20,12 @@ export interface PostDialDelaySeries {
   readonly points: readonly PostDialDelayPoint[];
   /** Outcome stream entries read (the newest first, up to the limit). */
   readonly scanned: number;
+  /** Every attempt of those outcomes over time (with or without a post-dial delay): the same scan. */
+  readonly throughput: ThroughputSeries;
 }
 
 export interface PostDialDelayOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   readonly campaign: string;
   /** Newest outcome entries read from the stream, all campaigns counted. Default 50 000. */
@@ -48,6 +52,7 @@ export async function readPostDialDelaySeries(options: PostDialDelayOptions): Pr
   const bucketCount = options.buckets ?? 30;
   const idPrefix = `${options.campaign}~`;
   const samples: Array<{ t: number; ms: number }> = [];
+  const starts: number[] = [];
   let end = '+';
   let scanned = 0;
   while (scanned < maxEntries) {
@@ -60,13 +65,14 @@ export async function readPostDialDelaySeries(options: PostDialDelayOptions): Pr
     )) as Array<[string, string[]]>;
     if (entries.length === 0) break;
     for (const [, fields] of entries) {
-      const jobId = fieldOf(fields, 'jobId');
+      const jobId = streamField(fields, 'jobId');
       if (jobId === undefined || !jobId.startsWith(idPrefix)) continue;
-      const json = fieldOf(fields, 'outcome');
+      const json = streamField(fields, 'outcome');
       if (json === undefined) continue;
       const attempts = (JSON.parse(json) as { attempts?: AttemptTiming[] }).attempts ?? [];
       for (const a of attempts) {
         const t = a.inviteSentAt ?? a.startedAt;
+        if (typeof t === 'number') starts.push(t);
         if (typeof a.postDialDelayMs === 'number' && typeof t === 'number') {
           samples.push({ t, ms: a.postDialDelayMs });
         }
@@ -77,14 +83,14 @@ export async function readPostDialDelaySeries(options: PostDialDelayOptions): Pr
     if (last === undefined || entries.length < PAGE) break;
     end = `(${last}`;
   }
-  return bucketize(samples, bucketCount, scanned);
+  return { ...bucketize(samples, bucketCount, scanned), throughput: throughputSeries(starts, bucketCount) };
 }
 
 function bucketize(
   samples: Array<{ t: number; ms: number }>,
   bucketCount: number,
   scanned: number,
-): PostDialDelaySeries {
+): Omit<PostDialDelaySeries, 'throughput'> {
   if (samples.length === 0) {
     return { samples: 0, p50Ms: null, p95Ms: null, bucketMs: 0, points: [], scanned };
   }
@@ -128,9 +134,4 @@ function bucketize(
 function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.max(1, Math.ceil(p * sorted.length));
   return sorted[rank - 1] as number;
-}
-
-function fieldOf(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
 }

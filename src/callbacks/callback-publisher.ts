@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { Logger } from '../log/index.js';
 import type { CallLifecycleEvent } from '../jobs/index.js';
 import { callbackEventOf, isCallbackEvent } from './callback-event.js';
@@ -7,7 +7,7 @@ import type { CallbackDeliveryJob } from './callback-delivery-job.js';
 import type { CallbackKeys } from './callback-keys.js';
 
 export interface CallbackPublisherOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: CallbackKeys;
   readonly queue: Queue<CallbackDeliveryJob>;
   /** The job's own callback URL (from its data), if any. */

@@ -1,7 +1,8 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { Logger } from '../log/index.js';
 import type { CallbackDeliveryJob } from './callback-delivery-job.js';
+import { CallbackLanes } from './callback-lanes.js';
 import { CallbackDestinationError } from './callback-destination-error.js';
 import { CallbackDestinations } from './callback-destinations.js';
 import type { CallbackKeys } from './callback-keys.js';
@@ -15,13 +16,15 @@ import {
 import { createCallbackAgents, deliverCallback, type CallbackAgents } from './deliver-callback.js';
 
 export interface CallbackWorkerOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: CallbackKeys;
   readonly secret: string;
   readonly timeoutMs: number;
   readonly maxAttempts: number;
   readonly backoffMs: number;
   readonly concurrency: number;
+  /** Deliveries in flight to one receiver (URL origin); default: all of `concurrency`. */
+  readonly perHostConcurrency?: number;
   readonly keyTtlMs: number;
   readonly logger: Logger;
   readonly userAgent?: string;
@@ -39,13 +42,16 @@ return 1
 /**
  * Delivers queued callbacks: signs each attempt with a fresh timestamp, retries with exponential
  * backoff (BullMQ attempts), and keeps a job's events in order: event n waits (a delayed job, not
- * an attempt) until n-1 is settled, delivered or given up on.
+ * an attempt) until n-1 is settled, delivered or given up on. At most `perHostConcurrency`
+ * deliveries go to one receiver at a time; the rest of its events wait as delayed jobs, not in
+ * the worker's slots, so other receivers' events keep flowing past a hung one.
  */
 export class CallbackWorker {
   readonly #o: CallbackWorkerOptions;
   readonly #worker: Worker<CallbackDeliveryJob, number>;
   readonly #agents: CallbackAgents;
   readonly #destinations: CallbackDestinations;
+  readonly #lanes: CallbackLanes;
   /** How long an event waits for a predecessor that may never settle (its queueing failed). */
   readonly #maxWaitMs: number;
   readonly #pollMs: number;
@@ -55,6 +61,7 @@ export class CallbackWorker {
     this.#o = options;
     this.#agents = createCallbackAgents();
     this.#destinations = new CallbackDestinations(options.allowPrivate);
+    this.#lanes = new CallbackLanes(options.perHostConcurrency ?? options.concurrency);
     // Every attempt of a predecessor, its backoffs and timeouts, twice over.
     this.#maxWaitMs =
       2 * (options.backoffMs * 2 ** options.maxAttempts + options.timeoutMs * options.maxAttempts);
@@ -74,7 +81,7 @@ export class CallbackWorker {
   }
 
   async #process(job: Job<CallbackDeliveryJob, number>, token: string | undefined): Promise<number> {
-    const { jobId, trunk, campaign, sequence, eventId, type, url, body } = job.data;
+    const { jobId, sequence, eventId, url } = job.data;
     const { redis, keys } = this.#o;
     const settled = Number((await redis.get(keys.settled(jobId))) ?? 0);
     if (sequence <= settled) return 0;
@@ -82,6 +89,24 @@ export class CallbackWorker {
       await job.moveToDelayed(Date.now() + this.#pollMs, token);
       throw new DelayedError();
     }
+    const lane = CallbackLanes.laneOf(url);
+    const id = job.id ?? eventId;
+    if (!this.#lanes.tryEnter(lane)) {
+      // A slot of the lane frees within one delivery timeout at the latest.
+      const waitMs = this.#lanes.deferFor(id, this.#pollMs, Math.max(this.#pollMs, this.#o.timeoutMs));
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
+    this.#lanes.entered(id);
+    try {
+      return await this.#deliver(job);
+    } finally {
+      this.#lanes.leave(lane);
+    }
+  }
+
+  async #deliver(job: Job<CallbackDeliveryJob, number>): Promise<number> {
+    const { jobId, trunk, campaign, sequence, eventId, type, url, body } = job.data;
     const timestamp = Math.floor(Date.now() / 1000);
     try {
       const status = await deliverCallback({

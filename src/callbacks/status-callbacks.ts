@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { CallbacksConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { CallLifecycleEvent } from '../jobs/index.js';
@@ -10,11 +10,11 @@ import { CallbackWorker } from './callback-worker.js';
 
 export interface StatusCallbacksOptions {
   readonly config: CallbacksConfig;
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   /** The dialer's hash-tagged prefix (`config.queuePrefix`). */
   readonly prefix: string;
-  /** The BullMQ queue name of a trunk (`DialerKeys.queueName`), to read a job's own URL. */
-  readonly queueName: (trunk: string) => string;
+  /** Base of a trunk queue's keys (`DialerKeys.queueKey`), to read a job's own URL. */
+  readonly queueKey: (trunk: string) => string;
   readonly campaignUrl: (campaign: string) => Promise<string | undefined>;
   readonly logger: Logger;
 }
@@ -57,7 +57,7 @@ export class StatusCallbacks {
       queue,
       jobUrl: async (jobId, trunk) => {
         // One HGET of the BullMQ job hash: the URL rides in the job data the producer validated.
-        const data = await redis.hget(`${options.prefix}:${options.queueName(trunk)}:${jobId}`, 'data');
+        const data = await redis.hget(`${options.queueKey(trunk)}:${jobId}`, 'data');
         if (data === null) return undefined;
         const url = (JSON.parse(data) as { callbackUrl?: unknown }).callbackUrl;
         return typeof url === 'string' ? url : undefined;
@@ -76,6 +76,7 @@ export class StatusCallbacks {
       maxAttempts: config.maxAttempts,
       backoffMs: config.backoffMs,
       concurrency: config.concurrency,
+      perHostConcurrency: config.perHostConcurrency,
       allowPrivate: config.allowPrivate,
       keyTtlMs: KEY_TTL_MS,
       logger,

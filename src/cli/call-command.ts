@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { parseDuration } from '../config/index.js';
 import type { CliIo } from './cli-io.js';
 import { clientFromConfig } from './client-from-config.js';
+import { OutcomeTimeoutError } from '../jobs/index.js';
 import { formatOutcome } from './format-outcome.js';
 import { loadCliConfig } from './load-cli-config.js';
 
@@ -61,9 +62,14 @@ export function callCommand(io: CliIo): Command {
           return;
         }
         if (!options.json) io.err(`enqueued ${call.number} as job ${call.jobId}; waiting for the outcome…`);
-        const outcome = await client.waitForOutcome(call.jobId, {
-          timeoutMs: parseDuration(options.timeout, '--timeout'),
-        });
+        const outcome = await client
+          .waitForOutcome(call.jobId, { timeoutMs: parseDuration(options.timeout, '--timeout') })
+          .catch((error: unknown) => {
+            // The call goes on without us: say how to find out how it ended.
+            if (error instanceof OutcomeTimeoutError)
+              io.err(`job ${call.jobId} is still going; look it up later with: dialer outcome ${call.jobId}`);
+            throw error;
+          });
         io.out(options.json ? JSON.stringify(outcome, null, 2) : formatOutcome(outcome));
       } finally {
         await client.close();

@@ -16,6 +16,7 @@ export async function clientFromConfig(config: DialerConfig): Promise<DialerClie
       domain: t.domain,
       ...(t.defaultCountry ? { defaultCountry: t.defaultCountry } : {}),
       ...(t.callerId ? { callerId: t.callerId } : {}),
+      ...(t.allowedCallerIds ? { allowedCallerIds: t.allowedCallerIds } : {}),
     })),
   });
   try {

@@ -17,9 +17,12 @@ interface DncOptions {
 
 /** `dialer dnc add|remove|import|check`: the global and per-campaign do-not-call lists. */
 export function dncCommand(io: CliIo): Command {
-  const dnc = new Command('dnc').description(
-    'do-not-call lists: checked when a worker takes a job; a hit ends as blocked',
-  );
+  const dnc = new Command('dnc')
+    .description('do-not-call lists: checked when a worker takes a job; a hit ends as blocked')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dialer dnc add +5534984149880 --config dialer.yaml\n  dialer dnc import opt-outs.txt --campaign spring-sale --country BR --config dialer.yaml\n',
+    );
   const common = (c: Command): Command =>
     c
       .option('-c, --config <file>', 'config file (default: $DIALER_CONFIG)')
@@ -47,18 +50,25 @@ export function dncCommand(io: CliIo): Command {
       );
       io.out(options.json ? JSON.stringify({ added }) : `added ${added}`);
     });
-  common(dnc.command('remove').description('remove numbers').argument('<numbers...>')).action(
-    async (numbers: string[], options: DncOptions) => {
+  common(dnc.command('remove').description('remove numbers').argument('<numbers...>'))
+    .addHelpText(
+      'after',
+      '\nExample:\n  dialer dnc remove +5534984149880 --campaign spring-sale --config dialer.yaml\n',
+    )
+    .action(async (numbers: string[], options: DncOptions) => {
       const removed = await withList(options, (list) =>
         list.remove(numbers, options.campaign, numberOptions(options)),
       );
       io.out(options.json ? JSON.stringify({ removed }) : `removed ${removed}`);
-    },
-  );
+    });
   common(
     dnc
       .command('import')
       .description('add every number of a file, one per line (bad lines reported)')
+      .addHelpText(
+        'after',
+        '\nExample:\n  dialer dnc import opt-outs.txt --country BR --config dialer.yaml\n',
+      )
       .argument('<file>'),
   ).action(async (file: string, options: DncOptions) => {
     const report = await withList(options, (list) =>
@@ -71,8 +81,12 @@ export function dncCommand(io: CliIo): Command {
       options.json ? JSON.stringify(report, null, 2) : `read ${report.lines} lines: ${report.valid} valid`,
     );
   });
-  common(dnc.command('check').description('is a number on the list?').argument('<number>')).action(
-    async (number: string, options: DncOptions) => {
+  common(dnc.command('check').description('is a number on the list?').argument('<number>'))
+    .addHelpText(
+      'after',
+      '\nExample:\n  dialer dnc check 34984149880 --country BR --json --config dialer.yaml\n',
+    )
+    .action(async (number: string, options: DncOptions) => {
       const e164 = normalizeNumber(number, { ...numberOptions(options), field: 'number' }).e164;
       const result = await withList(options, (list) => list.has(e164, options.campaign));
       io.out(
@@ -82,7 +96,6 @@ export function dncCommand(io: CliIo): Command {
             ? `blocked (${result.list} list)`
             : 'not listed',
       );
-    },
-  );
+    });
   return dnc;
 }

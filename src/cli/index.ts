@@ -1,1 +1,3 @@
 export { ProgressReporter, progressBar } from './progress-reporter.js';
+export { buildProgram, EXIT, runCli } from './run-cli.js';
+export { startWorkerProcess, type WorkerProcess } from './start-worker-process.js';

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { createApiServer } from '../api/index.js';
 import { createLogger } from '../log/index.js';
 import type { CliIo } from './cli-io.js';
 import { loadCliConfig } from './load-cli-config.js';
@@ -20,13 +19,16 @@ export function serveCommand(io: CliIo): Command {
         'SIGTERM or SIGINT stops taking requests, lets those in flight finish, and exits 0.\n',
     )
     .action(async (options: { config?: string; listen?: string }) => {
-      const config = await loadCliConfig(options.config, io.env);
+      // The API's tokens only: it places no calls and signs no callbacks.
+      const config = await loadCliConfig(options.config, io.env, ['api']);
       const listen = options.listen !== undefined ? parseListen(options.listen) : undefined;
       const logger = createLogger({
         level: io.env['LOG_LEVEL'] ?? config.log.level,
         name: 'dialer-api',
         ...(io.logDestination && { destination: io.logDestination }),
       });
+      // Loaded on use: fastify, Bull Board and the OpenAPI pages are not for the other commands.
+      const { createApiServer } = await import('../api/index.js');
       const server = await createApiServer({ config, logger, ...(listen && { listen }) });
       let url: string;
       try {

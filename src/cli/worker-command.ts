@@ -1,7 +1,5 @@
 import { Command } from 'commander';
 import { createLogger } from '../log/index.js';
-import { DialerWorker } from '../workers/index.js';
-import { ShutdownIncompleteError } from '../workers/index.js';
 import type { CliIo } from './cli-io.js';
 import { loadCliConfig } from './load-cli-config.js';
 
@@ -21,9 +19,13 @@ export function workerCommand(io: CliIo): Command {
       '\nExample:\n  CARRIER_PASSWORD=… dialer worker --config dialer.yaml\n\nSIGTERM or SIGINT drains: no new jobs, live calls get shutdown.grace to end, then the rest are\nhung up and their jobs requeued; a second signal exits at once.\n',
     )
     .action(async (options: { config?: string }) => {
-      const config = await loadCliConfig(options.config, io.env);
+      // Not the API's tokens: a worker host that shares the file need not hold them.
+      const config = await loadCliConfig(options.config, io.env, ['trunks', 'engine', 'callbacks']);
       const logger = createLogger({ level: io.env['LOG_LEVEL'] ?? config.log.level, name: 'dialer-worker' });
-      const worker = await DialerWorker.start({ config, logger });
+      // Loaded here, not at the top: the engines, media and BullMQ worker are most of a start's
+      // CPU, and `dialer call` or `dialer campaign status` should not pay for them.
+      const { startWorkerProcess } = await import('./start-worker-process.js');
+      const { worker } = await startWorkerProcess({ config, logger });
       await new Promise<void>((resolve) => {
         let signalled = false;
         const onSignal = (signal: NodeJS.Signals): void => {
@@ -48,6 +50,9 @@ export function workerCommand(io: CliIo): Command {
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
-      if (worker.abandonedJobs.length > 0) throw new ShutdownIncompleteError(worker.abandonedJobs);
+      if (worker.abandonedJobs.length > 0) {
+        const { ShutdownIncompleteError } = await import('../workers/index.js');
+        throw new ShutdownIncompleteError(worker.abandonedJobs);
+      }
     });
 }

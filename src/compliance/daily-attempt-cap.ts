@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/index.js';
+import { LuaScript, type RedisConnection } from '../redis/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import { ComplianceInputError } from './compliance-input-error.js';
 
@@ -32,13 +31,13 @@ return {1, count}
  * Redis connection; the caller closes it.
  */
 export class DailyAttemptCap {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: DialerKeys;
   readonly #max: number;
   readonly #now: () => number;
 
   constructor(options: {
-    readonly redis: Redis;
+    readonly redis: RedisConnection;
     readonly keys: DialerKeys;
     /** Attempts allowed per number per UTC day. */
     readonly max: number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { NAME_PATTERN } from '../kernel/index.js';
 import type { DialerKeys } from '../kernel/index.js';
@@ -51,10 +51,10 @@ const DEFAULT_BATCH = 1000;
  * Borrows the Redis connection; the caller closes it.
  */
 export class DncList {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: DialerKeys;
 
-  constructor(options: { readonly redis: Redis; readonly keys: DialerKeys }) {
+  constructor(options: { readonly redis: RedisConnection; readonly keys: DialerKeys }) {
     this.#redis = options.redis;
     this.#keys = options.keys;
   }

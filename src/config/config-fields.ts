@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import * as z from 'zod';
 import { callerIdProblem } from '../kernel/index.js';
 import { isHost } from './is-host.js';
@@ -206,4 +207,51 @@ export function cidrOrHost(value: unknown): Check<string> {
       : bad('expected a CIDR such as 10.0.0.0/8 or fd00::/8, with a prefix length the address family allows');
   }
   return isHost(value) ? ok(value.toLowerCase()) : bad('expected a CIDR, an IP address or a host name');
+}
+
+/** Names proxy-addr (fastify's `trustProxy`) knows for whole ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Which peers' `X-Forwarded-*` headers to believe: `false` (none), `true` (every peer: only when
+ * nothing but the proxy can reach the server), or the proxies' addresses / CIDRs (also
+ * `loopback`, `linklocal`, `uniquelocal`). Host names are refused: the check is on the socket's
+ * address. A hop count is refused too: fastify ignores one (it cannot tell the proxy from a
+ * client that sends the headers itself), so it would silently trust nothing.
+ */
+export function trustProxy(value: unknown): Check<boolean | readonly string[]> {
+  const expected = 'expected false, true, or a list of proxy addresses / CIDRs (10.0.0.0/8, loopback)';
+  // `${TRUST_PROXY}` from the environment arrives as text.
+  if (value === 'true' || value === 'false') return ok(value === 'true');
+  if (typeof value === 'boolean') return ok(value);
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) {
+    return bad('a hop count cannot say which peer is the proxy: list the proxy addresses / CIDRs, or true');
+  }
+  const entries = typeof value === 'string' ? value.split(',').map((e) => e.trim()) : value;
+  if (!Array.isArray(entries) || entries.length === 0 || entries.length > 256) return bad(expected);
+  const list: string[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const known =
+      typeof entry === 'string' && (PROXY_RANGE_NAMES.includes(entry) || parseCidr(entry) !== undefined);
+    if (!known) return bad(`entry ${i} (${JSON.stringify(entry)}): ${expected}`);
+    list.push(entry);
+  }
+  return ok(list);
+}
+
+/**
+ * A path to a file this process can read (a CA bundle, a certificate, a key), checked when the
+ * config is loaded so a typo stops the worker at start, not at its first call. The content is
+ * read by whoever uses it, so a private key never sits in the config object.
+ */
+export function readableFile(value: unknown): Check<string> {
+  const checked = text({ maxLength: 4096 })(value);
+  if (!checked.ok) return checked;
+  try {
+    if (!statSync(checked.value).isFile()) return bad('is not a file');
+    accessSync(checked.value, constants.R_OK);
+  } catch (error) {
+    return bad(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  return ok(checked.value);
 }

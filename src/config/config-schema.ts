@@ -1,6 +1,14 @@
-import { customHeaderNameProblem, duplicateHeaderName, SIP_TOKEN } from '../kernel/index.js';
+import { resolve } from 'node:path';
+import {
+  customHeaderNameProblem,
+  DEFAULT_USER_AGENT,
+  duplicateHeaderName,
+  SIP_TOKEN,
+  type RedisTarget,
+} from '../kernel/index.js';
 import * as z from 'zod';
-import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import { getExampleNumber, isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/mobile/examples';
 import {
   boolean,
   callerId,
@@ -13,26 +21,45 @@ import {
   oneOf,
   optional,
   portRange,
-  redisUrl,
+  readableFile,
   required,
   secretText,
   text,
+  trustProxy,
   withDefault,
   type Check,
   type HostAndPort,
   type PortRange,
 } from './config-fields.js';
+import { redisTarget } from './redis-target-schema.js';
+import { deepFreeze } from './deep-freeze.js';
 import { BYTE_SIZE_EXPECTED, tryParseByteSize } from './parse-byte-size.js';
 
 export type { HostAndPort, PortRange } from './config-fields.js';
 
-export const SIP_TRANSPORTS = ['udp', 'tcp'] as const;
+export const SIP_TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export type SipTransport = (typeof SIP_TRANSPORTS)[number];
 
 export const ENGINES = ['embedded', 'drachtio'] as const;
+
+/** RFC 3581: learn the public address from the registrar's `received`/`rport`, or never. */
+export const SIP_NAT_MODES = ['auto', 'off'] as const;
+export type SipNatMode = (typeof SIP_NAT_MODES)[number];
+
+/**
+ * How the caller ID is asserted to the trunk (RFC 3325): `sip:<digits>@<domain>`, `tel:+<digits>`,
+ * or no P-Asserted-Identity at all (a carrier that takes the From only, or refuses PAI from us).
+ */
+export const P_ASSERTED_IDENTITY_FORMS = ['sip', 'tel', 'off'] as const;
+export type PAssertedIdentityForm = (typeof P_ASSERTED_IDENTITY_FORMS)[number];
+/**
+ * `sip`: what trunks of this kind expect from a PBX-like peer, and what the dialer sent before the
+ * setting existed. Used by the config and by an engine handed a trunk without the setting.
+ */
+export const DEFAULT_P_ASSERTED_IDENTITY: PAssertedIdentityForm = 'sip';
 export type EngineName = (typeof ENGINES)[number];
 
-export const DIAL_FORMATS = ['e164', 'e164-digits', 'national'] as const;
+export const DIAL_FORMATS = ['e164', 'e164-digits', 'national', 'national-significant'] as const;
 export type DialFormatName = (typeof DIAL_FORMATS)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -75,6 +102,34 @@ export interface SipConfig {
   readonly sessionExpiresSec: number;
   /** Bounds on inbound SIP TCP connections (embedded engine). */
   readonly tcp: SipTcpConfig;
+  /**
+   * `auto`: when a registrar's answer says (Via `received`/`rport`) that it saw us at another
+   * address than our Contact, register again with that address and use it in INVITE Contacts.
+   */
+  readonly nat: SipNatMode;
+  /** How often a registered trunk gets a CRLFCRLF keep-alive (RFC 5626 §4.4.1), ms; 0: never. */
+  readonly keepAliveMs: number;
+  /** Keep-alive of our TLS connections to carriers (embedded engine). */
+  readonly tls: SipTlsConfig;
+}
+
+export interface SipTlsConfig {
+  /** A CRLFCRLF ping every 80–100 % of this (RFC 5626 §4.4.1); 0 sends none. */
+  readonly keepAliveMs: number;
+  /** No answer this long after a ping closes the connection, and the trunk registers again. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** How a trunk's TLS carrier is checked (`transport: tls`). Paths, not contents. */
+export interface TrunkTlsConfig {
+  /** CA bundle the carrier's certificate must chain to; absent: the system's CAs. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  /** Name the certificate must carry, and the SNI; absent: the trunk's domain. */
+  readonly servername?: string;
+  /** False only together with `insecure: true` (tests). */
+  readonly rejectUnauthorized: boolean;
 }
 
 export interface SipTcpConfig {
@@ -90,6 +145,10 @@ export interface MediaConfig {
   readonly ports: PortRange;
   /** Where call scripts' prompt names are resolved. */
   readonly promptsDir: string;
+  /** Where call recordings (`script.record`) are written; it must exist and be writable. */
+  readonly recordingsDir: string;
+  /** Recordings older than this are deleted by the worker's sweeper; 0 keeps them for ever. */
+  readonly recordingsRetentionMs: number;
   /** No RTP from the far end for this long ends the call (`rtp-timeout`); 0 turns it off. */
   readonly deadCallMs: number;
   readonly rtcpIntervalMs: number;
@@ -103,6 +162,9 @@ export interface TrunkConfig {
   readonly domain: string;
   /** Defaults to `sip.transport`. */
   readonly transport: SipTransport;
+  /** `sips:` URIs; only with `transport: tls`. */
+  readonly sips?: boolean;
+  readonly tls?: TrunkTlsConfig;
   readonly username?: string;
   readonly authUsername?: string;
   /** Never logged, never shown in an error. */
@@ -113,6 +175,18 @@ export interface TrunkConfig {
   readonly defaultCountry?: CountryCode;
   readonly dialFormats: readonly DialFormatConfig[];
   readonly callerId?: string;
+  /**
+   * The caller IDs the carrier lets this account present; absent: any. A job or campaign asking
+   * for another is refused at enqueue.
+   */
+  readonly allowedCallerIds?: readonly string[];
+  /** P-Asserted-Identity form (RFC 3325) for the caller ID, or `off`. */
+  readonly pAssertedIdentity: PAssertedIdentityForm;
+  /**
+   * A number or URI sent as `Diversion: <uri>;reason=unconditional` (RFC 5806) on every INVITE, for
+   * carriers that authorise a forwarded caller ID by the number it was diverted from.
+   */
+  readonly diversion?: string;
   /** Extra headers on every INVITE. */
   readonly headers: Readonly<Record<string, string>>;
   /** Calls per second, fleet-wide. */
@@ -135,6 +209,8 @@ export interface RetryDelaysConfig {
   readonly noAnswerMs: number;
   /** Base delay; grows with jitter on repeated carrier errors. */
   readonly carrierErrorMs: number;
+  /** Before calling a number a machine answered again. */
+  readonly machineMs: number;
 }
 
 /** Per-call defaults a campaign or job may override. */
@@ -195,6 +271,14 @@ export interface ApiConfig {
   readonly maxFailedLogins: number;
   /** Long polls (`?wait=`) one API server holds at once; more get 429 TOO_MANY_WAITERS. */
   readonly maxWaiters: number;
+  /**
+   * Whose `X-Forwarded-For` / `-Proto` to believe (fastify's `trustProxy`): false, true, or the
+   * proxies' addresses / CIDRs. Decides the client address (failed-login limit, audit) and
+   * whether the session cookie is `Secure` behind a TLS-terminating proxy.
+   */
+  readonly trustProxy: boolean | readonly string[];
+  /** How long a browser session cookie is good for after the token was presented, ms. */
+  readonly sessionTtlMs: number;
 }
 
 /** The worker's Prometheus endpoint. The section alone (no `listen`) builds the registry only. */
@@ -216,6 +300,11 @@ export interface CallbacksConfig {
   /** Deliveries in flight per worker process. */
   readonly concurrency: number;
   /**
+   * Deliveries in flight per worker process to one receiver (scheme, host and port), so a
+   * receiver that hangs or trickles holds at most this many of `concurrency`'s slots.
+   */
+  readonly perHostConcurrency: number;
+  /**
    * Non-public destinations deliveries may go to: CIDRs (`10.1.0.0/16`), addresses or host names.
    * Everything else that is not a public address is refused (SSRF).
    */
@@ -223,7 +312,8 @@ export interface CallbacksConfig {
 }
 
 export interface DialerConfig {
-  readonly redis: string;
+  /** A URL, a Sentinel group or a cluster's seed nodes; connections are made by `redis/`. */
+  readonly redis: RedisTarget;
   /** BullMQ prefix, hash-tagged so every key of a queue lands in one Redis Cluster slot. */
   readonly queuePrefix: string;
   readonly engine: EngineName;
@@ -242,6 +332,27 @@ export interface DialerConfig {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * RFC 3261's default T1. The carrier's T1 is not ours to set: a smaller `sip.timers.t1` on our
+ * side does not shorten how long the carrier resends an un-ACKed 2xx, so the fence margin floor
+ * never goes below 64 × this.
+ */
+const RFC3261_T1_MS = 500;
+
+/**
+ * The smallest `workers.fenceMargin` that keeps the no-double-ring guarantee: a worker that dies
+ * between a 2xx and its ACK leaves the callee connected while the carrier resends the 2xx, for
+ * 64·T1; a fence that lapses sooner lets a re-run job ring the number again.
+ */
+function minFenceMarginMs(t1Ms: number): number {
+  return 64 * Math.max(t1Ms, RFC3261_T1_MS);
+}
+
+/** A duration as the configuration file writes it, so a message can be pasted back. */
+function durationText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
 
 // Headers the SIP layer writes itself; letting config set them would break dialogs or auth.
 
@@ -316,6 +427,37 @@ const trunkSchema = z
     proxy: optional(hostWithOptionalPort),
     domain: required(host),
     transport: optional(oneOf(SIP_TRANSPORTS)),
+    sips: optional(boolean),
+    tls: z
+      .strictObject({
+        ca: optional(readableFile),
+        cert: optional(readableFile),
+        key: optional(readableFile),
+        servername: optional(host),
+        rejectUnauthorized: withDefault(boolean, true),
+        insecure: optional(boolean),
+      })
+      .superRefine((tls, ctx) => {
+        if ((tls.cert === undefined) !== (tls.key === undefined))
+          ctx.addIssue({
+            code: 'custom',
+            path: [tls.cert === undefined ? 'cert' : 'key'],
+            message:
+              'is required with tls.' +
+              (tls.cert === undefined ? 'key' : 'cert') +
+              ': a client certificate needs its key',
+          });
+        // A dialer that trusts any certificate sends its digest answers and callee numbers to
+        // whoever sits on the path: turning that on takes two keys, not one.
+        if (!tls.rejectUnauthorized && tls.insecure !== true)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rejectUnauthorized'],
+            message:
+              'is false, which accepts any certificate (a man in the middle too): for tests only; set tls.insecure: true beside it to confirm',
+          });
+      })
+      .optional(),
     username: optional(
       // RFC 3261 §25.1 `user`: unreserved / escaped / user-unreserved.
       text({ maxLength: 128, pattern: /^[A-Za-z0-9\-_.!~*'()%&=+$,;?/]+$/, expected: 'a SIP user part' }),
@@ -332,6 +474,13 @@ const trunkSchema = z
       .min(1, 'expected at least one dial format')
       .optional(),
     callerId: optional(callerId),
+    allowedCallerIds: z
+      .array(required(callerId), { error: 'expected a list of caller IDs' })
+      .min(1, 'expected at least one caller ID (leave the key out to allow any)')
+      .max(10_000, 'expected at most 10000 caller IDs')
+      .optional(),
+    pAssertedIdentity: withDefault(oneOf(P_ASSERTED_IDENTITY_FORMS), DEFAULT_P_ASSERTED_IDENTITY),
+    diversion: optional(callerId),
     headers: headerMap.optional(),
     cps: withDefault(number({ min: 0.01, max: 10_000 }), 10),
     learnCarrierLimit: optional(boolean),
@@ -350,7 +499,44 @@ const trunkSchema = z
         message: 'is set but there is no username or authUsername to use it with',
       });
     }
+    if (trunk.callerId !== undefined && trunk.allowedCallerIds !== undefined) {
+      const digits = (v: string): string => v.replace(/[^0-9+]/g, '');
+      if (
+        !trunk.allowedCallerIds.some(
+          (a) => a === trunk.callerId || digits(a) === digits(trunk.callerId ?? ''),
+        )
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['callerId'],
+          message: `${JSON.stringify(trunk.callerId)} is not in allowedCallerIds`,
+        });
+    }
+    const trunkPrefix = trunk.defaultCountry && nationalPrefixOf(trunk.defaultCountry);
+    trunk.dialFormats?.forEach((f, i) => {
+      // `national` carries the trunk prefix itself; the same prefix again would dial `0030…`,
+      // which in Germany is the international access code.
+      if (f.format === 'national' && trunkPrefix && f.prefix === trunkPrefix)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dialFormats', i, 'prefix'],
+          message: `national already includes ${trunk.defaultCountry}'s trunk prefix ${trunkPrefix}: drop the prefix, or use national-significant`,
+        });
+    });
   });
+
+/**
+ * The digits a country dials before a national number (`0`, `8`), if it has one, read off how
+ * libphonenumber writes the country's example number nationally (its typings do not expose the
+ * metadata's national prefix).
+ */
+function nationalPrefixOf(country: CountryCode): string | undefined {
+  const example = getExampleNumber(country, examples);
+  if (example === undefined) return undefined;
+  const digits = example.formatNational().replace(/\D/g, '');
+  if (!digits.endsWith(example.nationalNumber)) return undefined;
+  return digits.slice(0, digits.length - example.nationalNumber.length) || undefined;
+}
 
 const drachtioSchema = z.strictObject({
   host: required(host),
@@ -363,7 +549,17 @@ const sipSchema = z
     listen: withDefault(hostAndPort({ minPort: 0 }), '0.0.0.0:5060'),
     transport: withDefault(oneOf(SIP_TRANSPORTS), 'udp'),
     publicAddress: optional(host),
-    userAgent: withDefault(text({ maxLength: 128 }), 'sip-dialer/0.1'),
+    // auto: it changes nothing until a registrar reports an address other than our Contact, and
+    // then a worker behind NAT (a container, a cloud VM) would otherwise register an address no
+    // carrier can reach, and have its calls refused or its in-dialog requests lost.
+    nat: withDefault(oneOf(SIP_NAT_MODES), 'auto'),
+    // Under the 30 s many NATs and firewalls keep an idle UDP binding (RFC 5626 §4.4.1 leaves the
+    // interval to the deployment; its 95-120 s suit TCP, not consumer UDP NATs). 0 turns it off.
+    keepAlive: withDefault(duration({ maxMs: 3_600_000 }), '25s').refine(
+      (ms) => ms === 0 || ms >= 1_000,
+      'must be 0 (off) or at least 1s',
+    ),
+    userAgent: withDefault(text({ maxLength: 128 }), DEFAULT_USER_AGENT),
     // RFC 4028 §4: never below Min-SE's floor of 90 s; 0 turns the header off.
     sessionExpires: withDefault(duration({ maxMs: 86_400_000 }), '5m').refine(
       (ms) => ms === 0 || ms >= 90_000,
@@ -389,6 +585,14 @@ const sipSchema = z
         maxConnections: withDefault(number({ min: 1, max: 1_000_000, integer: true }), 1024),
       })
       .prefault({}),
+    // Our own TLS connections to carriers. 30 s stays under the idle cut-off of the SBCs and
+    // stateful firewalls we have met (60 s and up); RFC 5626 §4.4.1 gives 10 s for the pong.
+    tls: z
+      .strictObject({
+        keepAlive: withDefault(duration({ maxMs: 3_600_000 }), '30s'),
+        keepAliveTimeout: withDefault(duration({ minMs: 100, maxMs: 600_000 }), '10s'),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -397,6 +601,14 @@ const mediaSchema = z
     address: withDefault(host, '0.0.0.0'),
     ports: withDefault(portRange, '20000-20999'),
     prompts: withDefault(text({ maxLength: 1024 }), './prompts'),
+    recordings: withDefault(text({ maxLength: 1024 }), './recordings'),
+    // Call recordings are personal data: kept a quarter (long enough for disputes and quality
+    // review), not until the disk fills. An hour at least: the sweep looks at files' last
+    // change, and a recording being written changes about once a second.
+    recordingsRetention: withDefault(duration({ maxMs: 3650 * DAY_MS }), '90d').refine(
+      (ms) => ms === 0 || ms >= 3_600_000,
+      'must be 0 (keep for ever) or at least 1h',
+    ),
     deadCallTimeout: withDefault(duration({ maxMs: DAY_MS }), '30s'),
     rtcpInterval: withDefault(duration({ minMs: 500, maxMs: 10 * 60_000 }), '5s'),
   })
@@ -412,10 +624,30 @@ const defaultsSchema = z
         busy: withDefault(duration({ maxMs: 30 * DAY_MS }), '5m'),
         noAnswer: withDefault(duration({ maxMs: 30 * DAY_MS }), '15m'),
         carrierError: withDefault(duration({ maxMs: 30 * DAY_MS }), '30s'),
+        // A machine answered: call again at another part of the day (VICIdial recycles after hours).
+        machine: withDefault(duration({ maxMs: 30 * DAY_MS }), '4h'),
       })
       .prefault({}),
   })
   .prefault({});
+
+function callDefaultsOf(raw: z.output<typeof defaultsSchema>): CallDefaultsConfig {
+  const { retryDelays } = raw;
+  return {
+    ringTimeoutMs: raw.ringTimeout,
+    maxCallLengthMs: raw.maxCallLength,
+    maxAttempts: raw.maxAttempts,
+    retryDelays: {
+      busyMs: retryDelays.busy,
+      noAnswerMs: retryDelays.noAnswer,
+      carrierErrorMs: retryDelays.carrierError,
+      machineMs: retryDelays.machine,
+    },
+  };
+}
+
+/** `defaults` of a config that sets none: what code outside a worker (a bare retry policy) starts from. */
+export const CALL_DEFAULTS: CallDefaultsConfig = deepFreeze(callDefaultsOf(defaultsSchema.parse(undefined)));
 
 function byteSize(options: { min: number; max: number }) {
   return (value: unknown): Check<number> => {
@@ -460,6 +692,9 @@ const apiSchema = z
     idleTimeout: withDefault(duration({ minMs: 100, maxMs: DAY_MS }), '2m'),
     maxWaiters: withDefault(number({ min: 1, max: 1_000_000, integer: true }), 1000),
     maxFailedLogins: withDefault(number({ min: 1, max: 1_000_000, integer: true }), 10),
+    trustProxy: withDefault(trustProxy, false),
+    // A working day: a stolen cookie is good for hours, not forever; a person logs in once a day.
+    sessionTtl: withDefault(duration({ minMs: 1_000, maxMs: 30 * DAY_MS }), '8h'),
   })
   .prefault({})
   .superRefine((api, ctx) => {
@@ -488,23 +723,35 @@ const apiSchema = z
 
 const metricsSchema = z.strictObject({ listen: optional(hostAndPort({ minPort: 0 })) });
 
-const callbacksSchema = z.strictObject({
-  // Short keys make HMAC forgery a matter of guessing the key.
-  secret: required((value: unknown): Check<string> => {
-    const checked = secretText(value);
-    if (checked.ok && checked.value.length < 16)
-      return { ok: false, problem: 'must be at least 16 characters' };
-    return checked;
-  }),
-  timeout: withDefault(duration({ minMs: 100, maxMs: 60_000 }), '5s'),
-  maxAttempts: withDefault(number({ min: 1, max: 50, integer: true }), 8),
-  backoff: withDefault(duration({ minMs: 10, maxMs: 3_600_000 }), '1s'),
-  concurrency: withDefault(number({ min: 1, max: 1000, integer: true }), 20),
-  allowPrivate: z
-    .array(required(cidrOrHost), { error: 'expected a list of CIDRs, addresses or host names' })
-    .max(256, 'expected at most 256 entries')
-    .default([]),
-});
+const callbacksSchema = z
+  .strictObject({
+    // Short keys make HMAC forgery a matter of guessing the key.
+    secret: required((value: unknown): Check<string> => {
+      const checked = secretText(value);
+      if (checked.ok && checked.value.length < 16)
+        return { ok: false, problem: 'must be at least 16 characters' };
+      return checked;
+    }),
+    timeout: withDefault(duration({ minMs: 100, maxMs: 60_000 }), '5s'),
+    maxAttempts: withDefault(number({ min: 1, max: 50, integer: true }), 8),
+    backoff: withDefault(duration({ minMs: 10, maxMs: 3_600_000 }), '1s'),
+    concurrency: withDefault(number({ min: 1, max: 1000, integer: true }), 20),
+    // Absent: a quarter of `concurrency`, so three receivers hanging at once still leave room.
+    perHostConcurrency: optional(number({ min: 1, max: 1000, integer: true })),
+    allowPrivate: z
+      .array(required(cidrOrHost), { error: 'expected a list of CIDRs, addresses or host names' })
+      .max(256, 'expected at most 256 entries')
+      .default([]),
+  })
+  .superRefine((callbacks, ctx) => {
+    if (callbacks.perHostConcurrency !== undefined && callbacks.perHostConcurrency > callbacks.concurrency) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['perHostConcurrency'],
+        message: `must not be above callbacks.concurrency (${callbacks.concurrency}): one receiver could take every slot`,
+      });
+    }
+  });
 
 /**
  * The whole file. Objects are strict so a misspelt key (`pasword`) is an error, not a silently
@@ -512,7 +759,7 @@ const callbacksSchema = z.strictObject({
  */
 export const dialerConfigSchema = z
   .strictObject({
-    redis: withDefault(redisUrl, 'redis://127.0.0.1:6379'),
+    redis: redisTarget('redis://127.0.0.1:6379'),
     queuePrefix: withDefault(
       text({ maxLength: 64, pattern: /^\S+$/, expected: 'a prefix without spaces' }),
       '{dialer}',
@@ -558,6 +805,49 @@ export const dialerConfigSchema = z
     api: apiSchema,
   })
   .superRefine((config, ctx) => {
+    // Without one hash tag around it, a key's slot is its whole name: every script with two keys
+    // would be refused by a cluster (CROSSSLOT), and no trunk would get a tag of its own.
+    if (
+      typeof config.redis === 'object' &&
+      'cluster' in config.redis &&
+      !/^\{[^{}]+\}$/.test(config.queuePrefix)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queuePrefix'],
+        message: 'on a Redis Cluster must be one hash tag in braces, such as "{dialer}"',
+      });
+    }
+    const floorMs = minFenceMarginMs(config.sip.timers.t1);
+    if (config.workers.fenceMargin < floorMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workers', 'fenceMargin'],
+        message:
+          `is ${durationText(config.workers.fenceMargin)}; must be at least ${durationText(floorMs)} ` +
+          `(64·T1: a carrier resends an un-ACKed 2xx that long, so a shorter fence can ring a number twice)`,
+      });
+    }
+    config.trunks.forEach((trunk, index) => {
+      const transport = trunk.transport ?? config.sip.transport;
+      if (transport === 'tls') return;
+      for (const key of ['tls', 'sips'] as const) {
+        if (trunk[key] === undefined || trunk[key] === false) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trunks', index, key],
+          message: `is set but the trunk's transport is ${transport}: set transport: tls`,
+        });
+      }
+    });
+    const { recordings, prompts, recordingsRetention } = config.media;
+    if (recordingsRetention !== 0 && resolve(recordings) === resolve(prompts)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['media', 'recordingsRetention'],
+        message: `must be 0 while media.recordings is the prompts folder (${recordings}): the sweep would delete prompts`,
+      });
+    }
     if (config.engine === 'drachtio' && config.drachtio === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -569,7 +859,6 @@ export const dialerConfigSchema = z
   .transform((raw): DialerConfig => {
     const { grace } = raw.shutdown;
     const { timers } = raw.sip;
-    const { retryDelays } = raw.defaults;
     return {
       redis: raw.redis,
       queuePrefix: raw.queuePrefix,
@@ -587,18 +876,24 @@ export const dialerConfigSchema = z
           maxConnectionsPerAddress: raw.sip.tcp.maxConnectionsPerAddress,
           maxConnections: raw.sip.tcp.maxConnections,
         },
+        nat: raw.sip.nat,
+        keepAliveMs: raw.sip.keepAlive,
+        tls: { keepAliveMs: raw.sip.tls.keepAlive, keepAliveTimeoutMs: raw.sip.tls.keepAliveTimeout },
       },
       media: {
         address: raw.media.address,
         ports: raw.media.ports,
         promptsDir: raw.media.prompts,
+        recordingsDir: raw.media.recordings,
+        recordingsRetentionMs: raw.media.recordingsRetention,
         deadCallMs: raw.media.deadCallTimeout,
         rtcpIntervalMs: raw.media.rtcpInterval,
       },
       trunks: raw.trunks.map((trunk): TrunkConfig => {
-        const { registerExpires, dialFormats, concurrency, ...rest } = trunk;
+        const { registerExpires, dialFormats, concurrency, tls, ...rest } = trunk;
         return {
           ...withoutUndefined(rest),
+          ...(tls !== undefined && { tls: withoutUndefined({ ...tls, insecure: undefined }) }),
           proxy: trunk.proxy ?? trunk.domain,
           transport: trunk.transport ?? raw.sip.transport,
           registerExpiresSec: Math.round(registerExpires / 1000),
@@ -607,16 +902,7 @@ export const dialerConfigSchema = z
           concurrency: concurrency ?? trunk.maxChannels,
         };
       }),
-      defaults: {
-        ringTimeoutMs: raw.defaults.ringTimeout,
-        maxCallLengthMs: raw.defaults.maxCallLength,
-        maxAttempts: raw.defaults.maxAttempts,
-        retryDelays: {
-          busyMs: retryDelays.busy,
-          noAnswerMs: retryDelays.noAnswer,
-          carrierErrorMs: retryDelays.carrierError,
-        },
-      },
+      defaults: callDefaultsOf(raw.defaults),
       shutdown: { graceMs: grace },
       workers: {
         lockDurationMs: raw.workers.lockDuration,
@@ -639,6 +925,8 @@ export const dialerConfigSchema = z
           maxAttempts: raw.callbacks.maxAttempts,
           backoffMs: raw.callbacks.backoff,
           concurrency: raw.callbacks.concurrency,
+          perHostConcurrency:
+            raw.callbacks.perHostConcurrency ?? Math.max(1, Math.floor(raw.callbacks.concurrency / 4)),
           allowPrivate: raw.callbacks.allowPrivate,
         },
       }),
@@ -658,6 +946,8 @@ export const dialerConfigSchema = z
         idleTimeoutMs: raw.api.idleTimeout,
         maxFailedLogins: raw.api.maxFailedLogins,
         maxWaiters: raw.api.maxWaiters,
+        trustProxy: raw.api.trustProxy,
+        sessionTtlMs: raw.api.sessionTtl,
       },
     };
   });

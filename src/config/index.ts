@@ -1,12 +1,15 @@
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export { parseDuration } from './parse-duration.js';
-export { loadConfig, parseConfig, type LoadConfigOptions } from './load-config.js';
+export { loadConfig, parseConfig, type LoadConfigOptions, type ParseConfigOptions } from './load-config.js';
+export { SECRET_USES, type SecretUse } from './secret-use.js';
 export {
   dialerConfigSchema,
   DIAL_FORMATS,
   ENGINES,
   LOG_LEVELS,
+  SIP_NAT_MODES,
   SIP_TRANSPORTS,
+  type SipNatMode,
   type ApiConfig,
   type CallbacksConfig,
   type CallDefaultsConfig,
@@ -23,10 +26,18 @@ export {
   type RetryDelaysConfig,
   type SipConfig,
   type SipTimersConfig,
+  type SipTlsConfig,
+  type TrunkTlsConfig,
   type SipTransport,
   type TrunkConfig,
 } from './config-schema.js';
-export { DEFAULT_AUTH_STRIKES } from './config-schema.js';
+export {
+  CALL_DEFAULTS,
+  DEFAULT_AUTH_STRIKES,
+  DEFAULT_P_ASSERTED_IDENTITY,
+  P_ASSERTED_IDENTITY_FORMS,
+  type PAssertedIdentityForm,
+} from './config-schema.js';
 export { parseCidr } from './parse-cidr.js';
 export { tryParseDuration } from './parse-duration.js';
 export { API_ROLES, type ApiRole, type ApiTokenConfig } from './config-schema.js';

@@ -5,6 +5,7 @@ import { dialerConfigSchema, type DialerConfig } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
 import { formatConfigIssues } from './format-config-issues.js';
 import { parseDrachtioUrl } from './parse-drachtio-url.js';
+import { SECRET_USES, secretAt, unloadedSecret, type SecretUse } from './secret-use.js';
 import { substituteEnv } from './substitute-env.js';
 
 export interface LoadConfigOptions {
@@ -12,7 +13,15 @@ export interface LoadConfigOptions {
   path?: string;
   /** Where `${VAR}`, `DIALER_CONFIG` and `DRACHTIO_URL` come from. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The secrets this process uses; the variables of the others may be unset (their values are
+   * then random stand-ins that match nothing). Default: all of them.
+   */
+  secrets?: readonly SecretUse[];
 }
+
+/** How configuration text is parsed: where variables come from, which secrets are used. */
+export type ParseConfigOptions = Pick<LoadConfigOptions, 'secrets'>;
 
 /** Reads, substitutes, validates and deep-freezes the configuration file. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<DialerConfig> {
@@ -32,11 +41,15 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Diale
       cause,
     });
   }
-  return parseConfig(text, env);
+  return parseConfig(text, env, options.secrets !== undefined ? { secrets: options.secrets } : {});
 }
 
 /** Validates configuration text (YAML). Throws `ConfigError` listing every problem found. */
-export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env): DialerConfig {
+export function parseConfig(
+  text: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: ParseConfigOptions = {},
+): DialerConfig {
   const lineCounter = new LineCounter();
   // Not `prettyErrors`: its code frame would quote the offending line, which may hold a password.
   const document = parseDocument(text, { prettyErrors: false, lineCounter });
@@ -49,7 +62,14 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
     );
   }
   const tree: unknown = document.toJS() ?? {};
-  const substituted = substituteEnv(tree, env);
+  const used = new Set(options.secrets ?? SECRET_USES);
+  const substituted = substituteEnv(tree, env, {
+    mayBeUnloaded: (path) => {
+      const use = secretAt(path);
+      return use !== undefined && !used.has(use);
+    },
+    placeholder: unloadedSecret,
+  });
   if (substituted.issues.length > 0) throw new ConfigError(substituted.issues);
 
   const input = withDrachtioFromEnv(substituted.value, env);

@@ -8,24 +8,58 @@ export interface SubstituteEnvResult {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+export interface SubstituteEnvOptions {
+  /**
+   * Whether the value at `path` may stay unloaded: a variable it references that is unset is then
+   * no issue, and the whole value becomes `placeholder()` (a secret this process does not use).
+   */
+  readonly mayBeUnloaded?: (path: readonly PropertyKey[]) => boolean;
+  readonly placeholder?: () => string;
+}
+
 /**
  * Replaces `${NAME}` and `${NAME:-default}` in every string value (never in keys) of a parsed
  * YAML tree. `$${` stays a literal `${`. `:-` uses the default when the variable is unset or
  * empty, as the shell does. A variable that is unset with no default is an issue naming the
  * variable and the key path where it is referenced; the variable's value is never reported.
  */
-export function substituteEnv(tree: unknown, env: NodeJS.ProcessEnv): SubstituteEnvResult {
+export function substituteEnv(
+  tree: unknown,
+  env: NodeJS.ProcessEnv,
+  options: SubstituteEnvOptions = {},
+): SubstituteEnvResult {
   const issues: ConfigIssue[] = [];
-  const value = walk(tree, [], env, issues);
+  const value = walk(tree, [], env, issues, options);
   return { value, issues };
 }
 
-function walk(node: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, issues: ConfigIssue[]): unknown {
-  if (typeof node === 'string') return substituteString(node, path, env, issues);
-  if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index], env, issues));
+function walk(
+  node: unknown,
+  path: PropertyKey[],
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+  options: SubstituteEnvOptions,
+): unknown {
+  if (typeof node === 'string') {
+    const own: ConfigIssue[] = [];
+    const unset: string[] = [];
+    const value = substituteString(node, path, env, own, unset);
+    if (unset.length > 0 && own.length === 0 && options.mayBeUnloaded?.(path) === true) {
+      return options.placeholder?.() ?? '';
+    }
+    const where = formatConfigPath(path);
+    issues.push(
+      ...own,
+      ...unset.map((name) => ({ path: where, message: `environment variable ${name} is not set` })),
+    );
+    return value;
+  }
+  if (Array.isArray(node))
+    return node.map((item, index) => walk(item, [...path, index], env, issues, options));
   if (isPlainObject(node)) {
     const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(node)) out[key] = walk(child, [...path, key], env, issues);
+    for (const [key, child] of Object.entries(node))
+      out[key] = walk(child, [...path, key], env, issues, options);
     return out;
   }
   return node;
@@ -36,6 +70,7 @@ function substituteString(
   path: PropertyKey[],
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
+  unset: string[],
 ): string {
   let out = '';
   let index = 0;
@@ -60,7 +95,7 @@ function substituteString(
       });
       return out;
     }
-    out += resolveReference(text.slice(start + 2, end), path, env, issues);
+    out += resolveReference(text.slice(start + 2, end), path, env, issues, unset);
     index = end + 1;
   }
   return out;
@@ -71,6 +106,8 @@ function resolveReference(
   path: PropertyKey[],
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
+  /** Variables referenced with no default and not set: named in an issue, unless the value may stay unloaded. */
+  unset: string[],
 ): string {
   const separator = body.indexOf(':-');
   const name = separator === -1 ? body : body.slice(0, separator);
@@ -85,7 +122,7 @@ function resolveReference(
   const value = env[name];
   if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
   if (value === undefined) {
-    issues.push({ path: formatConfigPath(path), message: `environment variable ${name} is not set` });
+    unset.push(name);
     return '';
   }
   return value;

@@ -75,7 +75,7 @@ export function formatSummary(summary: DemoSummary): string {
     rule,
     line(rows.at(-1)!),
     '',
-    `calls/s:          ${summary.callsPerSecond.toFixed(1)} (${summary.invites} INVITEs in ${summary.seconds.toFixed(1)} s, ${summary.formatFallbacks} of them +E.164 refused with 404 then redialed as digits)`,
+    `INVITEs/s:        ${summary.callsPerSecond.toFixed(1)} (${summary.invites} INVITEs in ${summary.seconds.toFixed(1)} s, ${summary.formatFallbacks} of them +E.164 refused with 404 then redialed as digits)`,
     `post-dial delay:  p50 ${ms(summary.postDialDelayMs.p50)}, p95 ${ms(summary.postDialDelayMs.p95)} (${summary.postDialDelayMs.samples} answered calls)`,
     `setup time:       p50 ${ms(summary.setupMs.p50)}, p95 ${ms(summary.setupMs.p95)}`,
     `answer rate:      ${pct(summary.answerRate)}`,

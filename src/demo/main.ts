@@ -6,4 +6,5 @@ process.exitCode = await runDemo({
   out: (line) => process.stdout.write(`${line}\n`),
   err: (text) => process.stderr.write(text),
   tty: Boolean(process.stderr.isTTY),
+  ...(process.stderr.columns !== undefined && { columns: process.stderr.columns }),
 });

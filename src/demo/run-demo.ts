@@ -4,13 +4,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { ProgressReporter, progressBar } from '../cli/index.js';
-import { importCampaignCsv } from '../jobs/index.js';
+import { createCampaignAndImport } from '../jobs/index.js';
 import { CampaignStore } from '../jobs/index.js';
 import type { CallOutcome } from '../jobs/index.js';
 import { DialerClient } from '../jobs/index.js';
 import { jobIdFor } from '../jobs/index.js';
+import { createRedisConnection, scanKeys } from '../redis/index.js';
+import { DialerKeys } from '../kernel/index.js';
 import { CleanupStack } from './cleanup-stack.js';
 import { findRedis, startPrivateRedis } from './demo-redis.js';
 import { formatSummary, summarizeOutcomes } from './demo-summary.js';
@@ -26,6 +27,8 @@ export interface DemoIo {
   /** Steps and progress. */
   readonly err: (text: string) => void;
   readonly tty: boolean;
+  /** The terminal's width, when stderr is one: the progress line is cut to it. */
+  readonly columns?: number;
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,164 +48,31 @@ export async function runDemo(io: DemoIo): Promise<number> {
     io.err(`demo: DEMO_SIZE must be a whole number from 1 to 100000 (got ${io.env['DEMO_SIZE']})`);
     return 2;
   }
-  const say = (line: string): void => io.err(`demo: ${line}\n`);
-  const cleanup = new CleanupStack();
-  const stopped: string[] = [];
-  let failed = false;
+  const run: DemoRun = {
+    io,
+    say: (line) => io.err(`demo: ${line}\n`),
+    cleanup: new CleanupStack(),
+    stopped: [],
+    failed: false,
+    prefix: `{demo-${randomUUID().slice(0, 8)}}`,
+  };
   const onSignal = (): void => {
-    say('interrupted: cleaning up');
-    void cleanup.run().then(() => process.exit(130));
+    run.say('interrupted: cleaning up');
+    void run.cleanup.run().then(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    // DEMO_REDIS=private: leave any Redis already running alone and start a private one.
-    let redisUrl = io.env['DEMO_REDIS'] === 'private' ? undefined : await findRedis(io.env);
-    const tools: Tool[] = redisUrl ? [SIPP] : [SIPP, REDIS_SERVER];
-    await requireTools(tools, say);
-    const dir = await mkdtemp(join(tmpdir(), 'dialer-demo-'));
-    cleanup.push('temporary directory', async () => {
-      if (failed || io.env['DEMO_KEEP_LOGS'] === '1') {
-        stopped.push(`kept the worker logs in ${dir}`);
-        return;
-      }
-      await rm(dir, { recursive: true, force: true });
-      stopped.push(`removed ${dir}`);
-    });
-    const prefix = `{demo-${randomUUID().slice(0, 8)}}`;
-    if (redisUrl) {
-      say(`using the Redis at ${new URL(redisUrl).host} (keys under ${prefix}, deleted at the end)`);
-      const url = redisUrl;
-      cleanup.push('demo keys', async () => {
-        await deleteKeys(url, prefix);
-        stopped.push(`deleted ${prefix}* keys`);
-      });
-    } else {
-      const redis = await startPrivateRedis();
-      redisUrl = redis.url;
-      say(
-        `${io.env['DEMO_REDIS'] === 'private' ? 'DEMO_REDIS=private' : 'no Redis answered on 127.0.0.1:6379'}: started a private redis-server on port ${new URL(redisUrl).port}`,
-      );
-      cleanup.push('redis-server', async () => {
-        await redis.stop();
-        stopped.push(`redis-server pid ${redis.child?.pid}`);
-      });
-    }
-
-    const carrierPort = await freePort();
-    const carrier = await ManagedChild.start(
-      'sipp',
-      'sipp',
-      [
-        '-sf',
-        CARRIER_SCENARIO,
-        '-i',
-        '127.0.0.1',
-        '-mi',
-        '127.0.0.1',
-        '-p',
-        String(carrierPort),
-        '-t',
-        'u1',
-        '-nostdin',
-        '-nd',
-      ],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    cleanup.push('sipp', async () => {
-      await carrier.stop();
-      stopped.push(`sipp pid ${carrier.pid}`);
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    if (!carrier.running) throw new Error(`sipp exited at start: ${carrier.output.trim().slice(-500)}`);
-    say(
-      `stand-in carrier: sipp on udp 127.0.0.1:${carrierPort} (404 for +numbers and numbers ending in 9, busy 5/6, no answer 7, 503 for even-8, others answer)`,
-    );
-
-    const workers: ManagedChild[] = [];
-    const metricsUrls: string[] = [];
-    cleanup.push('workers', async () => {
-      await Promise.all(workers.map((w) => w.stop(10_000)));
-      if (workers.length > 0) stopped.push(`workers pids ${workers.map((w) => w.pid).join(' ')}`);
-    });
-    for (let i = 0; i < WORKERS; i++) {
-      // A port found free can be taken by another program before the worker binds it: try again
-      // with fresh ports rather than fail the demo.
-      for (let attempt = 1; ; attempt++) {
-        const metricsPort = await freePort();
-        const file = join(dir, `worker-${i + 1}.yaml`);
-        await writeFile(
-          file,
-          workerYaml({ redisUrl, prefix, carrierPort, sipPort: await freePort(), metricsPort, index: i }),
-        );
-        const log = join(dir, `worker-${i + 1}.log`);
-        const worker = await startWorker(file, log);
-        try {
-          await waitForLine(worker, log, 'dialer worker started');
-        } catch (error) {
-          await worker.stop(2_000);
-          if (attempt < 3 && /EADDRINUSE/.test(String(error))) continue;
-          throw error;
-        }
-        workers.push(worker);
-        metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
-        break;
-      }
-    }
-    say(`${WORKERS} worker processes up (embedded SIP engine); metrics at ${metricsUrls.join(' and ')}`);
-
+    const { redisUrl, dir } = await prepare(run);
+    const carrierPort = await startCarrier(run, dir);
+    const { workers, metricsUrls } = await startWorkers(run, { dir, redisUrl, carrierPort });
     const numbers = sampleNumbers(size, Number(io.env['DEMO_SEED'] ?? 42));
-    const csv = join(dir, 'numbers.csv');
-    await writeFile(csv, `number,country\n${numbers.map((n) => `${n.e164},${n.country}`).join('\n')}\n`);
-    const client = new DialerClient({ redis: redisUrl, prefix });
-    cleanup.push('client', () => client.close());
+    const client = new DialerClient({ redis: redisUrl, prefix: run.prefix });
+    run.cleanup.push('client', () => client.close());
     const store = new CampaignStore({ redis: client.redis, keys: client.keys });
-    await store.create(
-      CAMPAIGN,
-      {
-        trunk: 'carrier',
-        maxAttempts: 2,
-        retryDelays: { busyMs: 500, noAnswerMs: 500, carrierErrorMs: 500 },
-      },
-      { state: 'running' },
-    );
-    const progress = new ProgressReporter(io.err, io.tty);
     const started = Date.now();
-    const report = await importCampaignCsv({
-      stream: createReadStream(csv),
-      campaign: CAMPAIGN,
-      trunk: { name: 'carrier' },
-      enqueue: async (jobs) => (await client.addJobs('carrier', jobs)).filter(Boolean).length,
-      store,
-      batchSize: 100,
-    });
-    say(
-      `campaign "${CAMPAIGN}": ${report.enqueued} numbers from ${DEMO_COUNTRIES.length} countries (${DEMO_COUNTRIES.join(' ')}) imported and dialing`,
-    );
-
-    const deadline = started + Number(io.env['DEMO_TIMEOUT_MS'] ?? 120_000);
-    for (;;) {
-      const status = await store.status(CAMPAIGN);
-      const done = status.total - status.pending;
-      const elapsed = (Date.now() - started) / 1000;
-      const counts = Object.entries(status.byStatus)
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${s} ${n}`)
-        .join(', ');
-      const line = `${progressBar(status.total > 0 ? done / status.total : 0)} ${done}/${status.total}  ${(status.attempts / Math.max(elapsed, 0.001)).toFixed(1)} attempts/s  ${counts}`;
-      if (status.total > 0 && status.pending === 0) {
-        progress.done(line);
-        break;
-      }
-      if (Date.now() > deadline) {
-        progress.done(line);
-        throw new Error(`the campaign did not finish within ${Math.round((deadline - started) / 1000)} s`);
-      }
-      for (const w of workers)
-        if (!w.running) throw new Error(`worker pid ${w.pid} exited: ${w.output.slice(-500)}`);
-      progress.update(line);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await importNumbers(run, { dir, numbers, client, store });
+    await watchCampaign(run, { store, workers, started });
     const seconds = (Date.now() - started) / 1000;
 
     const outcomes = (
@@ -215,16 +85,201 @@ export async function runDemo(io: DemoIo): Promise<number> {
     io.out('');
     return 0;
   } catch (error) {
-    failed = true;
+    run.failed = true;
     io.err(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   } finally {
-    const notCleaned = await cleanup.run();
+    const notCleaned = await run.cleanup.run();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    say(
-      `cleaned up: ${stopped.join(', ') || 'nothing to clean'}${notCleaned.length ? `; could not clean up: ${notCleaned.join(', ')}` : ''}`,
+    run.say(
+      `cleaned up: ${run.stopped.join(', ') || 'nothing to clean'}${notCleaned.length ? `; could not clean up: ${notCleaned.join(', ')}` : ''}`,
     );
+  }
+}
+
+/** What every step of one demo run shares: where it talks, what it must undo, what it undid. */
+interface DemoRun {
+  readonly io: DemoIo;
+  readonly say: (line: string) => void;
+  readonly cleanup: CleanupStack;
+  /** What the clean-up stopped or removed, for the last line. */
+  readonly stopped: string[];
+  /** Set when the demo failed: the worker logs are kept. */
+  failed: boolean;
+  /** Every Redis key of the demo is under it. */
+  readonly prefix: string;
+}
+
+/** The tools, a temporary directory and a Redis (found, or a private one started). */
+async function prepare(run: DemoRun): Promise<{ redisUrl: string; dir: string }> {
+  const { io, say, cleanup, stopped, prefix } = run;
+  // DEMO_REDIS=private: leave any Redis already running alone and start a private one.
+  const found = io.env['DEMO_REDIS'] === 'private' ? undefined : await findRedis(io.env);
+  const tools: Tool[] = found ? [SIPP] : [SIPP, REDIS_SERVER];
+  await requireTools(tools, say);
+  const dir = await mkdtemp(join(tmpdir(), 'dialer-demo-'));
+  cleanup.push('temporary directory', async () => {
+    if (run.failed || io.env['DEMO_KEEP_LOGS'] === '1') {
+      stopped.push(`kept the worker logs in ${dir}`);
+      return;
+    }
+    await rm(dir, { recursive: true, force: true });
+    stopped.push(`removed ${dir}`);
+  });
+  if (found) {
+    say(`using the Redis at ${new URL(found).host} (keys under ${prefix}, deleted at the end)`);
+    cleanup.push('demo keys', async () => {
+      await deleteKeys(found, prefix);
+      stopped.push(`deleted ${prefix}* keys`);
+    });
+    return { redisUrl: found, dir };
+  }
+  const redis = await startPrivateRedis();
+  say(
+    `${io.env['DEMO_REDIS'] === 'private' ? 'DEMO_REDIS=private' : 'no Redis answered on 127.0.0.1:6379'}: started a private redis-server on port ${new URL(redis.url).port}`,
+  );
+  cleanup.push('redis-server', async () => {
+    await redis.stop();
+    stopped.push(`redis-server pid ${redis.child?.pid}`);
+  });
+  return { redisUrl: redis.url, dir };
+}
+
+/** The stand-in carrier: sipp with demo/carrier.xml. Returns its port. */
+async function startCarrier(run: DemoRun, dir: string): Promise<number> {
+  const carrierPort = await freePort();
+  const carrier = await ManagedChild.start(
+    'sipp',
+    'sipp',
+    [
+      '-sf',
+      CARRIER_SCENARIO,
+      '-i',
+      '127.0.0.1',
+      '-mi',
+      '127.0.0.1',
+      '-p',
+      String(carrierPort),
+      '-t',
+      'u1',
+      '-nostdin',
+      '-nd',
+    ],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  run.cleanup.push('sipp', async () => {
+    await carrier.stop();
+    run.stopped.push(`sipp pid ${carrier.pid}`);
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  if (!carrier.running) throw new Error(`sipp exited at start: ${carrier.output.trim().slice(-500)}`);
+  run.say(
+    `stand-in carrier: sipp on udp 127.0.0.1:${carrierPort} (404 for +numbers and numbers ending in 9, busy 5/6, no answer 7, 503 for even-8, others answer)`,
+  );
+  return carrierPort;
+}
+
+async function startWorkers(
+  run: DemoRun,
+  where: { dir: string; redisUrl: string; carrierPort: number },
+): Promise<{ workers: ManagedChild[]; metricsUrls: string[] }> {
+  const workers: ManagedChild[] = [];
+  const metricsUrls: string[] = [];
+  run.cleanup.push('workers', async () => {
+    await Promise.all(workers.map((w) => w.stop(10_000)));
+    if (workers.length > 0) run.stopped.push(`workers pids ${workers.map((w) => w.pid).join(' ')}`);
+  });
+  for (let i = 0; i < WORKERS; i++) {
+    // A port found free can be taken by another program before the worker binds it: try again
+    // with fresh ports rather than fail the demo.
+    for (let attempt = 1; ; attempt++) {
+      const metricsPort = await freePort();
+      const file = join(where.dir, `worker-${i + 1}.yaml`);
+      const yaml = workerYaml({
+        ...where,
+        prefix: run.prefix,
+        sipPort: await freePort(),
+        metricsPort,
+        index: i,
+      });
+      await writeFile(file, yaml);
+      const log = join(where.dir, `worker-${i + 1}.log`);
+      const worker = await startWorker(file, log);
+      try {
+        await waitForLine(worker, log, 'dialer worker started');
+      } catch (error) {
+        await worker.stop(2_000);
+        if (attempt < 3 && /EADDRINUSE/.test(String(error))) continue;
+        throw error;
+      }
+      workers.push(worker);
+      metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
+      break;
+    }
+  }
+  run.say(`${WORKERS} worker processes up (embedded SIP engine); metrics at ${metricsUrls.join(' and ')}`);
+  return { workers, metricsUrls };
+}
+
+async function importNumbers(
+  run: DemoRun,
+  o: {
+    dir: string;
+    numbers: ReturnType<typeof sampleNumbers>;
+    client: DialerClient;
+    store: CampaignStore;
+  },
+): Promise<void> {
+  const csv = join(o.dir, 'numbers.csv');
+  await writeFile(csv, `number,country\n${o.numbers.map((n) => `${n.e164},${n.country}`).join('\n')}\n`);
+  const { report } = await createCampaignAndImport(
+    { client: o.client, store: o.store },
+    {
+      name: CAMPAIGN,
+      settings: {
+        trunk: 'carrier',
+        maxAttempts: 2,
+        retryDelays: { busyMs: 500, noAnswerMs: 500, carrierErrorMs: 500 },
+      },
+      stream: createReadStream(csv),
+      batchSize: 100,
+    },
+  );
+  run.say(
+    `campaign "${CAMPAIGN}": ${report.enqueued} numbers from ${DEMO_COUNTRIES.length} countries (${DEMO_COUNTRIES.join(' ')}) imported and dialing`,
+  );
+}
+
+/** Redraws the progress line until every number has its outcome (or the deadline passes). */
+async function watchCampaign(
+  run: DemoRun,
+  o: { store: CampaignStore; workers: readonly ManagedChild[]; started: number },
+): Promise<void> {
+  const { io } = run;
+  const progress = new ProgressReporter(io.err, io.tty, 1000, io.columns);
+  const deadline = o.started + Number(io.env['DEMO_TIMEOUT_MS'] ?? 120_000);
+  for (;;) {
+    const status = await o.store.status(CAMPAIGN);
+    const done = status.total - status.pending;
+    const elapsed = (Date.now() - o.started) / 1000;
+    const counts = Object.entries(status.byStatus)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
+    const line = `${progressBar(status.total > 0 ? done / status.total : 0)} ${done}/${status.total}  ${(status.attempts / Math.max(elapsed, 0.001)).toFixed(1)} INVITEs/s  ${counts}`;
+    if (status.total > 0 && status.pending === 0) {
+      progress.done(line);
+      return;
+    }
+    if (Date.now() > deadline) {
+      progress.done(line);
+      throw new Error(`the campaign did not finish within ${Math.round((deadline - o.started) / 1000)} s`);
+    }
+    for (const w of o.workers)
+      if (!w.running) throw new Error(`worker pid ${w.pid} exited: ${w.output.slice(-500)}`);
+    progress.update(line);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -306,15 +361,11 @@ async function completedPerMetrics(urls: readonly string[]): Promise<number> {
 }
 
 async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const redis = createRedisConnection(url, { maxRetriesPerRequest: 2 });
   redis.on('error', () => undefined);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    for (const pattern of new DialerKeys(prefix).patterns)
+      for await (const keys of scanKeys(redis, pattern, 1000)) await redis.del(...keys);
   } finally {
     redis.disconnect();
   }

@@ -22,6 +22,22 @@ export interface AttemptResult {
    * account (wrong password, "Not Registered") rather than at the number.
    */
   readonly afterCredentials?: boolean;
+  /**
+   * An answered call with answering-machine detection: `machine` when it met one and hung up,
+   * `voicemail-left` when it left the message. Absent: a person (or detection off).
+   */
+  readonly answeredBy?: 'machine' | 'voicemail-left';
+  /**
+   * A special information tone heard in early media or after the answer: `vacant`, `intercept`,
+   * `no-circuit`, `reorder`, `unknown-sit`. It decides the retry whatever the final SIP code.
+   */
+  readonly sit?: string;
+  /**
+   * The stable code of a failure no carrier answer carries, when it says the trunk (not the
+   * number) is at fault: `TLS_CERTIFICATE_REJECTED` (the carrier's certificate does not verify;
+   * no INVITE left). It decides the retry whatever the status.
+   */
+  readonly errorCode?: 'TLS_CERTIFICATE_REJECTED';
   /** Reason phrase or error message. Searched for rate-limit hints. */
   readonly reason?: string;
 }

@@ -33,7 +33,24 @@ export interface AttemptRecord {
   readonly digits?: string;
   /** RTP figures of an answered call. */
   readonly media?: AttemptMediaStats;
+  /** Answering-machine detection's decision on an answered call with `amd` on. */
+  readonly amd?: AttemptAmd;
+  /** A special information tone heard in early media or after the answer (the network saying the call failed). */
+  readonly sit?: AttemptSit;
+  /** The call's recording (`script.record`): where it is and how long, or why there is none. */
+  readonly recording?: AttemptRecording;
+  /**
+   * Answered, but no person was reached (a machine hung up on, a SIT): unlike other answered
+   * attempts it does not stop a later attempt from ringing the number.
+   */
+  readonly noPerson?: boolean;
   readonly callId?: string;
+  /** The caller ID the INVITE presented (a pool's pick, the job's, the campaign's or the trunk's). */
+  readonly callerId?: string;
+  /** The caller ID was withheld from the callee: anonymous From, `Privacy: id`. */
+  readonly callerIdWithheld?: boolean;
+  /** STIR/SHAKEN attestation a carrier's 18x or 2xx carried; untrusted, recorded as received. */
+  readonly attestation?: AttemptAttestation;
   readonly worker?: string;
   /** What the retry policy decided after it: `retry: 486 Busy Here …`. */
   readonly decision?: string;
@@ -44,8 +61,18 @@ export interface AttemptRecord {
    * it does not count towards max attempts; the number is dialled again when the trunk is healthy.
    */
   readonly trunkFault?: boolean;
+  /** The stable code of a failure that is the trunk's, not the carrier's answer: `TLS_CERTIFICATE_REJECTED`. */
+  readonly errorCode?: string;
   /** Set when the worker that placed the call died and another one ended the call for it. */
   readonly orphan?: OrphanEnd;
+}
+
+/** What a carrier said of the caller ID (RFC 8588 `attest`, ATIS-1000074 `verstat`). */
+export interface AttemptAttestation {
+  readonly attest?: 'A' | 'B' | 'C';
+  readonly verstat?: string;
+  /** The status of the response that carried it. */
+  readonly status: number;
 }
 
 /** How a live worker ended a dead worker's call. */
@@ -60,6 +87,36 @@ export interface OrphanEnd {
   readonly at: number;
   /** What went wrong, when the carrier did not answer the BYE. */
   readonly error?: string;
+}
+
+/** Who answered, as the call progress analyzer decided; times are ms of the callee's audio. */
+export interface AttemptAmd {
+  readonly result: 'human' | 'machine' | 'unknown';
+  /** `human-silence-after-greeting`, `long-greeting`, `max-words`, `beep`, `initial-silence`, … */
+  readonly reason: string;
+  readonly decisionMs: number;
+  readonly greetingMs: number;
+  readonly words: number;
+  /** When the voicemail beep started, if one was heard. */
+  readonly beepAtMs?: number;
+}
+
+/**
+ * A recording that was written (`path`, `durationMs` of audio, `channels`), or one that failed
+ * (`error`, with the path it was meant for): a failed recording never fails the call.
+ */
+export type AttemptRecording =
+  | { readonly path: string; readonly durationMs: number; readonly channels: number }
+  | { readonly path: string; readonly error: string };
+
+export interface AttemptSit {
+  /** `intercept`, `vacant`, `no-circuit`, `reorder`, `unknown-sit`. */
+  readonly class: string;
+  readonly code: string;
+  /** ms of the callee's audio (of the early media, with `early`). */
+  readonly atMs: number;
+  /** Heard in early media (a 183 with SDP), before any answer. */
+  readonly early?: boolean;
 }
 
 /** What flowed on an answered call's RTP stream. */
@@ -106,6 +163,8 @@ export interface CallOutcome {
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly digits?: string;
   readonly talkMs?: number;
+  /** The last answering-machine decision among the attempts (each attempt keeps its own). */
+  readonly amd?: AttemptAmd;
 }
 
 export const attemptMediaStatsSchema = z
@@ -135,6 +194,17 @@ export const attemptMediaStatsSchema = z
   })
   .loose();
 
+const attemptAmdSchema = z
+  .object({
+    result: z.enum(['human', 'machine', 'unknown']),
+    reason: z.string(),
+    decisionMs: z.number(),
+    greetingMs: z.number(),
+    words: z.number(),
+    beepAtMs: z.number().optional(),
+  })
+  .loose();
+
 /** Runtime schema of an outcome, for readers that take it from Redis or the stream. */
 export const attemptRecordSchema = z
   .object({
@@ -156,11 +226,34 @@ export const attemptRecordSchema = z
     endReason: z.string().optional(),
     digits: z.string().optional(),
     media: attemptMediaStatsSchema.optional(),
+    amd: attemptAmdSchema.optional(),
+    sit: z
+      .object({ class: z.string(), code: z.string(), atMs: z.number(), early: z.boolean().optional() })
+      .loose()
+      .optional(),
+    recording: z
+      .union([
+        z.object({ path: z.string(), durationMs: z.number(), channels: z.number().int() }).loose(),
+        z.object({ path: z.string(), error: z.string() }).loose(),
+      ])
+      .optional(),
+    noPerson: z.boolean().optional(),
     callId: z.string().optional(),
+    callerId: z.string().optional(),
+    callerIdWithheld: z.boolean().optional(),
+    attestation: z
+      .object({
+        attest: z.enum(['A', 'B', 'C']).optional(),
+        verstat: z.string().optional(),
+        status: z.number(),
+      })
+      .loose()
+      .optional(),
     worker: z.string().optional(),
     decision: z.string().optional(),
     pointsTo: z.enum(FINAL_STATUSES).optional(),
     trunkFault: z.boolean().optional(),
+    errorCode: z.string().optional(),
     orphan: z
       .object({
         endedBy: z.string(),
@@ -188,5 +281,6 @@ export const callOutcomeSchema = z
     metadata: z.record(z.string(), z.unknown()).optional(),
     digits: z.string().optional(),
     talkMs: z.number().optional(),
+    amd: attemptAmdSchema.optional(),
   })
   .loose();

@@ -21,7 +21,9 @@ export class CampaignControl {
 
   async resume(name: string): Promise<{ state: CampaignState; promoted: number }> {
     await this.store.setState(name, 'running');
-    return { state: 'running', promoted: await this.#promoteParked(name) };
+    const promoted = await this.#promoteParked(name);
+    // A campaign whose last calls ended while it was paused completes as it is resumed.
+    return { state: (await this.store.state(name)) ?? 'running', promoted };
   }
 
   async cancel(name: string): Promise<{ state: CampaignState; promoted: number }> {
@@ -49,7 +51,7 @@ export class CampaignControl {
     const record = await this.store.get(name);
     if (!record) return 0;
     const queue = this.client.queue(record.settings.trunk);
-    const delayedKey = `${this.client.keys.prefix}:${queue.name}:delayed`;
+    const delayedKey = `${queue.qualifiedName}:delayed`;
     let cursor = '0';
     let promoted = 0;
     do {

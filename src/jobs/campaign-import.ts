@@ -1,12 +1,13 @@
-import { StringDecoder } from 'node:string_decoder';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
-import { InvalidNumberError } from '../numbers/index.js';
-import { normalizeNumber } from '../numbers/index.js';
+import { InvalidNumberError, normalizeNumber, type NormalizedNumber } from '../numbers/index.js';
+import { dialJobFactory } from './build-dial-job.js';
 import { validateCampaignName } from './campaign-settings.js';
 import type { DialJob } from './dial-job.js';
+import { EnqueueError } from './enqueue-error.js';
 import { InvalidCampaignError } from './invalid-campaign-error.js';
 import { jobIdFor } from './job-id.js';
-import { splitCsvLine } from './split-csv-line.js';
+import { CsvRecords, type CsvRecord } from './csv-records.js';
+import { numberColumnOf, type NumberColumn } from './number-column.js';
 
 export interface ImportProgress {
   /** Data rows read (header and blank lines not counted). */
@@ -23,8 +24,12 @@ export interface ImportBadRow {
   /** 1-based line where the record starts. */
   readonly line: number;
   readonly input: string;
-  /** An InvalidNumberError reason, `MISSING_NUMBER`, or `UNTERMINATED_QUOTE`. */
+  /**
+   * An InvalidNumberError reason, `MISSING_NUMBER`, `UNTERMINATED_QUOTE`, or `JOB_INVALID` when the
+   * row makes no valid dial job (then `field` names what, e.g. `metadata.name`).
+   */
   readonly reason: string;
+  readonly field?: string;
 }
 
 export interface ImportReport extends ImportProgress {
@@ -55,6 +60,8 @@ export interface CampaignImportInput {
    * msisdn, else the first column.
    */
   readonly column?: string;
+  /** Fields every job of the import carries (the campaign's caller ID). */
+  readonly jobDefaults?: { readonly callerId?: string; readonly importId?: string };
   /** Default `,`. */
   readonly delimiter?: ',' | ';' | '\t';
   /** Adds jobs (BullMQ addBulk with these job ids) and resolves with how many were new. */
@@ -70,11 +77,8 @@ export interface CampaignImportInput {
 
 const MAX_REPORTED_ERRORS = 1000;
 const DEFAULT_BATCH = 1000;
-/** A quoted field left open this long is a broken file, not a long address. */
-const MAX_RECORD_CHARS = 64 * 1024;
 /** Progress is also reported this often when no batch fills (a file of repeats or bad rows). */
 const PROGRESS_EVERY_ROWS = 10_000;
-const NUMBER_COLUMN_NAMES = new Set(['number', 'phone', 'msisdn']);
 
 /**
  * Streams a CSV of numbers into a campaign: normalises each number, drops repeats within the file,
@@ -89,56 +93,102 @@ const NUMBER_COLUMN_NAMES = new Set(['number', 'phone', 'msisdn']);
  * @throws InvalidCampaignError for bad options (campaign, trunk, defaultCountry, column, batchSize).
  */
 export async function importCampaignCsv(input: CampaignImportInput): Promise<ImportReport> {
-  const campaign = validateCampaignName(input.campaign, 'campaign');
-  validateCampaignName(input.trunk?.name, 'trunk.name');
-  const defaultCountry = input.defaultCountry ?? input.trunk.defaultCountry;
-  if (defaultCountry !== undefined && !isSupportedCountry(defaultCountry)) {
-    throw new InvalidCampaignError('defaultCountry', defaultCountry, 'expected an ISO 3166 alpha-2 country');
+  const run = new CsvImportRun(input);
+  const records = new CsvRecords(input.delimiter ?? ',');
+  for await (const chunk of input.stream) {
+    for (const record of records.push(chunk)) {
+      run.take(record);
+      // Awaited between records: iterating the stream pauses it meanwhile (backpressure).
+      if (run.batchFull) await run.flush();
+      else run.reportEvery();
+    }
   }
-  const batchSize = input.batchSize ?? DEFAULT_BATCH;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
-    throw new InvalidCampaignError('batchSize', batchSize, 'expected an integer from 1 to 100000');
-  }
-  const delimiter = input.delimiter ?? ',';
-  const now = input.now ?? Date.now;
-  const trunk = input.trunk.name;
+  for (const record of records.end()) run.take(record);
+  // The last progress call always carries the final counts.
+  await run.flush({ report: true });
+  return run.report(records.lines);
+}
 
-  let lines = 0;
-  let rows = 0;
-  let valid = 0;
-  let invalid = 0;
-  let duplicates = 0;
-  let enqueued = 0;
-  let alreadyQueued = 0;
-  const errors: ImportBadRow[] = [];
-  let errorsOmitted = 0;
+/** One import's counts, its batch and its in-file dedupe, record by record. */
+class CsvImportRun {
+  readonly #input: CampaignImportInput;
+  readonly #campaign: string;
+  readonly #defaultCountry: CountryCode | undefined;
+  readonly #batchSize: number;
+  readonly #now: () => number;
+  readonly #buildJob: ReturnType<typeof dialJobFactory>;
+  #rows = 0;
+  #valid = 0;
+  #invalid = 0;
+  #duplicates = 0;
+  #enqueued = 0;
+  #alreadyQueued = 0;
+  readonly #errors: ImportBadRow[] = [];
+  #errorsOmitted = 0;
   // E.164 digits as a number: at most 15 digits, below 2^53 so exact, and half the memory of a string.
-  const seen = new Set<number>();
+  readonly #seen = new Set<number>();
+  #column: NumberColumn | undefined;
+  #batch: Array<{ jobId: string; data: DialJob }> = [];
+  #batchTime: number;
+  #nextProgressAt = PROGRESS_EVERY_ROWS;
 
-  let header: string[] | undefined;
-  let numberIndex = 0;
-  let columnNames: string[] = [];
-  let decided = false;
+  constructor(input: CampaignImportInput) {
+    this.#input = input;
+    this.#campaign = validateCampaignName(input.campaign, 'campaign');
+    validateCampaignName(input.trunk?.name, 'trunk.name');
+    const defaultCountry = input.defaultCountry ?? input.trunk.defaultCountry;
+    if (defaultCountry !== undefined && !isSupportedCountry(defaultCountry)) {
+      throw new InvalidCampaignError(
+        'defaultCountry',
+        defaultCountry,
+        'expected an ISO 3166 alpha-2 country',
+      );
+    }
+    this.#defaultCountry = defaultCountry;
+    const batchSize = input.batchSize ?? DEFAULT_BATCH;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
+      throw new InvalidCampaignError('batchSize', batchSize, 'expected an integer from 1 to 100000');
+    }
+    this.#batchSize = batchSize;
+    this.#now = input.now ?? Date.now;
+    this.#batchTime = this.#now();
+    const callerId = input.jobDefaults?.callerId;
+    const importId = input.jobDefaults?.importId;
+    this.#buildJob = dialJobFactory({
+      trunk: input.trunk.name,
+      campaign: this.#campaign,
+      ...(callerId === undefined ? {} : { callerId }),
+      ...(importId === undefined ? {} : { importId }),
+    });
+  }
 
-  let batch: Array<{ jobId: string; data: DialJob }> = [];
-  let batchTime = now();
-  let nextProgressAt = PROGRESS_EVERY_ROWS;
+  get batchFull(): boolean {
+    return this.#batch.length >= this.#batchSize;
+  }
 
-  const progress = (): ImportProgress => ({ rows, valid, invalid, duplicates, enqueued });
-  const bad = (line: number, text: string, reason: string): void => {
-    invalid++;
-    if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, input: text, reason });
-    else errorsOmitted++;
-  };
-  const report = (): void => {
-    nextProgressAt = rows + PROGRESS_EVERY_ROWS;
-    input.onProgress?.(progress());
-  };
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const jobs = batch;
-    batch = [];
-    const added = await input.enqueue(jobs);
+  take(record: CsvRecord): void {
+    if ('broken' in record) return this.#bad(record.line, record.broken, 'UNTERMINATED_QUOTE');
+    if (this.#column === undefined) {
+      this.#column = numberColumnOf(record.fields, this.#input.column);
+      if (this.#column.header !== undefined) return;
+    }
+    this.#row(record.line, record.fields, this.#column);
+  }
+
+  /** Reports progress when enough rows went by without a batch (repeats, bad rows). */
+  reportEvery(): void {
+    if (this.#rows >= this.#nextProgressAt) this.#report();
+  }
+
+  /** Enqueues the batch (and reports); with `report`, reports even when there was none. */
+  async flush(options: { report?: boolean } = {}): Promise<void> {
+    if (this.#batch.length === 0) {
+      if (options.report) this.#report();
+      return;
+    }
+    const jobs = this.#batch;
+    this.#batch = [];
+    const added = await this.#input.enqueue(jobs);
     if (!Number.isInteger(added) || added < 0 || added > jobs.length) {
       throw new InvalidCampaignError(
         'enqueue',
@@ -146,132 +196,91 @@ export async function importCampaignCsv(input: CampaignImportInput): Promise<Imp
         `must resolve with the number of new jobs (0 to ${jobs.length})`,
       );
     }
-    enqueued += added;
-    alreadyQueued += jobs.length - added;
-    if (added > 0) await input.store?.addTotal(campaign, added);
-    batchTime = now();
-    report();
-  };
+    this.#enqueued += added;
+    this.#alreadyQueued += jobs.length - added;
+    if (added > 0) await this.#input.store?.addTotal(this.#campaign, added);
+    this.#batchTime = this.#now();
+    this.#report();
+  }
 
-  const decideHeader = (fields: string[]): boolean => {
-    decided = true;
-    const names = fields.map((f) => f.trim());
-    const lower = names.map((n) => n.toLowerCase());
-    let index: number;
-    if (input.column !== undefined) {
-      index = lower.indexOf(input.column.trim().toLowerCase());
-      if (index === -1) {
-        throw new InvalidCampaignError('column', input.column, `not in the header (${names.join(', ')})`);
-      }
-    } else {
-      index = lower.findIndex((n) => NUMBER_COLUMN_NAMES.has(n));
-      if (index === -1 && !/[0-9]/.test(names[0] ?? '')) index = 0;
-    }
-    if (index === -1) return false;
-    header = names;
-    numberIndex = index;
-    columnNames = names.map((n, i) => (n === '' ? `column${i + 1}` : n));
-    return true;
-  };
+  report(lines: number): ImportReport {
+    const header = this.#column?.header;
+    const index = this.#column?.index ?? 0;
+    return {
+      ...this.#progress(),
+      alreadyQueued: this.#alreadyQueued,
+      lines,
+      ...(header === undefined ? {} : { header }),
+      numberColumn: header === undefined ? `#${index + 1}` : (header[index] as string),
+      errors: this.#errors,
+      errorsOmitted: this.#errorsOmitted,
+    };
+  }
 
-  const handleRecord = (line: number, fields: string[]): void => {
-    if (!decided && decideHeader(fields)) return;
-    rows++;
-    const raw = (fields[numberIndex] ?? '').trim();
-    if (raw === '') return bad(line, raw, 'MISSING_NUMBER');
-    let e164: string;
-    let country: string | undefined;
+  #row(line: number, fields: string[], column: NumberColumn): void {
+    this.#rows++;
+    const raw = (fields[column.index] ?? '').trim();
+    if (raw === '') return this.#bad(line, raw, 'MISSING_NUMBER');
+    let number: NormalizedNumber;
     try {
-      const n = normalizeNumber(raw, { defaultCountry });
-      e164 = n.e164;
-      country = n.country;
+      number = normalizeNumber(raw, { defaultCountry: this.#defaultCountry });
     } catch (err) {
       if (!(err instanceof InvalidNumberError)) throw err;
-      return bad(line, raw, err.reason);
+      return this.#bad(line, raw, err.reason);
     }
-    valid++;
-    const key = Number(e164.slice(1));
-    if (seen.has(key)) {
-      duplicates++;
+    const key = Number(number.e164.slice(1));
+    if (this.#seen.has(key)) {
+      this.#valid++;
+      this.#duplicates++;
       return;
     }
-    seen.add(key);
-
-    let metadata: Record<string, string> | undefined;
-    if (fields.length > 1) {
-      const entries: Array<[string, string]> = [];
-      for (let i = 0; i < fields.length; i++) {
-        if (i !== numberIndex) entries.push([columnNames[i] ?? `column${i + 1}`, fields[i] as string]);
-      }
-      // fromEntries defines own properties, so a header named __proto__ stays plain data.
-      metadata = Object.fromEntries(entries);
+    const metadata = metadataOf(fields, column);
+    let data: DialJob;
+    try {
+      data = this.#buildJob({
+        number,
+        ...(metadata === undefined ? {} : { metadata }),
+        enqueuedAt: this.#batchTime,
+      });
+    } catch (err) {
+      if (!(err instanceof EnqueueError)) throw err;
+      return this.#bad(line, raw, err.code, err.field);
     }
-    const data: DialJob = {
-      v: 1,
-      number: e164,
-      ...(country === undefined ? {} : { country }),
-      trunk,
-      campaign,
-      enqueuedAt: batchTime,
-      ...(metadata === undefined ? {} : { metadata }),
-    };
-    batch.push({ jobId: jobIdFor({ campaign, e164 }), data });
-  };
-
-  // Lines are cut from the chunks by hand rather than with node:readline: the loop awaits only when
-  // a batch is full, and iterating the stream pauses it meanwhile (backpressure).
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  let pending: string | undefined;
-  let pendingLine = 0;
-  const takeLine = (rawLine: string): void => {
-    lines++;
-    let text = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    if (lines === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    let start = lines;
-    if (pending !== undefined) {
-      text = `${pending}\n${text}`;
-      start = pendingLine;
-      pending = undefined;
-    } else if (text.trim() === '') {
-      return;
-    }
-    const fields = splitCsvLine(text, delimiter);
-    if (fields === undefined) {
-      if (text.length > MAX_RECORD_CHARS) return bad(start, text.slice(0, 80), 'UNTERMINATED_QUOTE');
-      pending = text;
-      pendingLine = start;
-      return;
-    }
-    handleRecord(start, fields);
-  };
-
-  for await (const chunk of input.stream) {
-    const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    let from = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', from)) !== -1) {
-      takeLine(text.slice(from, nl));
-      from = nl + 1;
-      if (batch.length >= batchSize) await flush();
-      else if (rows >= nextProgressAt) report();
-    }
-    carry = text.slice(from);
+    this.#valid++;
+    this.#seen.add(key);
+    this.#batch.push({ jobId: jobIdFor({ campaign: this.#campaign, e164: number.e164 }), data });
   }
-  carry += decoder.end();
-  if (carry !== '') takeLine(carry);
-  if (pending !== undefined) bad(pendingLine, pending.slice(0, 80), 'UNTERMINATED_QUOTE');
-  // The last progress call always carries the final counts.
-  if (batch.length > 0) await flush();
-  else report();
 
-  return {
-    ...progress(),
-    alreadyQueued,
-    lines,
-    ...(header === undefined ? {} : { header }),
-    numberColumn: header === undefined ? `#${numberIndex + 1}` : (header[numberIndex] as string),
-    errors,
-    errorsOmitted,
-  };
+  #bad(line: number, text: string, reason: string, field?: string): void {
+    this.#invalid++;
+    if (this.#errors.length < MAX_REPORTED_ERRORS)
+      this.#errors.push({ line, input: text, reason, ...(field === undefined ? {} : { field }) });
+    else this.#errorsOmitted++;
+  }
+
+  #progress(): ImportProgress {
+    return {
+      rows: this.#rows,
+      valid: this.#valid,
+      invalid: this.#invalid,
+      duplicates: this.#duplicates,
+      enqueued: this.#enqueued,
+    };
+  }
+
+  #report(): void {
+    this.#nextProgressAt = this.#rows + PROGRESS_EVERY_ROWS;
+    this.#input.onProgress?.(this.#progress());
+  }
+}
+
+/** A row's other fields, by column name. */
+function metadataOf(fields: readonly string[], column: NumberColumn): Record<string, string> | undefined {
+  if (fields.length <= 1) return undefined;
+  const entries: Array<[string, string]> = [];
+  for (let i = 0; i < fields.length; i++) {
+    if (i !== column.index) entries.push([column.names[i] ?? `column${i + 1}`, fields[i] as string]);
+  }
+  // fromEntries defines own properties, so a header named __proto__ stays plain data.
+  return Object.fromEntries(entries);
 }

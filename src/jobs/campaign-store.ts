@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { CampaignControlMessage } from './campaign-control-message.js';
 import { CampaignConflictError } from './campaign-conflict-error.js';
 import { CampaignNotFoundError } from './campaign-not-found-error.js';
@@ -8,10 +8,12 @@ import {
   type CampaignSettings,
 } from './campaign-settings.js';
 import { CampaignStateError } from './campaign-state-error.js';
-import { isCampaignState, type CampaignState } from './campaign-state.js';
+import { COMPLETE_IF_DONE, REOPEN_IF_COMPLETED } from './campaign-completion-lua.js';
+import { CONTROL_STATES, isCampaignState, type CampaignState } from './campaign-state.js';
 import type { DialerKeys } from '../kernel/index.js';
 import { FINAL_STATUSES, type FinalStatus } from './final-status.js';
 import { InvalidCampaignError } from './invalid-campaign-error.js';
+import { LAST_IMPORT_FIELD, parseLastImport, type LastImport } from './last-import.js';
 
 export interface CampaignRecord {
   readonly name: string;
@@ -30,6 +32,10 @@ export interface CampaignStatus {
   readonly byStatus: Readonly<Record<FinalStatus, number>>;
   /** Call attempts made, retries included. */
   readonly attempts: number;
+  /** How the latest import ended; absent before any. */
+  readonly lastImport?: LastImport;
+  /** When the last number got its final outcome (ms since the epoch); only while `completed`. */
+  readonly completedAt?: number;
 }
 
 export interface CreateCampaignResult {
@@ -65,18 +71,41 @@ return 1
 `;
 
 // The state and its announcement change together: no worker can hear of a state it cannot read yet.
-const SET_STATE = `
+// A completed campaign has nothing left to pause, resume or cancel; one resumed with every number
+// done (its last calls ended while it was paused) completes at once.
+const SET_STATE = `${COMPLETE_IF_DONE}
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return {0, ''} end
 if current == 'cancelled' and ARGV[1] ~= 'cancelled' then return {2, current} end
+if current == 'completed' then return {2, current} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
+if ARGV[1] == 'running' then completeIfDone(KEYS[1], ARGV[2], ARGV[4]) end
 return {1, current}
 `;
 
-const ADD_TOTAL = `
+const SET_IF_EXISTS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+const ADD_TOTAL = `${REOPEN_IF_COMPLETED}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-return redis.call('HINCRBY', KEYS[1], 'total', ARGV[1])
+local total = redis.call('HINCRBY', KEYS[1], 'total', ARGV[1])
+if tonumber(ARGV[1]) > 0 then reopenIfCompleted(KEYS[1], ARGV[2], ARGV[3]) end
+return total
+`;
+
+// Only a campaign nothing was ever counted in, and no import holds, is taken back: another
+// importer that found it meanwhile either holds the import lock or has already counted its jobs.
+const REMOVE_IF_EMPTY = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+local f = redis.call('HMGET', KEYS[1], 'total', 'done')
+if (tonumber(f[1] or '0') or 0) > 0 or (tonumber(f[2] or '0') or 0) > 0 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
 `;
 
 /**
@@ -84,10 +113,10 @@ return redis.call('HINCRBY', KEYS[1], 'total', ARGV[1])
  * names. Borrows the Redis connection; the caller closes it.
  */
 export class CampaignStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: DialerKeys;
 
-  constructor(options: { readonly redis: Redis; readonly keys: DialerKeys }) {
+  constructor(options: { readonly redis: RedisConnection; readonly keys: DialerKeys }) {
     this.#redis = options.redis;
     this.#keys = options.keys;
   }
@@ -162,12 +191,13 @@ export class CampaignStore {
   /**
    * Changes the state and announces `{ type: 'campaign', name, state }` on `keys.control`, in one
    * step. Setting the current state again is allowed (and announced again).
+   * Resuming a campaign whose numbers are all done makes it `completed`.
    * @returns the previous state.
-   * @throws CampaignNotFoundError; CampaignStateError when leaving `cancelled`.
+   * @throws CampaignNotFoundError; CampaignStateError when leaving `cancelled` or `completed`.
    */
   async setState(name: string, state: CampaignState): Promise<CampaignState> {
     validateCampaignName(name, 'name');
-    if (!isCampaignState(state)) {
+    if (!(CONTROL_STATES as readonly string[]).includes(state)) {
       throw new InvalidCampaignError('state', state, 'expected running, paused or cancelled');
     }
     const message: CampaignControlMessage = { type: 'campaign', name, state };
@@ -178,6 +208,7 @@ export class CampaignStore {
       state,
       this.#keys.control,
       JSON.stringify(message),
+      name,
     )) as [number, string];
     if (code === 0) throw new CampaignNotFoundError(name);
     if (code === 2) throw new CampaignStateError(name, previous, state);
@@ -193,9 +224,42 @@ export class CampaignStore {
     if (!Number.isInteger(count) || count < 0) {
       throw new InvalidCampaignError('count', count, 'expected a non-negative integer');
     }
-    const total = (await this.#redis.eval(ADD_TOTAL, 1, this.#keys.campaign(name), count)) as number;
+    const total = (await this.#redis.eval(
+      ADD_TOTAL,
+      1,
+      this.#keys.campaign(name),
+      count,
+      this.#keys.control,
+      name,
+    )) as number;
     if (total < 0) throw new CampaignNotFoundError(name);
     return total;
+  }
+
+  /**
+   * Keeps how the latest import ended (a refused or aborted one leaves no job, but the campaign
+   * says what happened). A campaign that is gone is left gone.
+   */
+  async recordImport(name: string, lastImport: LastImport): Promise<void> {
+    validateCampaignName(name, 'name');
+    await this.#redis.eval(
+      SET_IF_EXISTS,
+      1,
+      this.#keys.campaign(name),
+      LAST_IMPORT_FIELD,
+      JSON.stringify(lastImport),
+    );
+  }
+
+  /**
+   * Takes back a campaign its own first import left empty (refused or broken off), so no empty
+   * `running` campaign stays behind. One with jobs or outcomes, or an import running, stays.
+   * @returns whether it was removed.
+   */
+  async removeIfEmpty(name: string): Promise<boolean> {
+    validateCampaignName(name, 'name');
+    const keys = [this.#keys.campaign(name), this.#keys.campaigns, this.#keys.campaignImport(name)];
+    return (await this.#redis.eval(REMOVE_IF_EMPTY, keys.length, ...keys, name)) === 1;
   }
 
   /** @throws CampaignNotFoundError */
@@ -211,6 +275,7 @@ export class CampaignStore {
       finished += byStatus[s];
     }
     const total = Number(hash[FIELD.total] ?? 0);
+    const lastImport = parseLastImport(hash[LAST_IMPORT_FIELD]);
     return {
       name,
       state,
@@ -219,6 +284,10 @@ export class CampaignStore {
       pending: Math.max(0, total - finished),
       byStatus,
       attempts: Number(hash[FIELD.attempts] ?? 0),
+      ...(lastImport === undefined ? {} : { lastImport }),
+      ...(state === 'completed' && hash.completedAt !== undefined
+        ? { completedAt: Number(hash.completedAt) }
+        : {}),
     };
   }
 }

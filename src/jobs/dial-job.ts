@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { callerIdProblem, NAME_PATTERN } from '../kernel/index.js';
+import { amdSettingProblem, type AmdSetting } from './amd-setting.js';
 import { callbackUrlProblem } from './callback-url-problem.js';
+
+/** `amd`: the one rule of amd-setting.ts, its problem reported at the option it names. */
+export const amdSettingSchema = z.custom<AmdSetting>().superRefine((value, ctx) => {
+  const problem = amdSettingProblem(value);
+  if (problem !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: problem.reason,
+      path: problem.field === '' ? [] : [problem.field],
+    });
+  }
+});
 
 /**
  * What an answered call does. With `play` or `collect`, the call ends when they are done (the
@@ -30,6 +43,18 @@ export const callScriptSchema = z
       .strict()
       .optional(),
     hangupAfterMs: z.number().int().min(0).max(86_400_000).optional(),
+    /**
+     * With `amd` on, what a machine gets: `hangup` (default) ends the call at the decision;
+     * `leaveMessage` waits for the beep (or the greeting's end) and plays `play`.
+     */
+    onMachine: z.enum(['hangup', 'leaveMessage']).optional(),
+    /** With `amd` on, an undecided call is treated as a person (default) or hung up on. */
+    onUnknown: z.enum(['human', 'hangup']).optional(),
+    /**
+     * A WAV of the answered call under the worker's `media.recordings`: `callee` (one channel),
+     * `both` (two: the callee, then what we played) or `off` (default).
+     */
+    record: z.enum(['off', 'callee', 'both']).optional(),
   })
   .strict();
 
@@ -56,11 +81,15 @@ export const dialJobSchema = z
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `callerId ${problem}` });
       })
       .optional(),
+    /** Withhold the caller ID from the callee (anonymous From, `Privacy: id`); default: the campaign's. */
+    callerIdWithheld: z.boolean().optional(),
     ringTimeoutMs: z.number().int().min(1000).max(300_000).optional(),
     maxCallLengthMs: z.number().int().min(1000).max(86_400_000).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     script: callScriptSchema.optional(),
+    /** Answering-machine detection (amd-setting.ts); default: the campaign's, else off. */
+    amd: amdSettingSchema.optional(),
     /** Opaque to the dialer, returned in the outcome. */
     metadata: z.record(z.string(), z.unknown()).optional(),
     idempotencyKey: z.string().max(128).optional(),
@@ -68,6 +97,11 @@ export const dialJobSchema = z
     callbackUrl: z
       .string()
       .refine((v) => callbackUrlProblem(v) === undefined, { message: 'callbackUrl must be an http(s) URL' })
+      .optional(),
+    /** The import that brought the job: while it is not committed, no worker dials the job. */
+    importId: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/)
       .optional(),
     enqueuedAt: z.number().int(),
   })

@@ -6,6 +6,9 @@
  */
 export const FINAL_STATUSES = Object.freeze([
   'answered',
+  // Answering-machine detection (amd on): a machine hung up on, or left a message.
+  'machine',
+  'voicemail-left',
   'busy',
   'no-answer',
   'declined',

@@ -30,6 +30,14 @@ export {
   type OrphanEnd,
   type CallOutcome,
 } from './call-outcome.js';
+export {
+  AMD_OPTION_NAMES,
+  BEEP_BAND_DEFAULT,
+  amdSettingProblem,
+  amdTimingsOf,
+  type AmdSetting,
+  type AmdTimings,
+} from './amd-setting.js';
 export { dialJobSchema, callScriptSchema, type CallScript, type DialJob } from './dial-job.js';
 export { NAME_PATTERN } from '../kernel/index.js';
 export { DialerKeys } from '../kernel/index.js';
@@ -41,6 +49,7 @@ export {
   type EnqueueManyResult,
 } from './dialer-client.js';
 export { validateJobInput, type EnqueueCallInput } from './validate-job-input.js';
+export { buildDialJob, type DialJobParts } from './build-dial-job.js';
 export { callbackUrlProblem } from './callback-url-problem.js';
 export { EnqueueError } from './enqueue-error.js';
 export { OutcomeTimeoutError } from './outcome-timeout-error.js';
@@ -59,8 +68,9 @@ export {
   normalizeCampaignSettings,
   validateCampaignName,
   type CampaignSettings,
+  type CampaignCallSettings,
 } from './campaign-settings.js';
-export { CAMPAIGN_STATES, isCampaignState, type CampaignState } from './campaign-state.js';
+export { CAMPAIGN_STATES, CONTROL_STATES, isCampaignState, type CampaignState } from './campaign-state.js';
 export { parseCampaignControlMessage, type CampaignControlMessage } from './campaign-control-message.js';
 export {
   importCampaignCsv,
@@ -73,6 +83,27 @@ export {
 export { InvalidCampaignError } from './invalid-campaign-error.js';
 export { CampaignNotFoundError } from './campaign-not-found-error.js';
 export { CampaignConflictError } from './campaign-conflict-error.js';
+export { ImportInProgressError } from './import-in-progress-error.js';
+export { CallNotFoundError } from './call-not-found-error.js';
+export { readCallState, type CallState } from './read-call-state.js';
 export { CampaignStateError } from './campaign-state-error.js';
-export { type AttemptMediaStats } from './call-outcome.js';
+export {
+  type AttemptAmd,
+  type AttemptAttestation,
+  type AttemptMediaStats,
+  type AttemptRecording,
+  type AttemptSit,
+} from './call-outcome.js';
+export { buildCallOutcome, type CallOutcomeParts } from './build-call-outcome.js';
 export { type CallEventSink, type CallLifecycleEvent } from './call-lifecycle-event.js';
+export {
+  createCampaignAndImport,
+  type CampaignImportRequest,
+  type CampaignImportResult,
+} from './create-campaign-and-import.js';
+export { recoverInterruptedImports } from './recover-interrupted-imports.js';
+export { ImportRecovery } from './import-recovery.js';
+export { type LastImport } from './last-import.js';
+export { UploadAbortedError } from './upload-aborted-error.js';
+export { migrateTrunkKeys, type MigrateTrunkKeysOptions, type TrunkKeysMoved } from './migrate-trunk-keys.js';
+export { MigrationRefusedError } from './migration-refused-error.js';

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/index.js';
+import { LuaScript, type RedisConnection } from '../redis/index.js';
 import { callOutcomeSchema, type CallOutcome } from './call-outcome.js';
+import { COMPLETE_IF_DONE } from './campaign-completion-lua.js';
 import type { DialerKeys } from '../kernel/index.js';
 
 export interface OutcomeStoreOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   /** Approximate cap on the outcomes stream. Default: 1 000 000 entries. */
   readonly streamMaxLen?: number;
@@ -13,10 +13,11 @@ export interface OutcomeStoreOptions {
 }
 
 // SET NX is the "exactly once": whoever writes first wins, every later writer reads the winner.
-// The stream entry and the campaign counters move in the same script, so they can never disagree.
+// The stream entry and the campaign counters move in the same script, so they can never disagree;
+// the outcome that finishes a campaign's last number completes the campaign in that same step.
 const WRITE_ONCE = new LuaScript(
   'outcome-write-once',
-  `
+  `${COMPLETE_IF_DONE}
 local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[6])
 if not ok then return redis.call('GET', KEYS[1]) end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'jobId', ARGV[5], 'status', ARGV[2], 'outcome', ARGV[1])
@@ -24,6 +25,7 @@ if ARGV[7] == '1' then
   redis.call('HINCRBY', KEYS[3], 'status:' .. ARGV[2], 1)
   redis.call('HINCRBY', KEYS[3], 'attempts', tonumber(ARGV[3]))
   redis.call('HINCRBY', KEYS[3], 'done', 1)
+  completeIfDone(KEYS[3], ARGV[8], ARGV[9])
 end
 return false
 `,
@@ -31,7 +33,7 @@ return false
 
 /** Final outcomes: written once per job, streamed, counted per campaign. */
 export class OutcomeStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: DialerKeys;
   readonly #maxLen: number;
   readonly #retentionMs: number;
@@ -62,6 +64,8 @@ export class OutcomeStore {
         outcome.jobId,
         String(this.#retentionMs),
         outcome.campaign !== undefined ? '1' : '0',
+        this.#keys.control,
+        outcome.campaign ?? '',
       ],
     )) as string | null;
     if (existing === null) return { written: true, outcome };

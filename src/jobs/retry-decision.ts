@@ -6,10 +6,13 @@ import type { FinalStatus } from './final-status.js';
  * transport trouble, counts towards opening the circuit; `slow-down`: a carrier error that also
  * asks to cut the calls-per-second (503, or a reason mentioning CPS/rate/limit);
  * `auth-failed`: credentials refused, stop the trunk now; `auth-strike`: a 403 right after our
- * credentials, a suspected trunk fault: a few in a row on different numbers stop the trunk.
+ * credentials, a suspected trunk fault: a few in a row on different numbers stop the trunk;
+ * `carrier-fault`: carrier trouble no retry of the number fixes (its TLS certificate does not
+ * verify): the circuit opens at once, as carrier trouble, and probes again later.
  * Absent when the attempt says nothing about the trunk (our own error, a cancel).
  */
-export type TrunkSignal = 'ok' | 'carrier-error' | 'slow-down' | 'auth-failed' | 'auth-strike';
+export type TrunkSignal =
+  'ok' | 'carrier-error' | 'slow-down' | 'auth-failed' | 'auth-strike' | 'carrier-fault';
 
 interface DecisionCommon {
   /** Human-readable why, for the outcome and logs: `486 Busy Here: busy, retry in 300000 ms`. */

@@ -1,3 +1,4 @@
+import { CALL_DEFAULTS } from '../config/index.js';
 import type { AttemptResult } from './attempt-result.js';
 import { carrierBackoffMs, type BackoffJitter } from './carrier-backoff.js';
 import { isFinalStatus } from './final-status.js';
@@ -7,6 +8,7 @@ import {
   DEFAULT_RETRY_RULES,
   FORBIDDEN_AFTER_CREDENTIALS,
   isRetryRuleKey,
+  TLS_CERTIFICATE,
   type RetryAction,
   type RetryDelayKind,
   type RetryRule,
@@ -17,6 +19,8 @@ export interface RetryDelays {
   readonly noAnswerMs: number;
   /** Ceiling of the first carrier-error retry; later ones double, with jitter. */
   readonly carrierErrorMs: number;
+  /** Before calling a number a machine answered again (config `defaults.retryDelays.machine`). */
+  readonly machineMs: number;
 }
 
 /** A resolved, frozen policy. Build with `buildRetryPolicy`, derive with `mergeRetryPolicy`. */
@@ -75,13 +79,14 @@ const DEFAULT_CARRIER_ERROR_MAX_MS = 10 * 60_000;
 const DEFAULT_RATE_LIMIT_PATTERN = /\b(?:cps|rate|limit|throttl|too many)/i;
 
 const ACTIONS: readonly RetryAction[] = ['final', 'retry', 'next-format', 'hold'];
-const DELAY_KINDS: readonly RetryDelayKind[] = ['busy', 'no-answer', 'carrier-error'];
+const DELAY_KINDS: readonly RetryDelayKind[] = ['busy', 'no-answer', 'carrier-error', 'machine'];
 const TRUNK_SIGNALS: readonly TrunkSignal[] = [
   'ok',
   'carrier-error',
   'slow-down',
   'auth-failed',
   'auth-strike',
+  'carrier-fault',
 ];
 const JITTERS: readonly BackoffJitter[] = ['equal', 'full'];
 
@@ -93,6 +98,7 @@ export function buildRetryPolicy(input: RetryPolicyInput, field = 'retryPolicy')
       busyMs: checkMs(input.delays?.busyMs, `${field}.delays.busyMs`),
       noAnswerMs: checkMs(input.delays?.noAnswerMs, `${field}.delays.noAnswerMs`),
       carrierErrorMs: checkMs(input.delays?.carrierErrorMs, `${field}.delays.carrierErrorMs`),
+      machineMs: checkMs(input.delays?.machineMs, `${field}.delays.machineMs`),
     },
     carrierErrorMaxMs: DEFAULT_CARRIER_ERROR_MAX_MS,
     jitter: 'equal',
@@ -116,12 +122,12 @@ export function buildRetryPolicy(input: RetryPolicyInput, field = 'retryPolicy')
 }
 
 /**
- * The DESIGN.md defaults: 3 attempts, busy 5 min, no answer 15 min, carrier errors from 30 s
- * doubling up to 10 min.
+ * The policy of a config that sets no `defaults` (CALL_DEFAULTS: 3 attempts, busy 5 min, no
+ * answer 15 min, carrier errors from 30 s doubling up to 10 min, a machine again after 4 h).
  */
 export const defaultRetryPolicy: RetryPolicy = buildRetryPolicy({
-  maxAttempts: 3,
-  delays: { busyMs: 5 * 60_000, noAnswerMs: 15 * 60_000, carrierErrorMs: 30_000 },
+  maxAttempts: CALL_DEFAULTS.maxAttempts,
+  delays: CALL_DEFAULTS.retryDelays,
 });
 
 /**
@@ -141,6 +147,7 @@ export function mergeRetryPolicy(
       override.delays?.carrierErrorMs ?? base.delays.carrierErrorMs,
       `${field}.delays.carrierErrorMs`,
     ),
+    machineMs: checkMs(override.delays?.machineMs ?? base.delays.machineMs, `${field}.delays.machineMs`),
   };
   const carrierErrorMaxMs = checkMs(
     override.carrierErrorMaxMs ?? base.carrierErrorMaxMs,
@@ -174,7 +181,7 @@ export function mergeRetryPolicy(
       throw new InvalidRetryPolicyError(
         where,
         change,
-        `key must be a SIP code (486), a class (4xx), transport, rate-limited, ${FORBIDDEN_AFTER_CREDENTIALS} or error`,
+        `key must be a SIP code (486), a class (4xx), transport, rate-limited, ${FORBIDDEN_AFTER_CREDENTIALS}, ${TLS_CERTIFICATE} or error`,
       );
     }
     rules[key] = applyRuleOverride(lookupRule(base.rules, key).rule, change, where);
@@ -193,15 +200,16 @@ export function mergeRetryPolicy(
 /** Decides what happens to a job after one attempt. Pure: no clock, no I/O; randomness is injectable. */
 export function decideRetry(result: AttemptResult, ctx: RetryContext, policy: RetryPolicy): RetryDecision {
   const what = describe(result);
-  if (result.kind === 'answered') {
+  const amdKey = result.sit !== undefined ? sitKey(result.sit) : result.answeredBy;
+  if (result.kind === 'answered' && amdKey === undefined) {
     return { action: 'done', status: 'answered', rule: 'answered', reason: 'answered', trunkSignal: 'ok' };
   }
   if (result.cancelCause === 'aborted') {
     return { action: 'done', status: 'cancelled', rule: 'aborted', reason: `${what}: cancelled by us` };
   }
 
-  let { key, rule } = lookupRule(policy.rules, ruleKeyFor(result));
-  const remote = key !== 'transport' && key !== 'error';
+  let { key, rule } = lookupRule(policy.rules, amdKey ?? ruleKeyFor(result));
+  const remote = key !== 'transport' && key !== 'error' && key !== TLS_CERTIFICATE && amdKey === undefined;
   if (remote && rule.action !== 'hold' && rule.status !== 'answered' && mentionsRateLimit(result, policy)) {
     // The carrier refused our pace, not the callee: ending the job would lose a good number.
     if (rule.action === 'final') ({ key, rule } = lookupRule(policy.rules, 'rate-limited'));
@@ -263,7 +271,12 @@ export function decideRetry(result: AttemptResult, ctx: RetryContext, policy: Re
   }
 }
 
+function sitKey(sit: string): string {
+  return sit === 'unknown-sit' ? 'sit-unknown' : `sit-${sit}`;
+}
+
 function ruleKeyFor(result: AttemptResult): string {
+  if (result.errorCode === 'TLS_CERTIFICATE_REJECTED') return TLS_CERTIFICATE;
   // Our ring timeout ended it even when the 487 never came back and the engine made one up.
   if (result.cancelCause === 'ring-timeout' && (result.local === true || result.status === undefined))
     return '487';
@@ -301,6 +314,8 @@ function delayFor(rule: RetryRule, ctx: RetryContext, policy: RetryPolicy): numb
       return policy.delays.busyMs;
     case 'no-answer':
       return policy.delays.noAnswerMs;
+    case 'machine':
+      return policy.delays.machineMs;
     case 'carrier-error':
       return carrierBackoffMs(ctx.consecutiveCarrierErrors ?? ctx.attempt, {
         baseMs: policy.delays.carrierErrorMs,
@@ -314,6 +329,7 @@ function delayFor(rule: RetryRule, ctx: RetryContext, policy: RetryPolicy): numb
 function defaultDelayKind(rule: RetryRule): RetryDelayKind {
   if (rule.status === 'busy') return 'busy';
   if (rule.status === 'no-answer') return 'no-answer';
+  if (rule.status === 'machine') return 'machine';
   return 'carrier-error';
 }
 

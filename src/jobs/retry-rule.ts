@@ -8,14 +8,14 @@ import type { TrunkSignal } from './retry-decision.js';
 export type RetryAction = 'final' | 'retry' | 'next-format' | 'hold';
 
 /** Which configured delay a retry waits. `carrier-error` grows exponentially with jitter. */
-export type RetryDelayKind = 'busy' | 'no-answer' | 'carrier-error';
+export type RetryDelayKind = 'busy' | 'no-answer' | 'carrier-error' | 'machine';
 
 /** One row of the retry table. */
 export interface RetryRule {
   /** The status the job ends with when this rule ends it (or would have retried but cannot). */
   readonly status: FinalStatus;
   readonly action: RetryAction;
-  /** For `retry`. Default: `busy` for busy, `no-answer` for no-answer, else `carrier-error`. */
+  /** For `retry`. Default: `busy`, `no-answer` and `machine` for those statuses, else `carrier-error`. */
   readonly delay?: RetryDelayKind;
   readonly trunkSignal?: TrunkSignal;
 }
@@ -25,18 +25,30 @@ export interface RetryRule {
  * a SIP code (`486`), a class (`4xx`), or a pseudo-key for results that have no carrier code:
  * `transport` (no answer from the carrier, unresolvable, connection lost; also locally synthesised codes),
  * `rate-limited` (a final-action code whose reason mentions CPS/rate/limit), `403-after-credentials`
- * (a 403 to a request that carried our credentials; a plain `403` row covers the others) and `error`
- * (our own failure).
+ * (a 403 to a request that carried our credentials; a plain `403` row covers the others),
+ * `tls-certificate` (the carrier's TLS certificate did not verify: no INVITE left), `error`
+ * (our own failure), and for answered calls with answering-machine detection `machine`,
+ * `voicemail-left` and `sit-<class>` (a special information tone, in early media or after the answer).
  */
 export const FORBIDDEN_AFTER_CREDENTIALS = '403-after-credentials';
+export const TLS_CERTIFICATE = 'tls-certificate';
 export const RETRY_PSEUDO_KEYS = Object.freeze([
   'transport',
   'rate-limited',
   FORBIDDEN_AFTER_CREDENTIALS,
+  TLS_CERTIFICATE,
   'error',
+  'machine',
+  'voicemail-left',
+  'sit-vacant',
+  'sit-intercept',
+  'sit-no-circuit',
+  'sit-reorder',
+  'sit-unknown',
 ] as const);
 
-const RULE_KEY = /^(?:[1-6][0-9][0-9]|[2-6]xx|transport|rate-limited|403-after-credentials|error)$/;
+const RULE_KEY =
+  /^(?:[1-6][0-9][0-9]|[2-6]xx|transport|rate-limited|403-after-credentials|tls-certificate|error|machine|voicemail-left|sit-(?:vacant|intercept|no-circuit|reorder|unknown))$/;
 
 export function isRetryRuleKey(key: string): boolean {
   return RULE_KEY.test(key);
@@ -78,6 +90,9 @@ export const DEFAULT_RETRY_RULES: Readonly<Record<string, RetryRule>> = Object.f
   '403': declined,
   // A wrong password or an account the carrier wants registered, far more often than the callee.
   [FORBIDDEN_AFTER_CREDENTIALS]: trunkFault,
+  // The carrier's certificate: every number would fail the same way until it (or our CA bundle)
+  // is fixed. The job is kept, uncounted, and the trunk stops at once (carrier trouble, probed).
+  [TLS_CERTIFICATE]: { status: 'unreachable', action: 'hold', trunkSignal: 'carrier-fault' },
   '603': declined,
   '606': declined,
   '500': carrierTrouble,
@@ -95,5 +110,14 @@ export const DEFAULT_RETRY_RULES: Readonly<Record<string, RetryRule>> = Object.f
   '2xx': { status: 'answered', action: 'final', trunkSignal: 'ok' },
   transport: carrierTrouble,
   'rate-limited': slowDown,
+  // A machine hung up on: call again later, when a person may pick up (VICIdial's lead recycling).
+  machine: { status: 'machine', action: 'retry', delay: 'machine', trunkSignal: 'ok' },
+  'voicemail-left': { status: 'voicemail-left', action: 'final', trunkSignal: 'ok' },
+  // The network's tones after the answer: no such number, or its trouble (as a 503 would be).
+  'sit-vacant': { status: 'invalid-number', action: 'final', trunkSignal: 'ok' },
+  'sit-intercept': { status: 'invalid-number', action: 'final', trunkSignal: 'ok' },
+  'sit-no-circuit': carrierTrouble,
+  'sit-reorder': carrierTrouble,
+  'sit-unknown': carrierTrouble,
   error: { status: 'failed', action: 'final' },
 });

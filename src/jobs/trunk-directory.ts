@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 
 /** What producers need to know about a trunk to validate and shape a job. No secrets. */
@@ -7,6 +7,8 @@ export interface TrunkInfo {
   readonly domain: string;
   readonly defaultCountry?: string;
   readonly callerId?: string;
+  /** The caller IDs the carrier lets this trunk present; absent: any. */
+  readonly allowedCallerIds?: readonly string[];
   readonly publishedAt: number;
 }
 
@@ -18,7 +20,7 @@ export class TrunkDirectory {
   #cache: { at: number; trunks: Map<string, TrunkInfo> } | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: DialerKeys,
     private readonly cacheMs = 5_000,
   ) {}

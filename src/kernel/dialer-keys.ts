@@ -1,14 +1,48 @@
+import { globEscape } from './glob-escape.js';
+
 /**
- * Every Redis key the dialer owns, under one hash-tagged prefix (default `{dialer}`): on Redis
- * Cluster they all land in one slot, so a Lua script may touch several at once, and BullMQ's
- * queues share the prefix.
+ * Every Redis key the dialer owns. With a hash-tagged prefix (`{dialer}`, the default) a trunk's
+ * keys (its BullMQ queue, pace and channels, circuit, held jobs, learned dial formats) share a hash
+ * tag of their own, `{dialer:t:<trunk>}`, so on a Redis Cluster each trunk's slot can sit on
+ * another master; the rest (campaigns, fences, attempts, outcomes, imports, workers, audit) stays
+ * under `{dialer}`. Every Lua script and MULTI touches the keys of one tag only (README, Redis
+ * Cluster). A prefix without braces keeps every key under the prefix itself, as before.
  */
 export class DialerKeys {
-  constructor(readonly prefix: string) {}
+  readonly #tagBase: string | undefined;
 
-  /** BullMQ queue name for a trunk (BullMQ adds the prefix itself). */
+  constructor(readonly prefix: string) {
+    const tagged = /^\{([^{}]+)\}$/.exec(prefix);
+    this.#tagBase = tagged?.[1];
+  }
+
+  /**
+   * SCAN globs that together match every key of this prefix, the trunks' tags included
+   * (`{dialer}*` and `{dialer:t:*`): to find, clean or migrate a deployment's keys.
+   */
+  get patterns(): readonly string[] {
+    const all = `${globEscape(this.prefix)}*`;
+    return this.#tagBase === undefined ? [all] : [all, `{${globEscape(this.#tagBase)}:t:*`];
+  }
+
+  /** The hash-tagged prefix of a trunk's keys: `{dialer:t:<trunk>}`. */
+  trunkPrefix(trunk: string): string {
+    return this.#tagBase === undefined ? this.prefix : `{${this.#tagBase}:t:${trunk}}`;
+  }
+
+  /** BullMQ queue name for a trunk (BullMQ adds `queuePrefix(trunk)` itself). */
   queueName(trunk: string): string {
     return `calls-${trunk}`;
+  }
+
+  /** BullMQ `prefix` of a trunk's queue: the trunk's own hash tag, so BullMQ's scripts stay in its slot. */
+  queuePrefix(trunk: string): string {
+    return this.trunkPrefix(trunk);
+  }
+
+  /** Base of a trunk queue's keys (`<queuePrefix>:<queueName>`): a job is `<queueKey>:<jobId>`. */
+  queueKey(trunk: string): string {
+    return `${this.queuePrefix(trunk)}:${this.queueName(trunk)}`;
   }
 
   /** Final outcome of a job: a JSON string, written once. */
@@ -53,7 +87,7 @@ export class DialerKeys {
 
   /** Dial format that last worked for a trunk and country. */
   dialFormat(trunk: string, country: string): string {
-    return `${this.prefix}:format:${trunk}:${country}`;
+    return `${this.trunkPrefix(trunk)}:format:${trunk}:${country}`;
   }
 
   /** Trunks the workers serve, published by workers for producers: hash name → JSON. */
@@ -76,9 +110,43 @@ export class DialerKeys {
     return `${this.prefix}:campaign:${name}:parked`;
   }
 
+  /**
+   * Imports not committed yet: hash import id → JSON `{ campaign, trunk, at, abortedAt? }`. A job
+   * whose `importId` is here is not dialled; the entry goes in the same step that makes the import
+   * count, or, for an import taken back (`abortedAt`), once every job it added is removed.
+   */
+  get imports(): string {
+    return `${this.prefix}:imports`;
+  }
+
+  /** The import running into a campaign (its id, with the import's lease TTL): one at a time. */
+  campaignImport(name: string): string {
+    return `${this.prefix}:campaign:${name}:import`;
+  }
+
+  /** Present (with a TTL) while the process running an import is alive. */
+  importLease(importId: string): string {
+    return `${this.prefix}:import:${importId}:lease`;
+  }
+
+  /** Validated jobs of an import waiting for its commit: a list of JSON `{ jobId, data }`, with a TTL. */
+  importStage(importId: string): string {
+    return `${this.prefix}:import:${importId}:stage`;
+  }
+
+  /** Job ids an import's commit added to the queue so far (to take back should it fail): a list. */
+  importAdded(importId: string): string {
+    return `${this.prefix}:import:${importId}:added`;
+  }
+
   /** Do-not-call numbers (E.164): a set; `campaign` undefined is the global list. */
   dnc(campaign?: string): string {
     return campaign === undefined ? `${this.prefix}:dnc` : `${this.prefix}:dnc:${campaign}`;
+  }
+
+  /** Calls that presented a pool's caller ID on a UTC day (`YYYY-MM-DD`), across campaigns. */
+  callerIdDaily(day: string, callerId: string): string {
+    return `${this.prefix}:callerid-daily:${day}:${callerId}`;
   }
 
   /** Attempts on a number on one day (UTC date `YYYY-MM-DD`), across campaigns. */
@@ -92,21 +160,21 @@ export class DialerKeys {
    */
   trunkLimiter(trunk: string): { cps: string; channels: string; pace: string; rate: string } {
     return {
-      cps: `${this.prefix}:limit:${trunk}:cps`,
-      channels: `${this.prefix}:limit:${trunk}:channels`,
-      pace: `${this.prefix}:limit:${trunk}:pace`,
-      rate: `${this.prefix}:limit:${trunk}:rate`,
+      cps: `${this.trunkPrefix(trunk)}:limit:${trunk}:cps`,
+      channels: `${this.trunkPrefix(trunk)}:limit:${trunk}:channels`,
+      pace: `${this.trunkPrefix(trunk)}:limit:${trunk}:pace`,
+      rate: `${this.trunkPrefix(trunk)}:limit:${trunk}:rate`,
     };
   }
 
   /** Circuit breaker state of a trunk: a hash. */
   circuit(trunk: string): string {
-    return `${this.prefix}:circuit:${trunk}`;
+    return `${this.trunkPrefix(trunk)}:circuit:${trunk}`;
   }
 
   /** Job ids put back while the trunk's circuit was open or held by it: a set, promoted when it closes. */
   circuitHeld(trunk: string): string {
-    return `${this.prefix}:circuit:${trunk}:held`;
+    return `${this.trunkPrefix(trunk)}:circuit:${trunk}:held`;
   }
 
   /** Stream of API audit entries (who changed what), capped near 100 000 entries. */

@@ -54,6 +54,17 @@ export const ENGINE_OWNED_HEADERS: ReadonlySet<string> = new Set([
   'supported',
   'session-expires',
   'min-se',
+  // RFC 3262: the engine answers reliable provisionals; a job's own Require would ask the carrier
+  // for extensions the engine does not do, and RAck/RSeq belong to the PRACK exchange.
+  'require',
+  'rack',
+  'rseq',
+  // Caller-ID presentation (RFC 3325, 3323, 5806) follows the trunk's rules and the job's
+  // `callerIdWithheld`: a job's own copy could unmask a withheld caller or assert an identity the
+  // trunk's allowed list refuses.
+  'p-asserted-identity',
+  'privacy',
+  'diversion',
 ]);
 
 /** The name every SIP parser reads `name` as, lower-cased: `I` → `call-id`, `X-Foo` → `x-foo`. */

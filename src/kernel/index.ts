@@ -2,6 +2,8 @@
 export { callerIdProblem, callerIdUri, MAX_CALLER_ID_LENGTH } from './caller-id.js';
 export { DialerError } from './dialer-error.js';
 export { DialerKeys } from './dialer-keys.js';
+export { globEscape } from './glob-escape.js';
+export { DEFAULT_USER_AGENT, DIALER_VERSION } from './dialer-version.js';
 export {
   canonicalHeaderKey,
   COMPACT_HEADER_FORMS,
@@ -13,6 +15,7 @@ export {
   SIP_TOKEN,
 } from './header-rules.js';
 export { NAME_PATTERN } from './name-pattern.js';
+export type { RedisClusterTarget, RedisNode, RedisSentinelTarget, RedisTarget } from './redis-target.js';
 export {
   TypedEventEmitter,
   type EventMap,

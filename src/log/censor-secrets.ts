@@ -6,12 +6,15 @@ export const SECRET_KEY = /password|passwd|secret|token|authorization|api[-_]?ke
 // `scheme://user:password@host`, anywhere in a text (error messages and stacks embed URLs): the
 // password part of a URL's userinfo. Neither part crosses a `/`, so a scan stays linear.
 const URL_PASSWORD = /(\/\/[^/@\s:]*:)[^/@\s]+@/g;
+// `?password=` or `&password=` in a URL's query (ioredis and others read it there too).
+const QUERY_PASSWORD = /([?&](?:password|pass|pwd|secret|token)=)[^&#\s"']*/gi;
 const MAX_DEPTH = 8;
 const CENSOR = '[redacted]';
 
 /** `text` with the password of every URL in it masked. */
 export function censorText(text: string): string {
-  return text.includes('//') ? text.replace(URL_PASSWORD, `$1${CENSOR}@`) : text;
+  if (!text.includes('//') && !text.includes('=')) return text;
+  return text.replace(URL_PASSWORD, `$1${CENSOR}@`).replace(QUERY_PASSWORD, `$1${CENSOR}`);
 }
 
 /**

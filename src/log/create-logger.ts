@@ -19,6 +19,9 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
     redact: { paths: [...redactPaths], censor: '[redacted]' },
     base: { pid: process.pid },
+    // ISO 8601 in UTC rather than epoch ms: log lines are read beside SIP traces and carrier
+    // records, which give wall-clock times.
+    timestamp: pino.stdTimeFunctions.isoTime,
     // Lines pass the formatter below first; this covers an `err` a child logger's own
     // serializers or bindings hand in.
     serializers: { err: (error: unknown) => censorSecrets(error) },

@@ -1,64 +1,48 @@
-import { resolve } from 'node:path';
 import { MediaScheduler } from './media-scheduler.js';
 import { MediaSessionError } from './media-session-error.js';
 import { PromptCache } from './prompt-cache.js';
 
-/** Media settings of a worker process (proposed config keys: `media.prompts`, `media.deadCallTimeout`). */
+/**
+ * Media settings of a worker (config keys `media.prompts`, `media.recordings`,
+ * `media.deadCallTimeout`, `media.rtcpInterval`).
+ */
 export interface CallMediaSettings {
-  /** Where prompt names are resolved. Default `./prompts` from the working directory. */
+  /** Where prompt names are resolved. */
   readonly promptsDir: string;
-  /** No RTP from the far end for this long ends the call (`rtp-timeout`); 0 turns it off. Default 30 s. */
+  /** Where call recordings are written. */
+  readonly recordingsDir: string;
+  /** No RTP from the far end for this long ends the call (`rtp-timeout`); 0 turns it off. */
   readonly deadCallMs: number;
-  /** RTCP report interval. Default 5 s. */
+  /** RTCP report interval. */
   readonly rtcpIntervalMs: number;
 }
 
-/** What every call of the process shares: one pacing scheduler, one prompt cache. */
+/** What every call of a worker shares: its media settings, one pacing scheduler, one prompt cache. */
 export interface CallMediaRuntime {
   readonly settings: CallMediaSettings;
   readonly scheduler: MediaScheduler;
   readonly prompts: PromptCache;
 }
 
-const DEFAULTS: CallMediaSettings = {
-  promptsDir: 'prompts',
-  deadCallMs: 30_000,
-  rtcpIntervalMs: 5000,
-};
-
-let runtime: CallMediaRuntime | undefined;
-
 /**
- * Sets the process's media settings (a worker calls it once at start, from its config). A new
- * prompts directory starts a fresh prompt cache; calls already up keep what they loaded.
+ * The media runtime a worker hands down to each of its calls, built once at start from its config
+ * (the defaults are the config's). The scheduler stays the process's one: every stream paced from
+ * one timer spreads the sends of all workers in the process across the period.
  */
-export function configureCallMedia(settings: Partial<CallMediaSettings>): CallMediaRuntime {
-  const current = callMediaRuntime();
-  const next: CallMediaSettings = { ...current.settings, ...settings };
-  if (!Number.isFinite(next.deadCallMs) || next.deadCallMs < 0) {
+export function createCallMediaRuntime(settings: CallMediaSettings): CallMediaRuntime {
+  if (!Number.isFinite(settings.deadCallMs) || settings.deadCallMs < 0) {
     throw new MediaSessionError(
-      `media.deadCallMs must be 0 (off) or a positive number of ms, got ${String(next.deadCallMs)}`,
+      `media.deadCallMs must be 0 (off) or a positive number of ms, got ${String(settings.deadCallMs)}`,
     );
   }
-  if (!Number.isFinite(next.rtcpIntervalMs) || next.rtcpIntervalMs < 500) {
+  if (!Number.isFinite(settings.rtcpIntervalMs) || settings.rtcpIntervalMs < 500) {
     throw new MediaSessionError(
-      `media.rtcpIntervalMs must be at least 500, got ${String(next.rtcpIntervalMs)}`,
+      `media.rtcpIntervalMs must be at least 500, got ${String(settings.rtcpIntervalMs)}`,
     );
   }
-  const prompts =
-    resolve(next.promptsDir) === current.prompts.directory
-      ? current.prompts
-      : new PromptCache({ directory: next.promptsDir });
-  runtime = { settings: next, scheduler: current.scheduler, prompts };
-  return runtime;
-}
-
-/** The process-wide media runtime, created with defaults on first use. */
-export function callMediaRuntime(): CallMediaRuntime {
-  runtime ??= {
-    settings: DEFAULTS,
+  return {
+    settings: { ...settings },
     scheduler: MediaScheduler.shared(),
-    prompts: new PromptCache({ directory: DEFAULTS.promptsDir }),
+    prompts: new PromptCache({ directory: settings.promptsDir }),
   };
-  return runtime;
 }

@@ -12,6 +12,7 @@ export {
   type SdpOffered,
   type SdpAnswer,
 } from './sdp.js';
+export { answerSdpOffer, type SdpOfferAnswer } from './answer-sdp-offer.js';
 export { SdpError } from './sdp-error.js';
 export {
   MediaScheduler,
@@ -47,9 +48,29 @@ export { PromptCache, type PromptCacheOptions, type Prompt } from './prompt-cach
 export { PromptError } from './prompt-error.js';
 export { DtmfCollector, type DigitCollectOptions, type CollectEnd } from './dtmf-collector.js';
 export { runCallScript, type CallScriptPlan, type CallScriptResult } from './run-call-script.js';
+export { CallProgressWatch, type CallProgressWatchEvents, type MessageCue } from './call-progress-watch.js';
 export {
-  callMediaRuntime,
-  configureCallMedia,
+  createCallMediaRuntime,
   type CallMediaRuntime,
   type CallMediaSettings,
 } from './call-media-runtime.js';
+export {
+  CallProgressAnalyzer,
+  CALL_PROGRESS_DEFAULTS,
+  DECISION_DEADLINE_MARGIN_MS,
+  MAX_EXCLUDED_TONE_MS,
+  CallProgressOptionsError,
+  type CallProgressOptions,
+  type CallProgressEvent,
+  type CallProgressDecision,
+  type BeepEvent,
+  type SitEvent,
+  type SitClass,
+  type AnsweredBy,
+  type DecisionReason,
+  type VoiceGate,
+  type FrameFeatures,
+} from './analysis/index.js';
+export { CallRecorder, type RecordingMode } from './call-recorder.js';
+export { WavFileWriter, type WavFileResult } from './wav-file-writer.js';
+export { EarlyMediaSitWatch } from './early-media-sit-watch.js';

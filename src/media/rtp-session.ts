@@ -3,7 +3,7 @@ import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { TypedEventEmitter } from '../kernel/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { G711_SILENCE } from './g711.js';
+import { decodeG711, G711_SILENCE } from './g711.js';
 import { MediaScheduler, type PacedHandle, type PacedStream } from './media-scheduler.js';
 import { MediaSessionError } from './media-session-error.js';
 import type { RtpPortLease } from './port-pool.js';
@@ -76,6 +76,14 @@ export interface DeadMediaEvent {
 export type RtpSessionEvents = {
   dtmf: [DtmfEvent];
   dead: [DeadMediaEvent];
+  /** The far end's audio, decoded to 8 kHz PCM, one packet at a time in arrival order. */
+  audio: [Int16Array];
+  /**
+   * What we played in one 20 ms tick, as G.711 in the session's codec: the prompt, else encoded
+   * silence (also while a DTMF event goes out, or when the far end takes nothing). One per tick,
+   * so it is also the call's media clock (a recording's timeline).
+   */
+  sent: [Uint8Array];
 };
 
 /** A call's media figures: what went out, what came in and how it arrived. */
@@ -135,8 +143,14 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   readonly #eventPt: number | undefined;
   readonly #acceptEventPt: number;
   readonly #silence: number;
-  readonly #send: boolean;
-  readonly #deadAfterMs: number;
+  #send: boolean;
+  #deadAfterMs: number;
+  readonly #configuredDeadAfterMs: number;
+  /** After a retarget: the source we sent to before, whose packets in flight must not latch us back. */
+  #staleSource: string | undefined;
+  #staleRtcpSource: string | undefined;
+  /** Dead-media silence counts from here at the earliest (the last retarget). */
+  #deadFrom = 0;
   readonly #rtcpIntervalMs: number;
   readonly #scheduler: MediaScheduler;
   readonly #logger: Logger;
@@ -176,6 +190,8 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   #deadFired = false;
 
   #playback: Playback | undefined;
+  /** Encoded silence for `sent` when no audio packet went out; made on first use. */
+  #silentFrame: Uint8Array | undefined;
   readonly #playQueue: Playback[] = [];
   readonly #dtmfQueue: DtmfSend[] = [];
   /** The event being received: its key (SSRC and start timestamp) and what we know of it. */
@@ -200,6 +216,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
         `deadAfterMs must be a non-negative number, got ${String(options.deadAfterMs)}`,
       );
     }
+    this.#configuredDeadAfterMs = this.#deadAfterMs;
     this.#rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
     this.#scheduler = options.scheduler ?? MediaScheduler.shared();
     this.#logger = options.logger ?? silentLogger();
@@ -288,6 +305,42 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     return Promise.all(sends).then(() => undefined);
   }
 
+  /**
+   * The far end moved its media (an offer of its own we accepted in a re-INVITE or UPDATE,
+   * RFC 3264 §8): send to `remote` from the next packet. Symmetric RTP latches again, but not
+   * onto the old source, whose last packets may still be in flight. `send: false` when the far
+   * end will not take our media now (hold); `silent`: it said it will not send, so quiet is not
+   * dead media. The codec stays: the offer's answer was made with it.
+   */
+  retarget(target: {
+    readonly remote: { readonly address: string; readonly port: number };
+    readonly remoteRtcp?: { readonly address?: string; readonly port: number };
+    readonly send: boolean;
+    readonly silent: boolean;
+  }): void {
+    if (this.#closed) return;
+    const moved = target.remote.address !== this.#remoteAddress || target.remote.port !== this.#remotePort;
+    if (moved) {
+      this.#staleSource = `${this.#remoteAddress}:${this.#remotePort}`;
+      this.#staleRtcpSource = `${this.#rtcpAddress}:${this.#rtcpPort}`;
+      this.#latched = false;
+      this.#rtcpLatched = false;
+      this.#logger.debug(
+        { from: this.#staleSource, to: `${target.remote.address}:${target.remote.port}` },
+        'far end moved its media: sending there',
+      );
+    }
+    this.#remoteAddress = target.remote.address;
+    this.#remotePort = target.remote.port;
+    this.#rtcpAddress = target.remoteRtcp?.address ?? target.remote.address;
+    this.#rtcpPort = target.remoteRtcp?.port ?? target.remote.port + 1;
+    if (this.#send !== target.send) this.#marker = true;
+    this.#send = target.send;
+    this.#deadAfterMs = target.silent ? 0 : this.#configuredDeadAfterMs;
+    // The new source gets the whole dead-call time from now.
+    if (moved || target.silent) this.#deadFrom = performance.now();
+  }
+
   get stats(): RtpSessionStats {
     const rx = this.#stats.summary;
     return {
@@ -335,14 +388,20 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   tick(idealMs: number): void {
     if (this.#closed) return;
     const timestamp = (this.#timestampBase + Math.round((idealMs - this.#startIdeal) * SAMPLES_PER_MS)) >>> 0;
+    let frame: Uint8Array | undefined;
     if (this.#send) {
       if (this.#dtmfQueue.length > 0 && this.#eventPt !== undefined) this.#sendEventPacket(timestamp);
-      else this.#sendAudioPacket(timestamp);
+      else frame = this.#sendAudioPacket(timestamp);
+    }
+    if (this.listenerCount('sent') > 0) {
+      this.#silentFrame ??= new Uint8Array(FRAME_BYTES).fill(this.#silence);
+      this.emit('sent', frame ?? this.#silentFrame);
     }
     if (++this.#ticks % CHECK_EVERY_TICKS === 0) this.#check(performance.now());
   }
 
-  #sendAudioPacket(timestamp: number): void {
+  /** Sends one audio packet; returns its payload. */
+  #sendAudioPacket(timestamp: number): Uint8Array {
     const packet = Buffer.allocUnsafe(RTP_HEADER_LENGTH + FRAME_BYTES);
     let playback = this.#playback;
     if (playback === undefined && this.#playQueue.length > 0) {
@@ -363,6 +422,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       packet.fill(this.#silence, RTP_HEADER_LENGTH);
     }
     this.#emit(packet, this.#audioPt, timestamp, FRAME_BYTES);
+    return packet.subarray(RTP_HEADER_LENGTH);
   }
 
   #sendEventPacket(timestamp: number): void {
@@ -432,7 +492,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       this.#sendRtcp(false);
     }
     if (this.#deadAfterMs > 0 && !this.#deadFired) {
-      const silentMs = now - (this.#lastRtpAt ?? this.#startedAt);
+      const silentMs = now - Math.max(this.#lastRtpAt ?? this.#startedAt, this.#deadFrom);
       if (silentMs >= this.#deadAfterMs) {
         this.#deadFired = true;
         this.emit('dead', { silentMs: Math.round(silentMs), everReceived: this.#lastRtpAt !== undefined });
@@ -475,7 +535,10 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     }
     const now = performance.now();
     this.#lastRtpAt = now;
-    if (!this.#latched) {
+    if (
+      !this.#latched &&
+      (this.#staleSource === undefined || this.#staleSource !== `${rinfo.address}:${rinfo.port}`)
+    ) {
       this.#latched = true;
       if (rinfo.address !== this.#remoteAddress || rinfo.port !== this.#remotePort) {
         this.#logger.debug(
@@ -492,6 +555,10 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       const event = parseTelephoneEvent(buf, packet.payloadOffset, packet.payloadLength);
       if (event)
         this.#onEvent(`${packet.ssrc}:${packet.timestamp}`, event.event, event.end, event.duration, now);
+    } else if (packet.payloadType === this.#audioPt && this.listenerCount('audio') > 0) {
+      // Decoded only when someone listens (answering-machine detection): most calls never are.
+      const payload = buf.subarray(packet.payloadOffset, packet.payloadOffset + packet.payloadLength);
+      this.emit('audio', decodeG711(payload, this.#codec));
     }
   };
 
@@ -522,7 +589,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     const parsed = parseRtcp(buf, this.ssrc, Date.now());
     if (parsed === undefined) return;
     this.#rtcpReceived++;
-    if (!this.#rtcpLatched) {
+    if (!this.#rtcpLatched && this.#staleRtcpSource !== `${rinfo.address}:${rinfo.port}`) {
       this.#rtcpLatched = true;
       this.#rtcpAddress = rinfo.address;
       this.#rtcpPort = rinfo.port;

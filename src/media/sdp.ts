@@ -27,6 +27,11 @@ export interface SdpOfferInput {
   codecs?: readonly G711Codec[];
   /** Offer RFC 4733 DTMF events 0-16 at payload type 101. Default true. */
   telephoneEvent?: boolean;
+  /**
+   * Payload type for telephone-event instead of 101: an answer uses the offer's (RFC 3264 §6.1),
+   * which a carrier picked.
+   */
+  telephoneEventPayloadType?: number;
   /** Packetisation time in ms. Default 20. */
   ptime?: number;
   /** Default `sendrecv`. */
@@ -118,6 +123,13 @@ function buildOffer(input: SdpOfferInput): string {
     throw new SdpError(`offer direction must be one of ${DIRECTIONS.join('/')}, got ${String(direction)}`);
   }
 
+  const eventPt = input.telephoneEventPayloadType ?? TELEPHONE_EVENT_PAYLOAD_TYPE;
+  if (!Number.isInteger(eventPt) || eventPt < 96 || eventPt > 127) {
+    throw new SdpError(
+      `offer telephoneEventPayloadType must be a dynamic payload type (96-127), got ${String(eventPt)}`,
+    );
+  }
+
   const rtp: MediaDescription['rtp'] = codecs.map((codec) => ({
     payload: STATIC_PAYLOAD_TYPES[codec],
     codec,
@@ -125,8 +137,8 @@ function buildOffer(input: SdpOfferInput): string {
   }));
   const fmtp: MediaDescription['fmtp'] = [];
   if (input.telephoneEvent ?? true) {
-    rtp.push({ payload: TELEPHONE_EVENT_PAYLOAD_TYPE, codec: 'telephone-event', rate: G711_CLOCK_RATE });
-    fmtp.push({ payload: TELEPHONE_EVENT_PAYLOAD_TYPE, config: '0-16' });
+    rtp.push({ payload: eventPt, codec: 'telephone-event', rate: G711_CLOCK_RATE });
+    fmtp.push({ payload: eventPt, config: '0-16' });
   }
   const description: SessionDescription = {
     version: 0,

@@ -5,6 +5,8 @@ import { deferralCause } from './deferral-cause.js';
 // Carriers answer with ringback in tens of ms to ~10 s; setup includes the time a person takes to pick up.
 const PDD_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20];
 const SETUP_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60];
+// A person is decided from about 0.8 s, a long greeting at 1.5 s, the analysis gives up at 5 s.
+const AMD_DECISION_BUCKETS = [0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6];
 
 /**
  * Counters and histograms fed by the worker's call lifecycle events. `observe` is synchronous
@@ -16,6 +18,8 @@ export class CallMetrics {
   readonly #deferred: Counter<'trunk' | 'cause'>;
   readonly #pdd: Histogram<'trunk'>;
   readonly #setup: Histogram<'trunk'>;
+  readonly #amdDecisions: Counter<'trunk' | 'result' | 'reason'>;
+  readonly #amdDecisionTime: Histogram<'trunk' | 'result'>;
   /** Job ids with an INVITE out, per trunk (a set, so a lost end event cannot drive the gauge negative). */
   readonly #live = new Map<string, Set<string>>();
   /** Job ids whose attempt has not rung yet: the first provisional gives the post-dial delay. */
@@ -55,6 +59,19 @@ export class CallMetrics {
       buckets: SETUP_BUCKETS,
       registers,
     });
+    this.#amdDecisions = new Counter({
+      name: 'dialer_amd_decisions_total',
+      help: 'Answering-machine detection decisions on answered attempts, by trunk, result (human, machine, unknown) and reason',
+      labelNames: ['trunk', 'result', 'reason'],
+      registers,
+    });
+    this.#amdDecisionTime = new Histogram({
+      name: 'dialer_amd_decision_seconds',
+      help: "Seconds of the callee's audio answering-machine detection took to decide, by trunk and result",
+      labelNames: ['trunk', 'result'],
+      buckets: AMD_DECISION_BUCKETS,
+      registers,
+    });
     const live = this.#live;
     new Gauge({
       name: 'dialer_active_calls',
@@ -89,6 +106,11 @@ export class CallMetrics {
       case 'attempt-ended':
         this.#endAttempt(trunk, event.jobId);
         this.#attempts.inc({ trunk, sip_code: sipCodeLabel(event.record.sipCode) });
+        if (event.record.amd !== undefined) {
+          const { result, reason, decisionMs } = event.record.amd;
+          this.#amdDecisions.inc({ trunk, result, reason });
+          this.#amdDecisionTime.observe({ trunk, result }, decisionMs / 1000);
+        }
         return;
       case 'deferred':
         this.#deferred.inc({ trunk, cause: deferralCause(event.reason) });

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { Registry } from 'prom-client';
 import type { HostAndPort } from '../config/index.js';
 import type { DialerKeys } from '../kernel/index.js';
@@ -15,7 +15,7 @@ import { registerSipSecurityMetrics } from './sip-security-metrics.js';
 import { registerTrunkMetrics, type TrunkSource } from './trunk-metrics.js';
 
 export interface WorkerMetricsOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   readonly trunks: readonly TrunkSource[];
   readonly ports: { readonly free: number; readonly size: number };
@@ -51,13 +51,17 @@ export class WorkerMetrics {
   static async start(options: WorkerMetricsOptions): Promise<WorkerMetrics> {
     const registry = createMetricsRegistry();
     const calls = registerCallMetrics(registry);
-    const names = [
-      ...options.trunks.map((t) => options.keys.queueName(t.name)),
-      ...(options.extraQueues ?? []),
+    // A trunk's queue is under the trunk's hash tag; the extra queues (callbacks) under the prefix.
+    const named = [
+      ...options.trunks.map((t) => ({
+        name: options.keys.queueName(t.name),
+        prefix: options.keys.queuePrefix(t.name),
+      })),
+      ...(options.extraQueues ?? []).map((name) => ({ name, prefix: options.keys.prefix })),
     ];
     // Queue objects on the shared connection only read counts; closing them leaves the connection open.
-    const queues = names.map((name) => {
-      const queue = new Queue(name, { connection: options.redis, prefix: options.keys.prefix });
+    const queues = named.map(({ name, prefix }) => {
+      const queue = new Queue(name, { connection: options.redis, prefix });
       queue.on('error', () => undefined);
       return queue;
     });

@@ -1,18 +1,23 @@
 import { InvalidDialFormatError } from './invalid-dial-format-error.js';
+import { nationalDialDigits } from './national-dial-digits.js';
 import type { NormalizedNumber } from './normalized-number.js';
 
 /**
  * How a trunk wants numbers written in the Request-URI user part:
  * - `e164`: `+5534984149880`;
  * - `e164-digits`: `5534984149880` (calling code and national number, no `+`);
- * - `national`: `34984149880` (national significant number, no trunk prefix: add one with `prefix`).
+ * - `national`: as dialled inside the country, trunk prefix included where the country uses one
+ *   (`03012345679` for +49 30 12345679, `2015550123` for +1 201 555 0123);
+ * - `national-significant`: the national significant number alone (`3012345679`), for carriers that
+ *   want no trunk prefix or a different one (add it with `prefix`).
  */
-export type DialFormatName = 'e164' | 'e164-digits' | 'national';
+export type DialFormatName = 'e164' | 'e164-digits' | 'national' | 'national-significant';
 
 export const DIAL_FORMAT_NAMES: readonly DialFormatName[] = Object.freeze([
   'e164',
   'e164-digits',
   'national',
+  'national-significant',
 ]);
 
 export interface DialFormat {
@@ -32,7 +37,7 @@ function isDialFormatName(value: unknown): value is DialFormatName {
 
 /**
  * Reads one dial format from config. Strings are bare names (`e164-digits`); a prefix needs the
- * object form (`{ format: national, prefix: '0' }`) so no separator character has to be reserved.
+ * object form (`{ format: national-significant, prefix: '0' }`) so no separator character has to be reserved.
  * @throws InvalidDialFormatError naming `field`.
  */
 export function parseDialFormat(spec: DialFormatSpec, field = 'dialFormat'): DialFormat {
@@ -84,6 +89,8 @@ export function formatForDial(n: NormalizedNumber, f: DialFormat): string {
     case 'e164-digits':
       return `${prefix}${n.countryCallingCode}${n.nationalNumber}`;
     case 'national':
+      return `${prefix}${nationalDialDigits(n)}`;
+    case 'national-significant':
       return `${prefix}${n.nationalNumber}`;
   }
 }

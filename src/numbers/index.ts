@@ -13,3 +13,4 @@ export { InvalidRequestUriError } from './invalid-request-uri-error.js';
 export { MAX_NUMBER_INPUT_LENGTH, normalizeNumber, type NormalizeNumberOptions } from './normalize-number.js';
 export type { NormalizedNumber } from './normalized-number.js';
 export { buildRequestUri } from './request-uri.js';
+export { rankCallerIds } from './rank-caller-ids.js';

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
-import { redactRedisUrl } from './redact-redis-url.js';
+import type { RedisTarget } from '../kernel/index.js';
+import { describeRedisTarget } from './describe-redis-target.js';
+import type { RedisConnection } from './redis-connection.js';
 import { RedisUnreachableError } from './redis-unreachable-error.js';
 
 /** How long a first PING may take before the process gives up on Redis. */
@@ -8,12 +9,12 @@ export const REDIS_PING_TIMEOUT_MS = 2000;
 /**
  * One PING with a deadline. Connections made with `maxRetriesPerRequest: null` (as BullMQ wants)
  * queue every command until Redis comes back, so without this a command against a dead Redis
- * waits forever without a word. Throws RedisUnreachableError naming the URL (password masked)
+ * waits forever without a word. Throws RedisUnreachableError naming the target (password masked)
  * and the last connection error.
  */
 export async function ensureRedisReachable(
-  redis: Redis,
-  url: string,
+  redis: RedisConnection,
+  target: RedisTarget,
   timeoutMs = REDIS_PING_TIMEOUT_MS,
 ): Promise<void> {
   let lastError: Error | undefined;
@@ -38,7 +39,7 @@ export async function ensureRedisReachable(
     if (answered) return;
     const why = lastError ? `: ${lastError.message}` : '';
     throw new RedisUnreachableError(
-      `Redis at ${redactRedisUrl(url)} did not answer PING within ${timeoutMs} ms${why}`,
+      `Redis at ${describeRedisTarget(target)} did not answer PING within ${timeoutMs} ms${why}`,
       lastError ? { cause: lastError } : undefined,
     );
   } finally {

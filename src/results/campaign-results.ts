@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { scanKeys, type RedisConnection } from '../redis/index.js';
 import { attemptRecordSchema, callOutcomeSchema, type AttemptRecord } from '../jobs/index.js';
 import { validateCampaignName } from '../jobs/index.js';
 import type { DialerKeys } from '../kernel/index.js';
@@ -6,7 +6,7 @@ import { pendingResultRow, resultRowFromOutcome, type PendingState, type ResultR
 
 export interface CampaignResultsOptions {
   /** Borrowed; the caller closes it. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   readonly campaign: string;
   /** The campaign's trunk, whose queue holds its pending jobs. */
@@ -57,7 +57,7 @@ export async function* readCampaignResults(options: CampaignResultsOptions): Asy
   }
   if (options.includePending === false) return;
 
-  const queuePrefix = `${keys.prefix}:${keys.queueName(trunk)}:`;
+  const queuePrefix = `${keys.queueKey(trunk)}:`;
   const jobKey = new RegExp(`^${regexEscape(queuePrefix)}(${campaign}~\\+[1-9][0-9]{6,14})$`);
   for await (const batch of scanKeys(redis, `${globEscape(queuePrefix)}${campaign}~*`, count)) {
     // The match also finds a job's `:lock` and `:logs` keys; ids never contain a colon.
@@ -120,15 +120,6 @@ function parseAttempts(value: unknown): AttemptRecord[] {
     if (parsed.success) out.push(parsed.data);
   }
   return out;
-}
-
-async function* scanKeys(redis: Redis, match: string, count: number): AsyncGenerator<string[]> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', match, 'COUNT', count);
-    cursor = next;
-    if (found.length > 0) yield found;
-  } while (cursor !== '0');
 }
 
 /** A key prefix as a literal in a SCAN MATCH pattern (a custom prefix may hold `[` or `*`). */

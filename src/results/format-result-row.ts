@@ -36,10 +36,10 @@ export async function* resultLines(
   for await (const row of rows) yield format === 'csv' ? resultCsvLine(row) : resultJsonLine(row);
 }
 
-function csvField(column: string, value: string | number | undefined): string {
+function csvField(column: string, value: string | number | boolean | undefined): string {
   if (value === undefined) return '';
   let text = String(value);
-  // The reason is the carrier's text: a spreadsheet would run `=HYPERLINK(…)` as a formula.
-  if (column === 'reason' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  // The reason and verstat are the carrier's text: a spreadsheet would run `=HYPERLINK(…)` as a formula.
+  if ((column === 'reason' || column === 'verstat') && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -30,6 +30,24 @@ export interface ResultRow {
   readonly talkMs?: number;
   /** DTMF collected, if the call script asked for it. */
   readonly digits?: string;
+  /** Answering-machine detection of the last attempt that decided: human, machine or unknown. */
+  readonly amdResult?: string;
+  readonly amdReason?: string;
+  /** Ms of the callee's audio the decision took. */
+  readonly amdDecisionMs?: number;
+  /** When the voicemail beep started, ms of the callee's audio. */
+  readonly beepAtMs?: number;
+  /** The caller ID the last attempt presented (a pool's pick shows here). */
+  readonly callerId?: string;
+  /** `true` when the last attempt withheld it (anonymous From, `Privacy: id`). */
+  readonly callerIdWithheld?: boolean;
+  /** STIR/SHAKEN `attest` (A, B, C) the carrier returned on the last attempt that carried one. */
+  readonly attest?: string;
+  /** The carrier's `verstat` on the last attempt that carried one. */
+  readonly verstat?: string;
+  /** The WAV of the last attempt recorded (`script.record`), and its length in ms of audio. */
+  readonly recordingPath?: string;
+  readonly recordingMs?: number;
 }
 
 /** Column order of the CSV export; every `ResultRow` key, in this order. */
@@ -47,6 +65,16 @@ export const RESULT_COLUMNS = Object.freeze([
   'setupMs',
   'talkMs',
   'digits',
+  'amdResult',
+  'amdReason',
+  'amdDecisionMs',
+  'beepAtMs',
+  'callerId',
+  'callerIdWithheld',
+  'attest',
+  'verstat',
+  'recordingPath',
+  'recordingMs',
 ] as const satisfies ReadonlyArray<keyof ResultRow>);
 
 /** The row of a number that has its final outcome. */
@@ -67,6 +95,9 @@ export function resultRowFromOutcome(outcome: CallOutcome): ResultRow {
     ...(timings.setupMs !== undefined && { setupMs: timings.setupMs }),
     ...(talkMs !== undefined && { talkMs }),
     ...(outcome.digits !== undefined && { digits: outcome.digits }),
+    ...amdColumns(outcome.attempts),
+    ...callerColumns(outcome.attempts),
+    ...recordingColumns(outcome.attempts),
   };
 }
 
@@ -91,6 +122,7 @@ export function pendingResultRow(input: {
     ...(timings.postDialDelayMs !== undefined && { postDialDelayMs: timings.postDialDelayMs }),
     ...(timings.setupMs !== undefined && { setupMs: timings.setupMs }),
     ...(timings.talkMs !== undefined && { talkMs: timings.talkMs }),
+    ...callerColumns(input.attempts),
   };
 }
 
@@ -123,6 +155,45 @@ function attemptFigures(attempts: readonly AttemptRecord[]): {
     ...(postDialDelayMs !== undefined && { postDialDelayMs }),
     ...(setupMs !== undefined && { setupMs }),
     ...(talkMs !== undefined && { talkMs }),
+  };
+}
+
+function recordingColumns(
+  attempts: readonly AttemptRecord[],
+): Pick<ResultRow, 'recordingPath' | 'recordingMs'> {
+  for (let i = attempts.length - 1; i >= 0; i--) {
+    const recording = attempts[i]!.recording;
+    // A failed recording left no file to point to; it stays on its attempt with its error.
+    if (recording !== undefined && 'durationMs' in recording) {
+      return { recordingPath: recording.path, recordingMs: recording.durationMs };
+    }
+  }
+  return {};
+}
+
+function amdColumns(
+  attempts: readonly AttemptRecord[],
+): Pick<ResultRow, 'amdResult' | 'amdReason' | 'amdDecisionMs' | 'beepAtMs'> {
+  const amd = attempts.findLast((a) => a.amd !== undefined)?.amd;
+  if (amd === undefined) return {};
+  return {
+    amdResult: amd.result,
+    amdReason: amd.reason,
+    amdDecisionMs: amd.decisionMs,
+    ...(amd.beepAtMs !== undefined && { beepAtMs: amd.beepAtMs }),
+  };
+}
+
+function callerColumns(
+  attempts: readonly AttemptRecord[],
+): Pick<ResultRow, 'callerId' | 'callerIdWithheld' | 'attest' | 'verstat'> {
+  const last = attempts.at(-1);
+  const attestation = attempts.findLast((a) => a.attestation !== undefined)?.attestation;
+  return {
+    ...(last?.callerId !== undefined && { callerId: last.callerId }),
+    ...(last?.callerIdWithheld === true && { callerIdWithheld: true }),
+    ...(attestation?.attest !== undefined && { attest: attestation.attest }),
+    ...(attestation?.verstat !== undefined && { verstat: attestation.verstat }),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { DialerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { DrachtioSipEngine } from './drachtio/drachtio-engine.js';
+import { drachtioTlsUnsupported } from './drachtio/drachtio-tls-unsupported.js';
 import { EmbeddedSipEngine } from './embedded/embedded-engine.js';
 import type { SipTraceSink } from './embedded/sip-trace.js';
 import type { SipEngine } from './engine.js';
@@ -23,6 +24,9 @@ export function createSipEngine(config: DialerConfig, options: CreateSipEngineOp
         'engine "drachtio" needs a drachtio section (host, port, secret) or DRACHTIO_URL',
       );
     }
+    // At start, not at the first call: a worker that cannot dial its trunk should not come up.
+    const tlsTrunk = config.trunks.find((trunk) => trunk.transport === 'tls' || trunk.sips === true);
+    if (tlsTrunk) throw drachtioTlsUnsupported(`trunks.${tlsTrunk.name}`);
     // sip.listen is drachtio-server's business (its <sip><contacts>), so it is not used here.
     return new DrachtioSipEngine({
       host: drachtio.host,
@@ -41,7 +45,10 @@ export function createSipEngine(config: DialerConfig, options: CreateSipEngineOp
     userAgent: config.sip.userAgent,
     timers: { t1: config.sip.timers.t1Ms, t2: config.sip.timers.t2Ms, t4: config.sip.timers.t4Ms },
     sessionExpiresSec: config.sip.sessionExpiresSec,
+    nat: config.sip.nat,
+    keepAliveMs: config.sip.keepAliveMs,
     tcpLimits: config.sip.tcp,
+    tlsKeepAlive: { intervalMs: config.sip.tls.keepAliveMs, timeoutMs: config.sip.tls.keepAliveTimeoutMs },
     logger: options.logger,
     ...(options.trace ? { trace: options.trace } : {}),
   });

@@ -27,7 +27,7 @@ export interface DialogSnapshot {
   readonly routeSet?: readonly string[];
   /** Highest CSeq number we used in the dialog so far. */
   readonly localCSeq: number;
-  readonly transport: 'udp' | 'tcp';
+  readonly transport: 'udp' | 'tcp' | 'tls';
   /** Where the INVITE was sent. */
   readonly peer: { readonly address: string; readonly port: number };
   /** ms since the epoch. */
@@ -42,4 +42,9 @@ export interface OrphanDialogEnd {
    * answer goes to the Via of the dead process, so it is never known here.
    */
   readonly status?: number;
+}
+
+export interface OrphanEndOptions {
+  /** An early dialog CANCELled here was in fact answered: its 2xx came here and was hung up. */
+  readonly onAnswered?: () => void;
 }

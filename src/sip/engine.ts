@@ -1,5 +1,6 @@
 import type { TypedEventEmitter } from '../kernel/index.js';
-import type { DialogSnapshot, OrphanDialogEnd } from './dialog-snapshot.js';
+import type { CallerAttestation } from './caller-attestation.js';
+import type { DialogSnapshot, OrphanDialogEnd, OrphanEndOptions } from './dialog-snapshot.js';
 import type { SipFailure } from './sip-failure.js';
 import type { SipTrunk } from './sip-trunk.js';
 import type { SipSecurityStats } from './sip-security-stats.js';
@@ -38,6 +39,8 @@ export interface ProvisionalInfo {
   readonly sdp?: string;
   /** ms since the INVITE left. */
   readonly afterMs: number;
+  /** STIR/SHAKEN attestation the provisional carried (untrusted, for the record). */
+  readonly attestation?: CallerAttestation;
 }
 
 export interface InviteOptions {
@@ -48,6 +51,11 @@ export interface InviteOptions {
   readonly from?: string;
   /** Caller ID presented to the callee (P-Asserted-Identity and From display). */
   readonly callerId?: string;
+  /**
+   * Withhold the caller ID from the callee (RFC 3323/3325): From is anonymous, `Privacy: id` asks
+   * the carrier to strip P-Asserted-Identity, which still carries the real identity to it.
+   */
+  readonly callerIdWithheld?: boolean;
   /** SDP offer. */
   readonly sdp: string;
   /** Extra headers. Values are checked for CR/LF at the edge. */
@@ -56,6 +64,16 @@ export interface InviteOptions {
   readonly ringTimeoutMs: number;
   /** Aborting sends CANCEL (or drops the attempt before any provisional, per RFC 3261 §9.1). */
   readonly signal?: AbortSignal;
+  /**
+   * Answers an SDP offer the far end makes in the dialog: an UPDATE before the answer (RFC 3311),
+   * a re-INVITE or UPDATE after it (RFC 3261 §14). Given the offer and the SDP we last sent,
+   * returns our answer, or undefined when the offer cannot be accepted (the engine answers 488
+   * and the session stays as it was). Also checks the answer in an ACK to an offerless re-INVITE
+   * (undefined: the call is hung up, RFC 3261 §14.2). Absent: a re-offer is answered with our
+   * SDP unchanged and an early UPDATE offer gets 488. The drachtio engine does not call it
+   * (drachtio-srf answers re-INVITEs itself).
+   */
+  readonly answerOffer?: (offer: string, localSdp: string) => string | undefined;
   /** Called for each provisional response, in order. */
   readonly onProvisional?: (info: ProvisionalInfo) => void;
   /**
@@ -98,6 +116,12 @@ export interface SipDtmf {
 
 export type CallLegEvents = {
   ended: [CallEnd];
+  /**
+   * The far end's media moved: an offer it made in the dialog was accepted through
+   * `InviteOptions.answerOffer` (or its answer to our offer came in an ACK). Carries its new SDP,
+   * also in `remoteSdp` by then. Only engines that call `answerOffer` emit it.
+   */
+  media: [string];
   /** Emitted only by engines that see in-dialog INFO; carriers that send RFC 4733 DTMF never cause it. */
   dtmf: [SipDtmf];
 };
@@ -108,6 +132,8 @@ export interface CallLeg extends TypedEventEmitter<CallLegEvents> {
   readonly localSdp: string;
   readonly remoteSdp: string;
   readonly timings: CallTimings;
+  /** STIR/SHAKEN attestation the 2xx carried (untrusted, for the record). */
+  readonly attestation?: CallerAttestation;
   /** Set once the call has ended. */
   readonly end: CallEnd | undefined;
   /** Sends BYE (once) and resolves when the call is over. Idempotent. */
@@ -134,9 +160,15 @@ export interface SipEngine {
   /**
    * Ends a call another process placed and can no longer end (it died): BYE for a confirmed
    * dialog, CANCEL for an early one. Rejects with a SipFailure when the BYE got no answer, or
-   * with `EngineFeatureUnsupportedError` on an engine that cannot.
+   * with `EngineFeatureUnsupportedError` on an engine that cannot. An early one may turn out
+   * answered (the process died as the 200 came): a 2xx for it that reaches this engine within
+   * 64·T1 is ACKed and hung up, and `options.onAnswered` is called.
    */
-  endOrphanDialog(snapshot: DialogSnapshot, trunk: SipTrunk): Promise<OrphanDialogEnd>;
+  endOrphanDialog(
+    snapshot: DialogSnapshot,
+    trunk: SipTrunk,
+    options?: OrphanEndOptions,
+  ): Promise<OrphanDialogEnd>;
   /** Hangs up every call, unregisters every trunk, closes sockets. Idempotent. */
   close(): Promise<void>;
   /** Forged or excess traffic refused so far; absent on an engine that does not check (drachtio). */

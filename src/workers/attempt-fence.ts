@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/index.js';
+import { LuaScript, type RedisConnection } from '../redis/index.js';
 import type { AttemptRecord } from '../jobs/index.js';
 import type { DialerKeys } from '../kernel/index.js';
+import type { Logger } from '../log/index.js';
 
 // The number's live-call key is the fence: nobody INVITEs a number while another attempt on it
 // may be alive, whichever job, campaign or worker it belongs to. The attempt record is written
@@ -19,7 +19,9 @@ end
 -- that it ended a dead worker's answered call): the person was reached, never ring them again.
 for _, json in ipairs(redis.call('HVALS', KEYS[2])) do
   local ok, r = pcall(cjson.decode, json)
-  if ok and type(r) == 'table' and r['sipCode'] == 200 and r['state'] == 'done' then return -1 end
+  if ok and type(r) == 'table' and r['sipCode'] == 200 and r['state'] == 'done' and r['noPerson'] ~= true then
+    return -1
+  end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
@@ -42,22 +44,47 @@ return 1
 );
 
 export interface AttemptFenceOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   /** This worker: its dialog registry entries go when an attempt finishes. */
   readonly workerId: string;
   /** How long attempt records are kept. Default: 30 days. */
   readonly retentionMs?: number;
+  /**
+   * Replicas that must hold each fence and attempt write before the call goes on (Sentinel):
+   * a failover promotes a replica, and what it had not received is gone, the fence included.
+   * `redis` is a connection of its own (borrowed): WAIT only covers the writes of the connection
+   * it is sent on, and holds that connection until the replicas answer.
+   */
+  readonly replicaWait?: {
+    readonly redis: RedisConnection;
+    readonly replicas: number;
+    readonly timeoutMs: number;
+    readonly logger: Logger;
+  };
 }
+
+/**
+ * After a WAIT came back short, how long fence writes go on without one: with a replica gone,
+ * waiting `timeoutMs` on every write would serialise the worker's calls behind the fence
+ * connection, for no gain (the call goes on either way). Then a WAIT probes again.
+ */
+const SHORT_WAIT_PAUSE_MS = 10_000;
 
 /** Fences each INVITE in Redis before it goes out (DESIGN: at most one live INVITE per number). */
 export class AttemptFence {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: DialerKeys;
   readonly #retentionMs: number;
   readonly #workerId: string;
+  readonly #replicaWait: AttemptFenceOptions['replicaWait'];
+  /** Fence and attempt-result writes go here: the WAIT connection when there is one. */
+  readonly #writer: RedisConnection;
+  #waitPausedUntil = 0;
 
   constructor(options: AttemptFenceOptions) {
+    this.#replicaWait = options.replicaWait;
+    this.#writer = options.replicaWait?.redis ?? options.redis;
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#workerId = options.workerId;
@@ -77,12 +104,14 @@ export class AttemptFence {
     liveMs: number,
   ): Promise<{ ok: true } | { ok: false; waitMs: number } | { ok: false; answered: true }> {
     const wait = (await BEGIN.run(
-      this.#redis,
+      this.#writer,
       [this.#keys.liveCall(e164), this.#keys.attempts(jobId)],
       [record.id, String(Math.ceil(liveMs)), JSON.stringify(record), String(this.#retentionMs)],
     )) as number;
     if (wait === -1) return { ok: false, answered: true };
-    return wait === 0 ? { ok: true } : { ok: false, waitMs: wait };
+    if (wait !== 0) return { ok: false, waitMs: wait };
+    await this.#replicated(jobId, 'fence');
+    return { ok: true };
   }
 
   /**
@@ -92,10 +121,38 @@ export class AttemptFence {
    */
   async finish(jobId: string, e164: string, record: AttemptRecord, holdMs = 0): Promise<void> {
     await FINISH.run(
-      this.#redis,
+      this.#writer,
       [this.#keys.liveCall(e164), this.#keys.attempts(jobId), this.#keys.workerDialogs(this.#workerId)],
       [record.id, JSON.stringify(record), String(Math.max(0, Math.ceil(holdMs)))],
     );
+    // An answered attempt lost in a failover would look interrupted, and be dialled again.
+    await this.#replicated(jobId, 'attempt result');
+  }
+
+  /**
+   * Waits (bounded) until the replicas have this connection's writes. Short of them, the call goes
+   * on: holding every call while a replica is down would stop the dialer, and Redis itself can be
+   * told to refuse unreplicated writes (`min-replicas-to-write`). The warning says the window is open.
+   */
+  async #replicated(jobId: string, what: string): Promise<void> {
+    const wait = this.#replicaWait;
+    if (wait === undefined || wait.replicas === 0 || Date.now() < this.#waitPausedUntil) return;
+    // The write itself succeeded: a WAIT that fails (the link dropped) must not fail the attempt,
+    // whose fence would then hold its own retry off.
+    const acked = await wait.redis.wait(wait.replicas, wait.timeoutMs).catch(() => 0);
+    if (acked < wait.replicas) {
+      this.#waitPausedUntil = Date.now() + SHORT_WAIT_PAUSE_MS;
+      wait.logger.warn(
+        {
+          jobId,
+          replicas: acked,
+          wanted: wait.replicas,
+          timeoutMs: wait.timeoutMs,
+          pauseMs: SHORT_WAIT_PAUSE_MS,
+        },
+        `redis replicas did not confirm the ${what} write: a failover now could lose it (not waiting for them for ${SHORT_WAIT_PAUSE_MS / 1000} s)`,
+      );
+    }
   }
 
   /** Every attempt of the job, oldest first. */

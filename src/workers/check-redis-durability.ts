@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { Logger } from '../log/index.js';
 
 /** What the worker found of Redis's persistence, for the start-up log and tests. */
@@ -14,7 +14,7 @@ export interface RedisDurability {
  * first call is still up. Only `appendonly yes` with `appendfsync always` rules that out; this
  * says so at start, at warn level, when Redis is set up weaker (or will not tell).
  */
-export async function checkRedisDurability(redis: Redis, logger: Logger): Promise<RedisDurability> {
+export async function checkRedisDurability(redis: RedisConnection, logger: Logger): Promise<RedisDurability> {
   let found: RedisDurability;
   try {
     const [aof, fsync] = await Promise.all([

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import type { Logger } from '../log/index.js';
 
 export interface CircuitHeldJobsOptions {
   /** Shared connection; not closed here. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   readonly trunk: string;
   readonly logger: Logger;
@@ -31,7 +31,7 @@ export class CircuitHeldJobs {
     this.#key = options.keys.circuitHeld(options.trunk);
     this.#queue = new Queue(options.keys.queueName(options.trunk), {
       connection: options.redis,
-      prefix: options.keys.prefix,
+      prefix: options.keys.queuePrefix(options.trunk),
     });
     // The worker logs its shared connection's errors once; unheard, BullMQ prints them raw.
     this.#queue.on('error', () => undefined);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateRedisConnection, type RedisConnection } from '../redis/index.js';
 import { TypedEventEmitter } from '../kernel/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import { parseCircuitControlMessage, type CircuitControlMessage } from './circuit-control-message.js';
@@ -21,14 +21,14 @@ export type CircuitSubscriberEvents = {
  * channel are ignored.
  */
 export class CircuitSubscriber extends TypedEventEmitter<CircuitSubscriberEvents> {
-  readonly #connection: Redis;
+  readonly #connection: RedisConnection;
   readonly #channel: string;
   #ready = false;
   #closed: Promise<void> | undefined;
   /** Rejecters of pending `nextChange` promises, called on close. */
   readonly #pending = new Set<() => void>();
 
-  private constructor(connection: Redis, channel: string) {
+  private constructor(connection: RedisConnection, channel: string) {
     super();
     this.#connection = connection;
     this.#channel = channel;
@@ -47,8 +47,8 @@ export class CircuitSubscriber extends TypedEventEmitter<CircuitSubscriberEvents
   }
 
   /** Subscribes on a duplicate of `redis` (which stays untouched); resolves once subscribed. */
-  static async open(redis: Redis, keys: DialerKeys): Promise<CircuitSubscriber> {
-    const connection = redis.duplicate();
+  static async open(redis: RedisConnection, keys: DialerKeys): Promise<CircuitSubscriber> {
+    const connection = duplicateRedisConnection(redis);
     const subscriber = new CircuitSubscriber(connection, keys.control);
     try {
       await connection.subscribe(keys.control);

@@ -4,8 +4,12 @@ import type { TrunkSignal } from '../jobs/index.js';
 
 /** What the checks before a dial decided. */
 export type GateVerdict =
-  /** Dial now; `release()` gives back the channel (and anything else held) when the attempt ends. */
-  | { readonly kind: 'go'; release(): Promise<void> }
+  /**
+   * Dial now; `release()` gives back the channel (and anything else held) when the attempt ends.
+   * `nextStart()` waits for the trunk's pace before a further INVITE on the same channel (the
+   * next dial format after a 404): every INVITE the carrier sees counts against its calls/s.
+   */
+  | { readonly kind: 'go'; release(): Promise<void>; nextStart(signal: AbortSignal): Promise<void> }
   /** Not now: the job waits (BullMQ delayed) until `until` (ms since the epoch). Not an attempt. */
   | { readonly kind: 'delay'; readonly until: number; readonly reason: string; readonly parkedIn?: string }
   /** Never: the job ends with this status (DNC → blocked, cancelled campaign → cancelled). */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { Redis } from 'ioredis';
 import type { DialerConfig } from '../config/index.js';
-import { DailyAttemptCap } from '../compliance/index.js';
+import { CallerIdDailyCap, DailyAttemptCap } from '../compliance/index.js';
 import { DncList } from '../compliance/index.js';
 import { parseCampaignControlMessage } from '../jobs/index.js';
 import { CampaignStore } from '../jobs/index.js';
@@ -12,23 +11,28 @@ import { OutcomeStore } from '../jobs/index.js';
 import { buildRetryPolicy, mergeRetryPolicy, type RetryPolicy } from '../jobs/index.js';
 import { TrunkDirectory } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
-import { configureCallMedia } from '../media/index.js';
+import { createCallMediaRuntime, type CallMediaRuntime } from '../media/index.js';
 import { RtpPortPool } from '../media/index.js';
 import { createSipEngine } from '../sip/index.js';
 import type { SipEngine } from '../sip/index.js';
-import { AttemptFence } from './attempt-fence.js';
+import { AttemptFence, type AttemptFenceOptions } from './attempt-fence.js';
 import { checkRedisDurability } from './check-redis-durability.js';
 import { DialogRegistry } from './dialog-registry.js';
+import { RecordingSweeper } from './recording-sweeper.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
 import { WorkerLease } from './worker-lease.js';
 import { CampaignStateCache } from './campaign-state-cache.js';
 import { FormatMemory } from './format-memory.js';
-import { TrunkRuntime } from './trunk-runtime.js';
+import { TrunkRuntime, type TrunkRuntimeOptions } from './trunk-runtime.js';
 import type { CallEventSink, CallLifecycleEvent } from '../jobs/index.js';
 import { TypedEventEmitter } from '../kernel/index.js';
-import { StatusCallbacks } from '../callbacks/index.js';
-import { WorkerMetrics } from '../metrics/index.js';
-import { redisErrorHandler } from '../redis/index.js';
+import type { CallObserver, CallObserverStart, ObservedWorker } from './call-observer.js';
+import {
+  createRedisConnection,
+  duplicateRedisConnection,
+  redisErrorHandler,
+  type RedisConnection,
+} from '../redis/index.js';
 import { StartRollback } from './start-rollback.js';
 import { SHUTDOWN_BOUNDS } from './shutdown-bounds.js';
 import { withinDeadline } from './within-deadline.js';
@@ -38,6 +42,11 @@ export interface DialerWorkerOptions {
   readonly logger: Logger;
   /** Identifies this process in attempt records. Default: `<hostname>:<pid>:<random>`. */
   readonly workerId?: string;
+  /**
+   * What watches the calls (status callbacks, metrics), started in this order once the worker's
+   * parts exist and closed when it closes. Default: none.
+   */
+  readonly observers?: readonly CallObserverStart[];
 }
 
 /**
@@ -52,31 +61,34 @@ export type DialerWorkerEvents = {
 export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
   readonly workerId: string;
   readonly #o: DialerWorkerOptions;
-  readonly #redis: Redis;
-  readonly #subscriber: Redis;
+  readonly #redis: RedisConnection;
+  readonly #subscriber: RedisConnection;
+  /** Fence writes and their WAIT, with a Sentinel group: WAIT holds the connection it is sent on. */
+  readonly #fenceRedis: RedisConnection | undefined;
   readonly #engine: SipEngine;
   readonly #ports: RtpPortPool;
   readonly #runtimes: TrunkRuntime[];
   readonly #logger: Logger;
-  readonly #metrics: WorkerMetrics | undefined;
-  readonly #callbacks: StatusCallbacks | undefined;
+  readonly #observers: readonly CallObserver[];
   readonly #lease: WorkerLease;
   readonly #sweeper: OrphanSweeper;
+  readonly #recordingSweeper: RecordingSweeper;
   #closing: Promise<void> | undefined;
 
   private constructor(
     o: DialerWorkerOptions,
     parts: {
-      redis: Redis;
-      subscriber: Redis;
+      redis: RedisConnection;
+      subscriber: RedisConnection;
+      fenceRedis: RedisConnection | undefined;
       engine: SipEngine;
       ports: RtpPortPool;
       runtimes: TrunkRuntime[];
       workerId: string;
-      metrics?: WorkerMetrics;
-      callbacks?: StatusCallbacks;
+      observers: readonly CallObserver[];
       lease: WorkerLease;
       sweeper: OrphanSweeper;
+      recordingSweeper: RecordingSweeper;
     },
   ) {
     super();
@@ -84,14 +96,25 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     this.#logger = o.logger;
     this.#redis = parts.redis;
     this.#subscriber = parts.subscriber;
+    this.#fenceRedis = parts.fenceRedis;
     this.#engine = parts.engine;
     this.#ports = parts.ports;
     this.#runtimes = parts.runtimes;
     this.workerId = parts.workerId;
-    this.#metrics = parts.metrics;
+    this.#observers = parts.observers;
     this.#lease = parts.lease;
     this.#sweeper = parts.sweeper;
-    this.#callbacks = parts.callbacks;
+    this.#recordingSweeper = parts.recordingSweeper;
+    // Subscribed each on its own: one that throws costs the others nothing, and is logged.
+    for (const observer of parts.observers) {
+      this.on('call', (event) => {
+        try {
+          observer.observe(event);
+        } catch (error) {
+          this.#logger.warn({ err: error, observer: observer.name }, 'a call observer threw');
+        }
+      });
+    }
   }
 
   static async start(options: DialerWorkerOptions): Promise<DialerWorker> {
@@ -118,93 +141,30 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     }: { logger: Logger; workerId: string; keys: DialerKeys; rollback: StartRollback },
   ): Promise<DialerWorker> {
     const { config } = options;
-    const redis = new Redis(config.redis, { maxRetriesPerRequest: null, lazyConnect: false });
-    redis.on('error', redisErrorHandler(logger, config.redis, 'connection'));
-    const subscriber = redis.duplicate();
-    subscriber.on('error', redisErrorHandler(logger, config.redis, 'subscriber'));
-    rollback.push('redis', () => {
-      subscriber.disconnect();
-      redis.disconnect();
-    });
-    configureCallMedia({
-      promptsDir: config.media.promptsDir,
-      deadCallMs: config.media.deadCallMs,
-      rtcpIntervalMs: config.media.rtcpIntervalMs,
-    });
-    const ports = await RtpPortPool.open({
-      address: config.media.address,
-      minPort: config.media.ports.minPort,
-      maxPort: config.media.ports.maxPort,
-      logger,
-    });
-    rollback.push('rtp ports', () => ports.close());
+    const { redis, subscriber, fenceRedis } = openRedis(config, logger, rollback);
+    const { media, ports } = await openMedia(config, logger, rollback);
     const engine = createSipEngine(config, { logger });
     rollback.push('sip engine', () => engine.close());
     await engine.start();
     await checkRedisDurability(redis, logger);
-    // Before any call: other workers must know this one is alive before its calls are registered.
-    const lease = new WorkerLease({ redis, keys, workerId, logger, ttlMs: config.workers.leaseTtlMs });
-    await lease.start();
-    rollback.push('liveness lease', () => lease.close());
-    const sweeper = new OrphanSweeper({
-      redis,
-      keys,
-      workerId,
-      engine,
-      trunks: new Map(config.trunks.map((t) => [t.name, t])),
-      logger,
-      intervalMs: config.workers.orphanSweepIntervalMs,
-      cancelHoldMs: lateAnswerHoldMs(config),
-    });
-    const campaignStore = new CampaignStore({ redis, keys });
-    const campaigns = new CampaignStateCache(campaignStore);
+    const { lease, sweeper } = await startLiveness(
+      config,
+      { redis, keys, workerId, engine, logger },
+      rollback,
+    );
+    const campaigns = new CampaignStateCache(new CampaignStore({ redis, keys }));
     // A refused login fails here; the rollback leaves nothing running, so the process exits.
-    await subscriber.subscribe(keys.control);
-    subscriber.on('message', (_channel: string, payload: string) => {
-      const message = parseCampaignControlMessage(payload);
-      if (message) campaigns.apply(message.name, message.state);
-    });
-    const base = buildRetryPolicy({
-      maxAttempts: config.defaults.maxAttempts,
-      delays: {
-        busyMs: config.defaults.retryDelays.busyMs,
-        noAnswerMs: config.defaults.retryDelays.noAnswerMs,
-        carrierErrorMs: config.defaults.retryDelays.carrierErrorMs,
-      },
-    });
-    const policyFor = async (job: DialJob): Promise<RetryPolicy> => {
-      if (job.campaign === undefined) return base;
-      const settings = (await campaigns.get(job.campaign))?.settings;
-      if (!settings || (settings.maxAttempts === undefined && settings.retryDelays === undefined))
-        return base;
-      return mergeRetryPolicy(base, {
-        ...(settings.maxAttempts !== undefined ? { maxAttempts: settings.maxAttempts } : {}),
-        ...(settings.retryDelays !== undefined ? { delays: settings.retryDelays } : {}),
-      });
-    };
-    const shared = {
-      defaults: config.defaults,
+    await followCampaignControl(subscriber, keys, campaigns);
+    const shared = trunkRuntimeParts(config, fenceRedis, {
       engine,
       ports,
+      media,
       redis,
       keys,
-      outcomes: new OutcomeStore({ redis, keys }),
-      fence: new AttemptFence({ redis, keys, workerId }),
-      dialogs: new DialogRegistry({ redis, keys, workerId }),
-      lateAnswerHoldMs: lateAnswerHoldMs(config),
-      formats: new FormatMemory(redis, keys),
       campaigns,
-      dnc: new DncList({ redis, keys }),
-      ...(config.workers.maxDailyAttemptsPerNumber
-        ? { dailyCap: new DailyAttemptCap({ redis, keys, max: config.workers.maxDailyAttemptsPerNumber }) }
-        : {}),
-      policyFor,
       workerId,
       logger,
-      lockDurationMs: config.workers.lockDurationMs,
-      stalledIntervalMs: config.workers.stalledIntervalMs,
-      fenceMarginMs: config.workers.fenceMarginMs,
-    };
+    });
     // The runtimes exist before the worker object; events reach its listeners once it does.
     let publish: CallEventSink = () => undefined;
     const events: CallEventSink = (event) => {
@@ -218,58 +178,43 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
     rollback.push('trunk runtimes', async () => {
       await Promise.allSettled(runtimes.map((r) => r.close(0)));
     });
-    await new TrunkDirectory(redis, keys).publish(
-      config.trunks.map((t) => ({
-        name: t.name,
-        domain: t.domain,
-        ...(t.defaultCountry ? { defaultCountry: t.defaultCountry } : {}),
-        ...(t.callerId ? { callerId: t.callerId } : {}),
-      })),
+    await publishTrunkDirectory(redis, keys, config);
+    const observers = await startObservers(
+      options.observers ?? [],
+      {
+        redis,
+        keys,
+        trunks: runtimes,
+        ports,
+        engine,
+        campaign: (name) => campaigns.get(name),
+        logger,
+      },
+      rollback,
     );
-    // Both only listen to call events: the call path never waits on a scrape or a webhook.
-    const callbacks = config.callbacks
-      ? StatusCallbacks.start({
-          config: config.callbacks,
-          redis,
-          prefix: keys.prefix,
-          queueName: (trunk) => keys.queueName(trunk),
-          campaignUrl: async (name) => (await campaigns.get(name))?.settings.callbackUrl,
-          logger,
-        })
-      : undefined;
-    if (callbacks) rollback.push('status callbacks', () => callbacks.close());
-    const metrics = config.metrics
-      ? await WorkerMetrics.start({
-          redis,
-          keys,
-          trunks: runtimes,
-          ports,
-          sip: engine,
-          ...(callbacks ? { extraQueues: [StatusCallbacks.queueName] } : {}),
-          ...(config.metrics.listen ? { listen: config.metrics.listen } : {}),
-          logger,
-        })
-      : undefined;
-    if (metrics) rollback.push('metrics', () => metrics.close());
+    const recordingSweeper = new RecordingSweeper({
+      dir: config.media.recordingsDir,
+      retentionMs: config.media.recordingsRetentionMs,
+      logger,
+    });
+    rollback.push('recording sweeper', () => recordingSweeper.close());
     const worker = new DialerWorker(options, {
       lease,
       sweeper,
+      recordingSweeper,
       redis,
       subscriber,
+      fenceRedis,
       engine,
       ports,
       runtimes,
       workerId,
-      ...(metrics ? { metrics } : {}),
-      ...(callbacks ? { callbacks } : {}),
+      observers,
     });
-    publish = (event) => {
-      metrics?.observe(event);
-      callbacks?.publish(event);
-      worker.emit('call', event);
-    };
+    publish = (event) => worker.emit('call', event);
     await Promise.all(runtimes.map((r) => r.start()));
     sweeper.start();
+    recordingSweeper.start();
     logger.info(
       { workerId, trunks: runtimes.map((r) => r.name), rtpPorts: ports.size },
       'dialer worker started',
@@ -283,11 +228,6 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
 
   get engine(): SipEngine {
     return this.#engine;
-  }
-
-  /** This process's metrics registry; present when config has a `metrics` section. */
-  get metrics(): WorkerMetrics | undefined {
-    return this.#metrics;
   }
 
   /** After close(): ids of the jobs that could not be handed back to the queue (Redis gone). */
@@ -305,15 +245,14 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       this.#logger.info({ graceMs }, 'dialer worker draining');
       await Promise.allSettled(this.#runtimes.map((r) => r.close(graceMs)));
       await this.#bounded('orphan sweeper', this.#sweeper.close());
+      await this.#bounded('recording sweeper', this.#recordingSweeper.close());
       // Our calls are over: the lease can go (orphans still held stay for the next sweeper).
       await this.#bounded('liveness lease', this.#lease.close());
-      await Promise.all([
-        this.#bounded('status callbacks', this.#callbacks?.close()),
-        this.#bounded('metrics', this.#metrics?.close()),
-      ]);
+      await Promise.all(this.#observers.map((o) => this.#bounded(o.name, o.close())));
       await this.#bounded('sip engine', this.#engine.close(), SHUTDOWN_BOUNDS.sipStepMs);
       await this.#ports.close();
-      const quits = [this.#subscriber, this.#redis].map(async (connection) => {
+      const connections = [this.#subscriber, ...(this.#fenceRedis ? [this.#fenceRedis] : []), this.#redis];
+      const quits = connections.map(async (connection) => {
         if (!(await withinDeadline(connection.quit(), SHUTDOWN_BOUNDS.stepMs).catch(() => false)))
           connection.disconnect();
       });
@@ -336,6 +275,193 @@ export class DialerWorker extends TypedEventEmitter<DialerWorkerEvents> {
       this.#logger.warn({ step, err: error }, 'shutdown: this step failed');
     }
   }
+}
+
+/** What every trunk runtime of the worker shares: its engine, ports, stores and settings. */
+function trunkRuntimeParts(
+  config: DialerConfig,
+  fenceRedis: RedisConnection | undefined,
+  parts: Pick<
+    TrunkRuntimeOptions,
+    'engine' | 'ports' | 'media' | 'redis' | 'keys' | 'campaigns' | 'workerId' | 'logger'
+  >,
+): Omit<TrunkRuntimeOptions, 'trunk' | 'events'> {
+  const { redis, keys, workerId } = parts;
+  const replicaWait = replicaWaitOf(config, fenceRedis, parts.logger);
+  return {
+    ...parts,
+    defaults: config.defaults,
+    outcomes: new OutcomeStore({ redis, keys }),
+    fence: new AttemptFence({ redis, keys, workerId, ...(replicaWait ? { replicaWait } : {}) }),
+    dialogs: new DialogRegistry({ redis, keys, workerId }),
+    lateAnswerHoldMs: lateAnswerHoldMs(config),
+    formats: new FormatMemory(redis, keys),
+    dnc: new DncList({ redis, keys }),
+    ...(config.workers.maxDailyAttemptsPerNumber
+      ? { dailyCap: new DailyAttemptCap({ redis, keys, max: config.workers.maxDailyAttemptsPerNumber }) }
+      : {}),
+    policyFor: retryPolicyFor(config, parts.campaigns),
+    campaignCallFor: async (job: DialJob) =>
+      job.campaign === undefined ? undefined : (await parts.campaigns.get(job.campaign))?.settings,
+    callerIdCap: new CallerIdDailyCap({ redis, keys }),
+    lockDurationMs: config.workers.lockDurationMs,
+    stalledIntervalMs: config.workers.stalledIntervalMs,
+    fenceMarginMs: config.workers.fenceMarginMs,
+  };
+}
+
+/** The media every call of the worker shares, and its pre-bound RTP ports. */
+async function openMedia(
+  config: DialerConfig,
+  logger: Logger,
+  rollback: StartRollback,
+): Promise<{ media: CallMediaRuntime; ports: RtpPortPool }> {
+  const media = createCallMediaRuntime({
+    promptsDir: config.media.promptsDir,
+    recordingsDir: config.media.recordingsDir,
+    deadCallMs: config.media.deadCallMs,
+    rtcpIntervalMs: config.media.rtcpIntervalMs,
+  });
+  const ports = await RtpPortPool.open({
+    address: config.media.address,
+    minPort: config.media.ports.minPort,
+    maxPort: config.media.ports.maxPort,
+    logger,
+  });
+  rollback.push('rtp ports', () => ports.close());
+  return { media, ports };
+}
+
+/**
+ * This worker's lease (other workers must know it is alive before its calls are registered, so
+ * it starts before any call) and the sweeper that ends the calls of workers whose lease lapsed.
+ */
+async function startLiveness(
+  config: DialerConfig,
+  parts: { redis: RedisConnection; keys: DialerKeys; workerId: string; engine: SipEngine; logger: Logger },
+  rollback: StartRollback,
+): Promise<{ lease: WorkerLease; sweeper: OrphanSweeper }> {
+  const { redis, keys, workerId, engine, logger } = parts;
+  const lease = new WorkerLease({ redis, keys, workerId, logger, ttlMs: config.workers.leaseTtlMs });
+  await lease.start();
+  rollback.push('liveness lease', () => lease.close());
+  const sweeper = new OrphanSweeper({
+    redis,
+    keys,
+    workerId,
+    engine,
+    trunks: new Map(config.trunks.map((t) => [t.name, t])),
+    logger,
+    intervalMs: config.workers.orphanSweepIntervalMs,
+    cancelHoldMs: lateAnswerHoldMs(config),
+  });
+  return { lease, sweeper };
+}
+
+/** With a Sentinel group, fence writes wait for the replicas the config asks for (WAIT). */
+function replicaWaitOf(
+  config: DialerConfig,
+  redis: RedisConnection | undefined,
+  logger: Logger,
+): AttemptFenceOptions['replicaWait'] {
+  const target = config.redis;
+  if (redis === undefined || typeof target === 'string' || !('sentinels' in target)) return undefined;
+  // The config always sets both (its defaults); a hand-built target without them waits for none.
+  const { waitReplicas: replicas, waitTimeoutMs: timeoutMs } = target;
+  return replicas && timeoutMs !== undefined ? { redis, replicas, timeoutMs, logger } : undefined;
+}
+
+/** True when the config asks fence writes to wait for replicas. */
+function waitsForReplicas(config: DialerConfig): boolean {
+  const target = config.redis;
+  return typeof target !== 'string' && 'sentinels' in target && (target.waitReplicas ?? 0) > 0;
+}
+
+/** The command connection BullMQ wants (no retry limit per request) and its subscriber twin. */
+function openRedis(
+  config: DialerConfig,
+  logger: Logger,
+  rollback: StartRollback,
+): { redis: RedisConnection; subscriber: RedisConnection; fenceRedis: RedisConnection | undefined } {
+  const redis = createRedisConnection(config.redis, { maxRetriesPerRequest: null, lazyConnect: false });
+  redis.on('error', redisErrorHandler(logger, config.redis, 'connection'));
+  const subscriber = duplicateRedisConnection(redis);
+  subscriber.on('error', redisErrorHandler(logger, config.redis, 'subscriber'));
+  // WAIT blocks the connection it is sent on until the replicas answer (up to its timeout): on
+  // the shared one it would hold every other command of the worker behind each fence.
+  const fenceRedis = waitsForReplicas(config) ? duplicateRedisConnection(redis) : undefined;
+  fenceRedis?.on('error', redisErrorHandler(logger, config.redis, 'fence'));
+  rollback.push('redis', () => {
+    subscriber.disconnect();
+    fenceRedis?.disconnect();
+    redis.disconnect();
+  });
+  return { redis, subscriber, fenceRedis };
+}
+
+/** Pause, resume and cancel reach this worker's campaign cache within a second. */
+async function followCampaignControl(
+  subscriber: RedisConnection,
+  keys: DialerKeys,
+  campaigns: CampaignStateCache,
+): Promise<void> {
+  await subscriber.subscribe(keys.control);
+  subscriber.on('message', (_channel: string, payload: string) => {
+    const message = parseCampaignControlMessage(payload);
+    if (message) campaigns.apply(message.name, message.state);
+  });
+}
+
+/** The config's retry policy, with a job's campaign overrides applied when it has any. */
+function retryPolicyFor(
+  config: DialerConfig,
+  campaigns: CampaignStateCache,
+): (job: DialJob) => Promise<RetryPolicy> {
+  const base = buildRetryPolicy({
+    maxAttempts: config.defaults.maxAttempts,
+    delays: config.defaults.retryDelays,
+  });
+  return async (job) => {
+    if (job.campaign === undefined) return base;
+    const settings = (await campaigns.get(job.campaign))?.settings;
+    if (!settings || (settings.maxAttempts === undefined && settings.retryDelays === undefined)) return base;
+    return mergeRetryPolicy(base, {
+      ...(settings.maxAttempts !== undefined ? { maxAttempts: settings.maxAttempts } : {}),
+      ...(settings.retryDelays !== undefined ? { delays: settings.retryDelays } : {}),
+    });
+  };
+}
+
+/** Producers check a job's trunk against this list, and read its dialing defaults from it. */
+async function publishTrunkDirectory(
+  redis: RedisConnection,
+  keys: DialerKeys,
+  config: DialerConfig,
+): Promise<void> {
+  await new TrunkDirectory(redis, keys).publish(
+    config.trunks.map((t) => ({
+      name: t.name,
+      domain: t.domain,
+      ...(t.defaultCountry ? { defaultCountry: t.defaultCountry } : {}),
+      ...(t.callerId ? { callerId: t.callerId } : {}),
+      ...(t.allowedCallerIds ? { allowedCallerIds: t.allowedCallerIds } : {}),
+    })),
+  );
+}
+
+/** Starts the observers in order; each one started is closed again should a later step fail. */
+async function startObservers(
+  starts: readonly CallObserverStart[],
+  worker: ObservedWorker,
+  rollback: StartRollback,
+): Promise<CallObserver[]> {
+  const observers: CallObserver[] = [];
+  for (const start of starts) {
+    const observer = await start(worker);
+    rollback.push(observer.name, () => observer.close());
+    observers.push(observer);
+  }
+  return observers;
 }
 
 /**

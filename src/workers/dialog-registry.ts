@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import type { DialogSnapshot } from '../sip/index.js';
 
@@ -14,7 +14,7 @@ export interface RegisteredDialog {
 }
 
 export interface DialogRegistryOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   readonly workerId: string;
 }
@@ -26,7 +26,7 @@ export interface DialogRegistryOptions {
  * liveness lease lapses.
  */
 export class DialogRegistry {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #key: string;
   readonly #workerId: string;
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import type { DialFormatName } from '../numbers/index.js';
 
@@ -10,7 +10,7 @@ export class FormatMemory {
   readonly #cache = new Map<string, { value: DialFormatName | undefined; at: number }>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: DialerKeys,
     /** Local cache lifetime, so every call does not cost a round trip. Default: 10 s. */
     private readonly cacheMs = 10_000,

@@ -20,14 +20,17 @@ export {
   type HeldChannel,
   type PaceChange,
   type PaceState,
+  type StartChannel,
   type StartGrant,
   type TrunkLimiterEvents,
   type TrunkLimiterOptions,
 } from './trunk-limiter.js';
 export { DialerWorker, type DialerWorkerOptions } from './dialer-worker.js';
+export type { CallObserver, CallObserverStart, ObservedWorker } from './call-observer.js';
 export { TrunkRuntime, type TrunkRuntimeOptions } from './trunk-runtime.js';
 export { createCallProcessor, SHUTDOWN_REASON, type CallProcessorDeps } from './call-processor.js';
 export { AttemptFence, type AttemptFenceOptions } from './attempt-fence.js';
 export { FormatMemory } from './format-memory.js';
 export { TrunkDialGate, type TrunkDialGateOptions } from './trunk-dial-gate.js';
 export type { DialGate, GateVerdict, TrunkFeedback } from './dial-gate.js';
+export { RecordingSweeper, type RecordingSweep, type RecordingSweeperOptions } from './recording-sweeper.js';

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { AttemptRecord, OrphanEnd } from '../jobs/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import type { Logger } from '../log/index.js';
@@ -10,7 +10,7 @@ import type { RegisteredDialog } from './dialog-registry.js';
 import { CLAIM_ORPHANS, ORPHAN_ENDED } from './orphan-scripts.js';
 
 export interface OrphanSweeperOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   readonly workerId: string;
   readonly engine: SipEngine;
@@ -117,7 +117,9 @@ export class OrphanSweeper {
       error = `trunk ${snapshot.trunk} is not served by worker ${workerId}`;
     } else {
       try {
-        result = await engine.endOrphanDialog(snapshot, trunk);
+        result = await engine.endOrphanDialog(snapshot, trunk, {
+          onAnswered: () => void this.#answeredAfterCancel(entry).catch(() => undefined),
+        });
       } catch (caught) {
         const tries = (this.#tries.get(entry.attemptId) ?? 0) + 1;
         this.#tries.set(entry.attemptId, tries);
@@ -192,11 +194,42 @@ export class OrphanSweeper {
     return error === undefined;
   }
 
+  /**
+   * A ringing orphan CANCELled here had in fact been answered (its 2xx reached this engine, which
+   * ACKed and hung it up): the person was reached, so the attempt is answered, the number is
+   * released at once and the job, waiting on the fence, is told.
+   */
+  async #answeredAfterCancel(entry: RegisteredDialog): Promise<void> {
+    const { redis, keys, workerId, logger } = this.#o;
+    const at = Date.now();
+    const patch: Partial<AttemptRecord> = {
+      state: 'done',
+      sipCode: 200,
+      reason: `answered as worker ${entry.workerId} died; ${workerId} ended it (ACK and BYE)`,
+      endedAt: at,
+      hangupBy: 'local',
+      endReason: 'orphan-bye',
+      callId: entry.snapshot.callId,
+      pointsTo: 'answered',
+      orphan: { endedBy: workerId, method: 'BYE', at },
+    };
+    await ORPHAN_ENDED.run(
+      redis,
+      [keys.attempts(entry.jobId), keys.liveCall(entry.number), keys.workerOrphans(workerId)],
+      [entry.attemptId, JSON.stringify(patch), '0'],
+    );
+    await this.#promote(entry.snapshot.trunk, entry.jobId);
+    logger.info(
+      { jobId: entry.jobId, callId: entry.snapshot.callId, deadWorker: entry.workerId },
+      'orphaned call cancelled as ringing had been answered: hung up, the person is not rung again',
+    );
+  }
+
   async #promote(trunk: string, jobId: string): Promise<void> {
     const { redis, keys } = this.#o;
     let queue = this.#queues.get(trunk);
     if (!queue) {
-      queue = new Queue(keys.queueName(trunk), { connection: redis, prefix: keys.prefix });
+      queue = new Queue(keys.queueName(trunk), { connection: redis, prefix: keys.queuePrefix(trunk) });
       queue.on('error', () => undefined);
       this.#queues.set(trunk, queue);
     }

@@ -1,27 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/index.js';
 import type { AttemptResult } from '../jobs/index.js';
-import type { AttemptMediaStats, AttemptRecord } from '../jobs/index.js';
-import type { DialJob } from '../jobs/index.js';
-import { callMediaRuntime, type CallMediaRuntime } from '../media/index.js';
-import { DtmfCollector } from '../media/index.js';
+import type {
+  AmdTimings,
+  AttemptAmd,
+  AttemptAttestation,
+  AttemptMediaStats,
+  AttemptRecord,
+  AttemptRecording,
+  AttemptSit,
+} from '../jobs/index.js';
+import type { CallScript, DialJob } from '../jobs/index.js';
+import type { CallMediaRuntime } from '../media/index.js';
+import { CallProgressWatch, CallRecorder, DtmfCollector, EarlyMediaSitWatch } from '../media/index.js';
+import type { SitEvent } from '../media/index.js';
 import type { RtpPortLease, RtpPortPool } from '../media/index.js';
-import type { Prompt } from '../media/index.js';
+import type { Prompt, WavFileResult } from '../media/index.js';
 import { RtpSession } from '../media/index.js';
 import { runCallScript, type CallScriptResult } from '../media/index.js';
 import { buildSdpOffer, parseSdpAnswer, type SdpAnswer } from '../media/index.js';
 import type { DialogSnapshot } from '../sip/index.js';
-import type { CallEnd, CallLeg, SipEngine } from '../sip/index.js';
+import type { CallEnd, CallLeg, ProvisionalInfo, SipEngine } from '../sip/index.js';
 import type { SipTrunk } from '../sip/index.js';
 import { attemptResultOf } from './attempt-result-of.js';
+import { CallMediaMoves } from './call-media-moves.js';
+import { recordingPath } from './recording-path.js';
 import type { CallEventSink } from '../jobs/index.js';
 import { mergeHeaders } from '../kernel/index.js';
 
 export interface PlaceAttemptInput {
   readonly engine: SipEngine;
   readonly ports: RtpPortPool;
-  readonly trunk: SipTrunk & { callerId?: string; headers?: Readonly<Record<string, string>> };
+  readonly trunk: SipTrunk & { headers?: Readonly<Record<string, string>> };
   readonly job: DialJob;
+  /** The caller ID to present, settled by the call processor (pool, job, campaign, trunk). */
+  readonly callerId?: string;
+  readonly callerIdWithheld?: boolean;
   readonly uri: string;
   readonly attempt: number;
   readonly dialFormat: string;
@@ -36,8 +50,10 @@ export interface PlaceAttemptInput {
   readonly events?: CallEventSink;
   /** Told when the call becomes endable by another worker (early, then confirmed). */
   readonly onDialog?: (snapshot: DialogSnapshot) => void;
-  /** Pacing scheduler, prompt cache and media settings. Default: the process-wide runtime. */
-  readonly media?: CallMediaRuntime;
+  /** Pacing scheduler, prompt cache and media settings of the worker placing the call. */
+  readonly media: CallMediaRuntime;
+  /** Answering-machine detection on, with these analyzer timings (the job's, else the campaign's). */
+  readonly amd?: AmdTimings;
 }
 
 export interface PlacedAttempt {
@@ -53,18 +69,24 @@ export interface PlacedAttempt {
 export async function placeAttempt(input: PlaceAttemptInput, record: AttemptRecord): Promise<PlacedAttempt> {
   const lease = input.ports.lease();
   try {
-    const media = input.media ?? callMediaRuntime();
-    const failed = (error: unknown): PlacedAttempt => {
-      const result = attemptResultOf(error);
+    const { media } = input;
+    // The last attestation a response carried: a 2xx's replaces a 18x's.
+    let attestation: AttemptAttestation | undefined;
+    const failed = (error: unknown, sit?: SitEvent): PlacedAttempt => {
+      // A SIT in early media says what became of the call, whatever final answer followed it.
+      const result = { ...attemptResultOf(error), ...(sit !== undefined ? { sit: sit.sit } : {}) };
       return {
         result,
         record: {
           ...record,
           state: 'done',
           endedAt: Date.now(),
+          ...(attestation !== undefined && { attestation }),
           ...(result.status !== undefined ? { sipCode: result.status } : {}),
           ...(result.reason !== undefined ? { reason: result.reason } : {}),
           ...(result.phase !== undefined ? { phase: result.phase } : {}),
+          ...(result.errorCode !== undefined ? { errorCode: result.errorCode } : {}),
+          ...(sit !== undefined ? { sit: attemptSitOf(sit, true) } : {}),
         },
       };
     };
@@ -82,8 +104,29 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
       }
     }
     const sdp = buildSdpOffer({ address: lease.address, rtpPort: lease.rtpPort });
-    const callerId = input.job.callerId ?? input.trunk.callerId;
+    const { callerId } = input;
     const headers = mergeHeaders(input.trunk.headers, input.job.headers);
+    // With amd on, early media (a 183 with SDP) is listened to for a SIT until the final answer.
+    let early: { session: RtpSession; watch: EarlyMediaSitWatch } | undefined;
+    const endEarlyMedia = (): SitEvent | undefined => {
+      early?.watch.close();
+      early?.session.close();
+      return early?.watch.sit;
+    };
+    const onProvisional = (p: ProvisionalInfo): void => {
+      if (p.attestation !== undefined) attestation = p.attestation;
+      input.events?.({
+        type: 'ringing',
+        ...eventBase(input),
+        attempt: input.attempt,
+        status: p.status,
+        afterMs: p.afterMs,
+      });
+      if (p.sdp === undefined || early !== undefined || input.amd === undefined) return;
+      const session = startSession(p.sdp, undefined, input, lease, media, true);
+      if (session !== undefined) early = { session, watch: new EarlyMediaSitWatch(session, input.amd) };
+    };
+    const moves = new CallMediaMoves(input.logger);
     let leg: CallLeg;
     try {
       leg = await input.engine.invite({
@@ -91,26 +134,18 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
         uri: input.uri,
         sdp,
         ...(callerId !== undefined ? { callerId } : {}),
+        ...(input.callerIdWithheld === true && { callerIdWithheld: true }),
         headers,
         ringTimeoutMs: input.ringTimeoutMs,
         signal: input.signal,
         ...(input.onDialog ? { onDialog: input.onDialog } : {}),
-        ...(input.events
-          ? {
-              onProvisional: (p: { status: number; afterMs: number }) =>
-                input.events?.({
-                  type: 'ringing',
-                  ...eventBase(input),
-                  attempt: input.attempt,
-                  status: p.status,
-                  afterMs: p.afterMs,
-                }),
-            }
-          : {}),
+        onProvisional,
+        answerOffer: moves.answerOffer,
       });
     } catch (error) {
-      return failed(error);
+      return failed(error, endEarlyMedia());
     }
+    const earlySit = endEarlyMedia();
     const answeredAt = Date.now();
     let held: HeldCall;
     try {
@@ -124,14 +159,24 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
           ? { postDialDelayMs: leg.timings.postDialDelayMs }
           : {}),
       });
-      held = await holdCall(leg, input, lease, media, prompt);
+      held =
+        earlySit === undefined
+          ? await holdCall(leg, input, lease, media, prompt, moves)
+          : // The network said the call failed before it answered: nobody is there to hear a script.
+            { end: await leg.hangup('sit'), sit: attemptSitOf(earlySit, true), sitDecides: true };
     } finally {
       // Whatever threw above, the callee must not be left on an open line.
       if (!leg.end) await leg.hangup('error');
     }
     const { end } = held;
     return {
-      result: { kind: 'answered', status: 200, reason: 'OK' },
+      result: {
+        kind: 'answered',
+        status: 200,
+        reason: held.answeredBy === undefined ? 'OK' : `OK, answered by a machine`,
+        ...(held.answeredBy !== undefined ? { answeredBy: held.answeredBy } : {}),
+        ...(held.sit !== undefined && held.sitDecides ? { sit: held.sit.class } : {}),
+      },
       record: {
         ...record,
         state: 'done',
@@ -144,11 +189,19 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
         ...(leg.timings.postDialDelayMs !== undefined
           ? { postDialDelayMs: leg.timings.postDialDelayMs }
           : {}),
+        ...((leg.attestation ?? attestation) !== undefined && {
+          attestation: leg.attestation ?? attestation,
+        }),
         talkMs: end.at - answeredAt,
         hangupBy: end.by,
         endReason: end.reason,
         ...(held.digits !== undefined ? { digits: held.digits } : {}),
         ...(held.media !== undefined ? { media: held.media } : {}),
+        ...(held.amd !== undefined ? { amd: held.amd } : {}),
+        ...(held.sit !== undefined ? { sit: held.sit } : {}),
+        ...(held.recording !== undefined ? { recording: held.recording } : {}),
+        // Answered, but by no person: a later attempt may ring the number again (the fence allows it).
+        ...(held.answeredBy === 'machine' || held.sitDecides ? { noPerson: true } : {}),
       },
     };
   } finally {
@@ -160,6 +213,12 @@ interface HeldCall {
   readonly end: CallEnd;
   readonly digits?: string;
   readonly media?: AttemptMediaStats;
+  readonly amd?: AttemptAmd;
+  readonly sit?: AttemptSit;
+  readonly recording?: AttemptRecording;
+  readonly answeredBy?: 'machine' | 'voicemail-left';
+  /** A SIT was heard and counts for the call's fate (false when it came after a person's decision). */
+  readonly sitDecides: boolean;
 }
 
 /** Runs the call's media and script until one of the ends in `placeAttempt`'s comment. */
@@ -169,6 +228,7 @@ async function holdCall(
   lease: RtpPortLease,
   media: CallMediaRuntime,
   prompt: Prompt | undefined,
+  moves: CallMediaMoves,
 ): Promise<HeldCall> {
   const script = input.job.script;
   const ends: Array<Promise<CallEnd>> = [new Promise<CallEnd>((resolve) => leg.on('ended', resolve))];
@@ -185,7 +245,20 @@ async function holdCall(
     }),
   );
 
-  const session = startSession(leg, input, lease, media);
+  const session = startSession(leg.remoteSdp, leg.callId, input, lease, media, false);
+  if (session !== undefined) moves.follow(leg, session);
+  // Listening starts with the session, so the greeting's first word is not missed.
+  const watch =
+    session !== undefined && input.amd !== undefined ? new CallProgressWatch(session, input.amd) : undefined;
+  const record = script?.record;
+  const recorder =
+    session !== undefined && record !== undefined && record !== 'off'
+      ? new CallRecorder(
+          session,
+          recordingPath(media.settings.recordingsDir, input.jobId, input.attempt),
+          record,
+        )
+      : undefined;
   const heard: string[] = [];
   const collector = script?.collect ? new DtmfCollector(script.collect) : undefined;
   const onDigit = (digit: string): void => {
@@ -206,77 +279,190 @@ async function holdCall(
   }
 
   let scriptResult: CallScriptResult | undefined;
-  if (prompt !== undefined || collector !== undefined) {
-    if (session === undefined) {
-      ends.push(leg.hangup('no-media'));
-    } else {
-      const plan = {
-        ...(prompt !== undefined ? { prompt: prompt.encoded(session.stats.codec) } : {}),
-        ...(script?.repeat !== undefined ? { repeat: script.repeat } : {}),
-        ...(collector !== undefined ? { collector } : {}),
-      };
-      ends.push(
-        runCallScript(session, plan).then((result) => {
-          scriptResult = result;
-          return leg.hangup('script-done');
+  const runScript = (): Promise<CallEnd> | undefined => {
+    if (prompt === undefined && collector === undefined) return undefined;
+    if (session === undefined) return leg.hangup('no-media');
+    const plan = {
+      ...(prompt !== undefined ? { prompt: prompt.encoded(session.stats.codec) } : {}),
+      ...(script?.repeat !== undefined ? { repeat: script.repeat } : {}),
+      ...(collector !== undefined ? { collector } : {}),
+    };
+    return runCallScript(session, plan).then((result) => {
+      scriptResult = result;
+      return leg.hangup('script-done');
+    });
+  };
+  let answeredBy: 'machine' | 'voicemail-left' | undefined;
+  if (watch === undefined || session === undefined) {
+    const scripted = runScript();
+    if (scripted !== undefined) ends.push(scripted);
+  } else {
+    // The network's "this call failed" tone ends the call whatever was decided.
+    // Not after a person was heard, though: SIT is listened for until beepWindowMs, and a tone the
+    // person's line plays (or a false match on their voice) must not hang up on them; it is kept
+    // on the attempt as information only.
+    ends.push(
+      new Promise<CallEnd>((resolve) =>
+        watch.once('sit', () => {
+          if (watch.decision?.result !== 'human') resolve(leg.hangup('sit'));
         }),
-      );
-    }
+      ),
+    );
+    // The script waits for the decision: a person hears it from its start, a machine never does.
+    ends.push(
+      watch.decided().then(async (decision): Promise<CallEnd> => {
+        if (leg.end) return leg.end;
+        const person =
+          decision.result === 'human' || (decision.result === 'unknown' && script?.onUnknown !== 'hangup');
+        if (person) return runScript() ?? new Promise<CallEnd>(() => undefined);
+        if (decision.result === 'unknown') return leg.hangup('amd-unknown');
+        if (script?.onMachine === 'leaveMessage' && prompt !== undefined) {
+          await watch.messageCue();
+          if (leg.end) return leg.end;
+          const how = await session.play(prompt.encoded(session.stats.codec));
+          scriptResult = { played: how === 'played' ? 1 : 0, bargedIn: false };
+          if (how === 'played') answeredBy = 'voicemail-left';
+          return leg.hangup('voicemail-left');
+        }
+        answeredBy = 'machine';
+        return leg.hangup('machine');
+      }),
+    );
   }
 
   const onAbort = (): void => void leg.hangup('aborted');
   input.signal.addEventListener('abort', onAbort, { once: true });
   if (input.signal.aborted) onAbort();
   let end: CallEnd;
+  let recording: WavFileResult | undefined;
   try {
     end = await Promise.race(ends);
   } finally {
     clearTimeout(timer);
     input.signal.removeEventListener('abort', onAbort);
+    watch?.close();
+    const recorded = recorder?.close();
     session?.close();
     collector?.close();
     if (!leg.end) await leg.hangup('cleanup');
+    recording = await recorded;
   }
-  const stats = session?.stats;
+  if (recording !== undefined && 'error' in recording) {
+    // The call went on regardless; only its recording is lost.
+    input.logger.warn(
+      { callId: leg.callId, path: recording.path, error: recording.error },
+      'call recording failed',
+    );
+  }
+  const decision = watch?.decision;
+  const sit = watch?.sit;
+  // A SIT heard after a person's decision was ignored for the call (see above): it says nothing
+  // of who answered, and must not make the attempt a no-person one or a carrier error.
+  const sitDecides = sit !== undefined && decision?.result !== 'human';
+  const who = answeredBy ?? answeredByDecision(decision, script);
   const digits = collector !== undefined ? collector.digits : heard.length > 0 ? heard.join('') : undefined;
+  const amd = decision !== undefined ? attemptAmdOf(decision, watch?.beep?.atMs) : undefined;
+  const mediaStats =
+    session !== undefined ? attemptMediaOf(session.stats, { prompt, scriptResult, collector }) : undefined;
   return {
     end,
     ...(digits !== undefined ? { digits } : {}),
-    ...(stats !== undefined
-      ? {
-          media: {
-            codec: stats.codec,
-            packetsSent: stats.packetsSent,
-            packetsReceived: stats.packetsReceived,
-            packetsLost: stats.packetsLost,
-            jitterMs: stats.jitterMs,
-            maxJitterMs: stats.maxJitterMs,
-            remote: stats.remote,
-            ssrcChanges: stats.ssrcChanges,
-            dtmfReceived: stats.dtmfReceived,
-            rtcpSent: stats.rtcpSent,
-            rtcpReceived: stats.rtcpReceived,
-            ...(prompt !== undefined ? { promptsPlayed: scriptResult?.played ?? 0 } : {}),
-            ...(collector?.end !== undefined ? { collectEnd: collector.end } : {}),
-            ...(stats.remoteReport !== undefined ? { remoteReport: stats.remoteReport } : {}),
-          },
-        }
-      : {}),
+    ...(who !== undefined ? { answeredBy: who } : {}),
+    sitDecides,
+    ...(amd !== undefined ? { amd } : {}),
+    ...(sit !== undefined ? { sit: attemptSitOf(sit, false) } : {}),
+    ...(recording !== undefined ? { recording: attemptRecordingOf(recording) } : {}),
+    ...(mediaStats !== undefined ? { media: mediaStats } : {}),
   };
 }
 
-/** The call's RTP session, or `undefined` when the answer's SDP gives nothing to send to. */
+/**
+ * Who answered, from the decision rather than from the branch that ended the call: a machine is
+ * a machine also when it hung up first, when hangupAfterMs or the dead-call time ended the wait
+ * for its beep, or when the message did not play. An unknown we hung up on (onUnknown: hangup)
+ * reached no person either.
+ */
+function answeredByDecision(
+  decision: CallProgressWatch['decision'],
+  script: CallScript | undefined,
+): 'machine' | undefined {
+  if (decision === undefined) return undefined;
+  if (decision.result === 'machine') return 'machine';
+  if (decision.result === 'unknown' && decision.reason !== 'sit' && script?.onUnknown === 'hangup')
+    return 'machine';
+  return undefined;
+}
+
+function attemptAmdOf(
+  decision: NonNullable<CallProgressWatch['decision']>,
+  beepAtMs: number | undefined,
+): AttemptAmd {
+  return {
+    result: decision.result,
+    reason: decision.reason,
+    decisionMs: decision.decisionMs,
+    greetingMs: decision.greetingMs,
+    words: decision.words,
+    ...(beepAtMs !== undefined ? { beepAtMs } : {}),
+  };
+}
+
+function attemptRecordingOf(recording: WavFileResult): AttemptRecording {
+  return 'error' in recording
+    ? { path: recording.path, error: recording.error }
+    : { path: recording.path, durationMs: recording.durationMs, channels: recording.channels };
+}
+
+function attemptMediaOf(
+  stats: RtpSession['stats'],
+  call: {
+    readonly prompt: Prompt | undefined;
+    readonly scriptResult: CallScriptResult | undefined;
+    readonly collector: DtmfCollector | undefined;
+  },
+): AttemptMediaStats {
+  return {
+    codec: stats.codec,
+    packetsSent: stats.packetsSent,
+    packetsReceived: stats.packetsReceived,
+    packetsLost: stats.packetsLost,
+    jitterMs: stats.jitterMs,
+    maxJitterMs: stats.maxJitterMs,
+    remote: stats.remote,
+    ssrcChanges: stats.ssrcChanges,
+    dtmfReceived: stats.dtmfReceived,
+    rtcpSent: stats.rtcpSent,
+    rtcpReceived: stats.rtcpReceived,
+    ...(call.prompt !== undefined ? { promptsPlayed: call.scriptResult?.played ?? 0 } : {}),
+    ...(call.collector?.end !== undefined ? { collectEnd: call.collector.end } : {}),
+    ...(stats.remoteReport !== undefined ? { remoteReport: stats.remoteReport } : {}),
+  };
+}
+
+function attemptSitOf(sit: SitEvent, early: boolean): AttemptSit {
+  return { class: sit.sit, code: sit.code, atMs: sit.atMs, ...(early ? { early: true } : {}) };
+}
+
+/**
+ * The call's RTP session, or `undefined` when the SDP gives nothing to send to. `early`: the
+ * session of a 183's early media, which only listens (nothing is sent before the answer).
+ */
 function startSession(
-  leg: CallLeg,
+  remoteSdp: string,
+  callId: string | undefined,
   input: PlaceAttemptInput,
   lease: RtpPortLease,
   media: CallMediaRuntime,
+  early: boolean,
 ): RtpSession | undefined {
   let answer: SdpAnswer;
   try {
-    answer = parseSdpAnswer(leg.remoteSdp);
+    answer = parseSdpAnswer(remoteSdp);
   } catch (error) {
-    input.logger.warn({ err: error, callId: leg.callId }, 'answer SDP unusable: the call has no media');
+    input.logger.warn(
+      { err: error, callId },
+      early ? 'early-media SDP unusable: not listening to it' : 'answer SDP unusable: the call has no media',
+    );
     return undefined;
   }
   // A far end that said it will not send (or put us on hold) is not dead for being quiet.
@@ -297,8 +483,8 @@ function startSession(
       : {}),
     codec: { name: answer.codec.name, payloadType: answer.codec.payloadType },
     ...(answer.telephoneEvent ? { telephoneEventPayloadType: answer.telephoneEvent.payloadType } : {}),
-    send: !answer.held,
-    deadAfterMs: silentByAnswer ? 0 : media.settings.deadCallMs,
+    send: !early && !answer.held,
+    deadAfterMs: silentByAnswer || early ? 0 : media.settings.deadCallMs,
     rtcpIntervalMs: media.settings.rtcpIntervalMs,
     scheduler: media.scheduler,
     logger: input.logger,
@@ -326,6 +512,8 @@ export function newAttemptRecord(input: {
   uri: string;
   dialFormat: string;
   workerId: string;
+  callerId?: string;
+  callerIdWithheld?: boolean;
 }): AttemptRecord {
   return {
     attempt: input.attempt,
@@ -335,5 +523,7 @@ export function newAttemptRecord(input: {
     startedAt: Date.now(),
     state: 'live',
     worker: input.workerId,
+    ...(input.callerId !== undefined && { callerId: input.callerId }),
+    ...(input.callerIdWithheld === true && { callerIdWithheld: true }),
   };
 }

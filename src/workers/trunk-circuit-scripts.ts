@@ -1,9 +1,11 @@
 import { LUA_NOW, LuaScript } from '../redis/index.js';
 
 /*
- * The trunk circuit's transitions, each one Lua script. KEYS: the circuit hash, the control
- * channel (published from inside the script, so a change and its announcement are one step).
- * ARGV[1]: clock (see LUA_NOW), ARGV[2]: trunk name. No hash means closed with no failures.
+ * The trunk circuit's transitions, each one Lua script. KEYS: the circuit hash (in the trunk's hash
+ * tag). ARGV[1]: clock (see LUA_NOW), ARGV[2]: trunk name, then each script's own, and last the
+ * control channel, published from inside the script so a change and its announcement are one step
+ * (an argument, not a key: it is fleet-wide, and a Cluster refuses keys of two slots in one
+ * script; a PUBLISH reaches every node's subscribers). No hash means closed with no failures.
  * "open" whose `until` has passed becomes "half-open" the first time any script looks at it.
  * Every reply is an array whose last element is the messages the script published, one JSON per
  * line, so the caller can log the changes it made.
@@ -17,7 +19,7 @@ local function publish(state, reason, kind, untilMs)
   if kind and kind ~= '' then msg.kind = kind end
   if untilMs and untilMs > 0 then msg['until'] = untilMs end
   local json = cjson.encode(msg)
-  redis.call('PUBLISH', KEYS[2], json)
+  redis.call('PUBLISH', ARGV[#ARGV], json)
   published[#published + 1] = json
 end
 local function done(...)
@@ -117,6 +119,20 @@ if failures >= threshold then
 end
 redis.call('HSET', h, 'state', 'closed', 'failures', failures)
 return done('closed')
+`,
+);
+
+/**
+ * Carrier trouble no retry fixes (its TLS certificate does not verify): open at once, kind
+ * carrier, as a failed probe would. Already open: left as it is (calls started before it opened
+ * report the same again). ARGV: now, trunk, openMs, reason. Reply: {published}.
+ */
+export const circuitCarrierFaultScript = new LuaScript(
+  'circuit-carrier-fault',
+  `${PRELUDE}
+local s = load()
+if s.state ~= 'open' then open('carrier', ARGV[4], tonumber(ARGV[3])) end
+return done()
 `,
 );
 

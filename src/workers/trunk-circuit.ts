@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import { TypedEventEmitter } from '../kernel/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -15,6 +15,7 @@ import {
   circuitProbeAuthNowScript,
   circuitCanDialScript,
   circuitCarrierErrorScript,
+  circuitCarrierFaultScript,
   circuitResetScript,
   circuitStateScript,
   circuitSuccessScript,
@@ -24,7 +25,7 @@ import { TrunkClosedError } from './trunk-closed-error.js';
 
 export interface TrunkCircuitOptions {
   /** Shared connection; the circuit does not own it and never closes it. */
-  redis: Redis;
+  redis: RedisConnection;
   keys: DialerKeys;
   trunk: string;
   /** Carrier errors in a row, fleet-wide, that open the circuit. Default 5. */
@@ -98,8 +99,9 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
   readonly openMs: number;
   readonly authOpenMs: number;
   readonly probeLeaseMs: number;
-  readonly #redis: Redis;
-  readonly #keys: [hash: string, control: string];
+  readonly #redis: RedisConnection;
+  readonly #keys: [hash: string];
+  readonly #control: string;
   readonly #now: (() => number) | undefined;
   readonly #logger: Logger;
   #closed = false;
@@ -119,7 +121,8 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
     this.authOpenMs = checkNumber('authOpenMs', options.authOpenMs ?? 600_000, { min: 0 });
     this.probeLeaseMs = checkNumber('probeLeaseMs', options.probeLeaseMs ?? 60_000, { min: 1 });
     this.#redis = options.redis;
-    this.#keys = [options.keys.circuit(this.trunk), options.keys.control];
+    this.#keys = [options.keys.circuit(this.trunk)];
+    this.#control = options.keys.control;
     this.#now = options.now;
     this.#logger = (options.logger ?? silentLogger()).child({ trunk: this.trunk });
   }
@@ -168,6 +171,15 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
   /** 5xx or transport timeout. After `failureThreshold` in a row fleet-wide, or a failed probe, opens for `openMs`. */
   async recordCarrierError(reason: string): Promise<void> {
     await this.#run(circuitCarrierErrorScript, [this.failureThreshold, this.openMs, reason]);
+  }
+
+  /**
+   * Carrier trouble no retry of the number fixes (its TLS certificate does not verify): opens at
+   * once for `openMs` with kind `carrier`, then half-open probes as for carrier errors. The jobs
+   * stay queued; one warning line per opening says why.
+   */
+  async recordCarrierFault(reason: string): Promise<void> {
+    await this.#run(circuitCarrierFaultScript, [this.openMs, reason]);
   }
 
   /**
@@ -226,7 +238,7 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
     } else if (message.state === 'open') {
       this.#logger.warn(
         { reason: message.reason, until: message.until },
-        'trunk paused: carrier errors; will probe',
+        'trunk paused: carrier trouble; will probe',
       );
     } else {
       this.#logger.info({ reason: message.reason }, `trunk circuit ${message.state}`);
@@ -237,9 +249,12 @@ export class TrunkCircuit extends TypedEventEmitter<TrunkCircuitEvents> {
   /** Runs a transition and announces locally what it published; returns the reply without that. */
   async #run(script: LuaScript, args: (string | number)[]): Promise<(string | number)[]> {
     if (this.#closed) throw new TrunkClosedError(`trunk circuit for ${this.trunk} is closed`);
-    const reply = (await script.run(this.#redis, this.#keys, [clockArg(this.#now), this.trunk, ...args])) as (
-      string | number
-    )[];
+    const reply = (await script.run(this.#redis, this.#keys, [
+      clockArg(this.#now),
+      this.trunk,
+      ...args,
+      this.#control,
+    ])) as (string | number)[];
     const published = String(reply.pop() ?? '');
     for (const line of published.split('\n')) {
       const message = line === '' ? undefined : parseCircuitControlMessage(line);

@@ -61,7 +61,9 @@ end
 
 /**
  * GCRA (the "virtual scheduling" form of a token bucket). KEYS: cps (theoretical arrival time),
- * pace. ARGV: now, cap, burst, reserveMs. Reply: {granted 1|0, waitMs, now}. A start whose slot is
+ * pace. ARGV: now, cap, burst, reserveMs. Reply: {granted 1|0, waitMs, now, tat ('' when not
+ * granted)}: `tat` is what this booking set, so acquireChannelScript can tell whether a start was
+ * booked after it. A start whose slot is
  * at most reserveMs away is granted and booked: the caller waits `waitMs` and goes, instead of
  * asking again (at high paces the slots are closer than a timer can sleep).
  * The interval follows the *current* pace; the burst never exceeds one second's worth of it.
@@ -73,7 +75,7 @@ local cap = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
 local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'pausedUntil')) or 0
 if now < pausedUntil then
-  return {0, tostring(math.ceil(pausedUntil - now)), fmt(now)}
+  return {0, tostring(math.ceil(pausedUntil - now)), fmt(now), ''}
 end
 local rate = pace(KEYS[2], cap)
 local interval = 1000 / rate
@@ -85,35 +87,70 @@ if tat < now then tat = now end
 local wait = tat - tolerance - now
 local reserve = tonumber(ARGV[4]) or 0
 if wait > reserve then
-  return {0, tostring(math.max(1, math.ceil(wait))), fmt(now)}
+  return {0, tostring(math.max(1, math.ceil(wait))), fmt(now), ''}
 end
 if wait < 0 then wait = 0 end
+local before = tonumber(redis.call('GET', KEYS[1])) or 0
 tat = tat + interval
 redis.call('SET', KEYS[1], fmt(tat), 'PX', math.ceil(tat - now) + ${KEY_SLACK_MS})
-return {1, fmt(wait), fmt(now)}
+return {1, fmt(wait), fmt(now), fmt(tat), fmt(before)}
 `,
 );
 
 /**
- * Counting semaphore. KEYS: channels (sorted set lease id → expiry), rate ring. ARGV: now, max,
- * leaseMs, leaseId, ringSlots. Expired leases (a worker that died without releasing) are swept
- * first. Acquiring a lease id already held just extends it. With ringSlots > 0 a granted lease is
- * counted as a start in the rate ring: the channel is the last step before the INVITE, so starts
- * the pace granted but no channel followed are not counted as sent. Reply: 1 granted, 0 full.
+ * Counting semaphore. KEYS: channels (sorted set lease id → expiry), rate ring, cps (the pace's
+ * TAT). ARGV: now, max, leaseMs, leaseId, ringSlots, slotAt ('' for none), lateToleranceMs,
+ * bookedTat (the TAT the slot's booking set, '' for unknown), tatBefore (the TAT before that
+ * booking: where a slot given back puts it). Expired leases (a worker that died
+ * without releasing) are swept first. Acquiring a lease id already held just extends it.
+ * With ringSlots > 0 a granted lease is counted as a start in the rate ring: the channel is the
+ * last step before the INVITE, so starts the pace granted but no channel followed are not counted
+ * as sent.
+ * A pace slot reached more than lateToleranceMs after its time (a worker starved of CPU, or one
+ * that waited for a channel) is refused before the channel is looked at when a start was booked
+ * after it (the TAT moved past bookedTat): sent now, it would reach the carrier bunched with that
+ * one. When nothing was booked after it, refusing would only make the caller book a fresh slot and
+ * waste this one (a lagging worker would burn the fleet's slots): it is sent, and a granted one
+ * moves the TAT on by its lateness, so the next booking keeps the pace's spacing from the real
+ * send. Reply: 1 granted, 0 full, -1 the slot is late (book a new one).
  */
 export const acquireChannelScript = new LuaScript(
   'trunk-acquire-channel',
   `${LUA_NOW}${HELPERS}
 local max = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
+local slotAt = tonumber(ARGV[6])
+local rebased = nil
+if slotAt and now - slotAt > tonumber(ARGV[7]) then
+  local booked = tonumber(ARGV[8])
+  local tat = tonumber(redis.call('GET', KEYS[3]))
+  -- Every later booking adds an interval to the TAT; the margin only absorbs the 3-decimal format.
+  -- No TAT at all: it expired, so nothing was booked after this slot either.
+  if not booked or (tat and tat > booked + 0.001) then return -1 end
+  rebased = booked + (now - slotAt)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now))
 if not redis.call('ZSCORE', KEYS[1], ARGV[4]) and redis.call('ZCARD', KEYS[1]) >= max then
+  -- No INVITE follows this slot: give it back when nothing was booked after it, or a fleet whose
+  -- channels are full would push the pace further out with every try that finds them full.
+  local booked, before = tonumber(ARGV[8]), tonumber(ARGV[9])
+  local tat = booked and before and tonumber(redis.call('GET', KEYS[3]))
+  if tat and math.abs(tat - booked) <= 0.001 then
+    if before > now then
+      redis.call('SET', KEYS[3], fmt(before), 'PX', math.ceil(before - now) + ${KEY_SLACK_MS})
+    else
+      redis.call('DEL', KEYS[3])
+    end
+  end
   return 0
 end
 redis.call('ZADD', KEYS[1], fmt(now + leaseMs), ARGV[4])
 keepFor(KEYS[1], leaseMs + ${KEY_SLACK_MS})
 local slots = tonumber(ARGV[5]) or 0
 if slots > 0 then ringAdd(KEYS[2], now, 's', 1, slots) end
+if rebased then
+  redis.call('SET', KEYS[3], fmt(rebased), 'PX', math.ceil(rebased - now) + ${KEY_SLACK_MS})
+end
 return 1
 `,
 );

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import { TypedEventEmitter } from '../kernel/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import { InvalidTrunkOptionError } from './invalid-trunk-option-error.js';
@@ -19,7 +19,7 @@ import {
 
 export interface TrunkLimiterOptions {
   /** Shared connection; the limiter does not own it and never closes it. */
-  redis: Redis;
+  redis: RedisConnection;
   keys: DialerKeys;
   trunk: string;
   /** Configured calls-per-second cap of the trunk (> 0; fractions allowed: 0.5 is one call per 2 s). */
@@ -32,6 +32,14 @@ export interface TrunkLimiterOptions {
    * must be the same for every limiter of the trunk.
    */
   now?: () => number;
+  /**
+   * A booked pace slot reached later than this past its time is refused at `acquireChannelForStart`
+   * (book a new one) when another start was booked after it: sent on, it would reach the carrier
+   * closer than the pace to that start. Default 20: with slots 1/cps apart, k+1 starts then span
+   * at least k/cps s minus this. A late slot with nothing booked after it is sent, and the next
+   * booking is spaced from the real send.
+   */
+  lateStartToleranceMs?: number;
   /** Life of a channel lease without renewal (a crashed worker's channel frees after this). Default 60 000. */
   channelLeaseMs?: number;
   /**
@@ -75,9 +83,18 @@ export interface TrunkLimiterOptions {
 
 /**
  * `ok` with `waitMs` > 0: the start is booked that far ahead (asked for with `reserveMs`); wait,
- * then go. Not `ok`: ask again after `waitMs`.
+ * then go. Not `ok`: ask again after `waitMs`. The booked slot is at `at + waitMs` on the
+ * limiter's clock; `tat` is the pace state this booking left (how `acquireChannelForStart` tells
+ * whether a start was booked after it), `tatBefore` the one it found (0: none).
  */
-export type StartGrant = { ok: true; at: number; waitMs: number } | { ok: false; waitMs: number };
+export type StartGrant =
+  { ok: true; at: number; waitMs: number; tat: number; tatBefore: number } | { ok: false; waitMs: number };
+
+/**
+ * `acquireChannelForStart`'s answer: `late` means the pace slot has passed and another start was
+ * booked after it; book another.
+ */
+export type StartChannel = 'granted' | 'full' | 'late';
 
 /** A pace decision: cps before and after, and whether this call changed it. */
 export interface PaceChange {
@@ -128,7 +145,8 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
   readonly maxChannels: number;
   readonly channelLeaseMs: number;
   readonly burst: number;
-  readonly #redis: Redis;
+  readonly lateStartToleranceMs: number;
+  readonly #redis: RedisConnection;
   readonly #keys: { cps: string; channels: string; pace: string; rate: string };
   readonly #now: (() => number) | undefined;
   readonly #slowDownFactor: number;
@@ -161,6 +179,11 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
       max: Math.max(1, Math.floor(this.cps)),
       integer: true,
     });
+    this.lateStartToleranceMs = checkNumber(
+      'lateStartToleranceMs',
+      options.lateStartToleranceMs ?? D.lateStartToleranceMs,
+      { min: 0 },
+    );
     this.#slowDownFactor = checkNumber('slowDownFactor', options.slowDownFactor ?? D.slowDownFactor, {
       min: 0,
       max: 1,
@@ -230,9 +253,15 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
       this.#redis,
       [this.#keys.cps, this.#keys.pace],
       [clockArg(this.#now), this.cps, this.burst, options.reserveMs ?? 0],
-    )) as [number, string, string];
+    )) as [number, string, string, string, string?];
     return reply[0] === 1
-      ? { ok: true, at: Number(reply[2]), waitMs: Number(reply[1]) }
+      ? {
+          ok: true,
+          at: Number(reply[2]),
+          waitMs: Number(reply[1]),
+          tat: Number(reply[3]),
+          tatBefore: Number(reply[4] ?? 0),
+        }
       : { ok: false, waitMs: Number(reply[1]) };
   }
 
@@ -256,6 +285,38 @@ export class TrunkLimiter extends TypedEventEmitter<TrunkLimiterEvents> {
       ],
     );
     return reply === 1;
+  }
+
+  /**
+   * The gate's last step before the INVITE: takes a channel for `leaseId` for the start `grant`
+   * booked, and counts it as a call sent (see `acquireChannel`), unless the booked slot is more
+   * than `lateStartToleranceMs` in the past by the limiter's clock and another start was booked
+   * after it (`late`: no channel is taken; book a new start), or every channel is taken (`full`:
+   * the slot is given back when nothing was booked after it, so trying does not slow the fleet).
+   * A late slot sent moves the pace on by its lateness: the next start keeps its spacing from this one.
+   */
+  async acquireChannelForStart(
+    leaseId: string,
+    grant: Extract<StartGrant, { ok: true }>,
+  ): Promise<StartChannel> {
+    this.#checkOpen();
+    checkTrunkName('leaseId', leaseId);
+    const reply = await acquireChannelScript.run(
+      this.#redis,
+      [this.#keys.channels, this.#keys.rate, this.#keys.cps],
+      [
+        clockArg(this.#now),
+        this.maxChannels,
+        this.channelLeaseMs,
+        leaseId,
+        this.#ringSlots,
+        grant.at + grant.waitMs,
+        this.lateStartToleranceMs,
+        grant.tat,
+        grant.tatBefore,
+      ],
+    );
+    return reply === 1 ? 'granted' : reply === -1 ? 'late' : 'full';
   }
 
   /** Extends a lease by `channelLeaseMs`. False when it had already expired (and was dropped). */

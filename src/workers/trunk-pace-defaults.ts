@@ -7,6 +7,9 @@
 export const TRUNK_PACE_DEFAULTS = Object.freeze({
   channelLeaseMs: 60_000,
   burst: 1,
+  lateStartToleranceMs: 20,
+  /** Fresh slots one gate check books for starts found late before the job goes back to the queue. */
+  maxLateRebooks: 3,
   slowDownFactor: 0.5,
   minCps: 0.5,
   slowDownCooldownMs: 1_000,

@@ -1,20 +1,21 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/index.js';
 import type { CallDefaultsConfig, TrunkConfig } from '../config/index.js';
 import type { DailyAttemptCap } from '../compliance/index.js';
 import type { DncList } from '../compliance/index.js';
 import type { CallOutcome } from '../jobs/index.js';
 import type { DialJob } from '../jobs/index.js';
+import { buildCallOutcome } from '../jobs/index.js';
 import type { DialerKeys } from '../kernel/index.js';
 import type { OutcomeStore } from '../jobs/index.js';
-import type { RetryPolicy } from '../jobs/index.js';
+import type { CampaignCallSettings, RetryPolicy } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
-import type { RtpPortPool } from '../media/index.js';
+import type { CallMediaRuntime, RtpPortPool } from '../media/index.js';
 import type { Registration, RegistrationState, SipEngine } from '../sip/index.js';
 import { SipFailure } from '../sip/index.js';
 import type { AttemptFence } from './attempt-fence.js';
 import type { CallEventSink } from '../jobs/index.js';
-import { createCallProcessor, SHUTDOWN_REASON } from './call-processor.js';
+import { createCallProcessor, SHUTDOWN_REASON, type CallProcessorDeps } from './call-processor.js';
 import type { DialogRegistry } from './dialog-registry.js';
 import type { CampaignStateCache } from './campaign-state-cache.js';
 import { CircuitHeldJobs } from './circuit-held-jobs.js';
@@ -31,8 +32,10 @@ export interface TrunkRuntimeOptions {
   readonly defaults: CallDefaultsConfig;
   readonly engine: SipEngine;
   readonly ports: RtpPortPool;
+  /** The worker's media settings, scheduler and prompt cache, shared by its calls. */
+  readonly media: CallMediaRuntime;
   /** Shared connection for commands (maxRetriesPerRequest: null, as BullMQ wants). */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   readonly outcomes: OutcomeStore;
   readonly fence: AttemptFence;
@@ -41,6 +44,8 @@ export interface TrunkRuntimeOptions {
   readonly dnc: DncList;
   readonly dailyCap?: DailyAttemptCap;
   readonly policyFor: (job: DialJob) => Promise<RetryPolicy>;
+  readonly campaignCallFor?: (job: DialJob) => Promise<CampaignCallSettings | undefined>;
+  readonly callerIdCap?: CallProcessorDeps['callerIdCap'];
   readonly workerId: string;
   readonly logger: Logger;
   /** BullMQ lock: a job whose worker stops renewing it is taken by another after this. Default: 30 s. */
@@ -129,6 +134,7 @@ export class TrunkRuntime {
     const processor = createCallProcessor({
       engine: options.engine,
       ports: options.ports,
+      media: options.media,
       trunk,
       defaults: options.defaults,
       fence: options.fence,
@@ -137,6 +143,8 @@ export class TrunkRuntime {
       gate,
       feedback: gate,
       policyFor: options.policyFor,
+      ...(options.campaignCallFor ? { campaignCallFor: options.campaignCallFor } : {}),
+      ...(options.callerIdCap ? { callerIdCap: options.callerIdCap } : {}),
       workerId: options.workerId,
       logger: options.logger,
       ...(options.fenceMarginMs !== undefined ? { fenceMarginMs: options.fenceMarginMs } : {}),
@@ -159,7 +167,7 @@ export class TrunkRuntime {
     };
     this.#worker = new Worker<DialJob, CallOutcome>(options.keys.queueName(trunk.name), tracked, {
       connection: options.redis,
-      prefix: options.keys.prefix,
+      prefix: options.keys.queuePrefix(trunk.name),
       concurrency: trunk.concurrency,
       autorun: false,
       lockDuration: options.lockDurationMs ?? 30_000,
@@ -185,18 +193,26 @@ export class TrunkRuntime {
   async #recordGaveUp(jobId: string, data: DialJob, error: Error): Promise<void> {
     try {
       const attempts = await this.#o.fence.list(jobId);
-      await this.#o.outcomes.writeOnce({
-        jobId,
-        to: data.number,
-        trunk: data.trunk,
-        ...(data.campaign !== undefined ? { campaign: data.campaign } : {}),
-        status: 'failed',
-        reason: `worker failed on this job: ${error.message}`,
-        attempts,
-        enqueuedAt: data.enqueuedAt,
-        completedAt: Date.now(),
-        ...(data.metadata !== undefined ? { metadata: data.metadata } : {}),
-      });
+      const stored = await this.#o.outcomes.writeOnce(
+        buildCallOutcome({
+          jobId,
+          job: data,
+          status: 'failed',
+          reason: `worker failed on this job: ${error.message}`,
+          attempts,
+        }),
+      );
+      // Observers (callbacks, metrics) hear of this end as of any other.
+      if (stored.written)
+        this.#o.events?.({
+          type: 'completed',
+          jobId,
+          trunk: data.trunk,
+          ...(data.campaign !== undefined ? { campaign: data.campaign } : {}),
+          to: data.number,
+          at: Date.now(),
+          outcome: stored.outcome,
+        });
     } catch (writeError) {
       this.#logger.error({ jobId, err: writeError }, 'could not record the outcome of a failed job');
     }

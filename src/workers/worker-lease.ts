@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { DialerKeys } from '../kernel/index.js';
 import type { Logger } from '../log/index.js';
-import { LuaScript } from '../redis/index.js';
+import { LuaScript, type RedisConnection } from '../redis/index.js';
 
 // Gone with its worker's calls: the sweepers need not look at this worker again.
 const RELEASE = new LuaScript(
@@ -16,7 +15,7 @@ return 1
 );
 
 export interface WorkerLeaseOptions {
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly keys: DialerKeys;
   readonly workerId: string;
   readonly logger: Logger;

@@ -35,7 +35,12 @@ export function formatChaosReport(r: ChaosReport): string {
   for (const e of r.counterMismatches.slice(0, 5)) out.push(`  ${e}`);
   out.push(`workers crashed (not killed by the run): ${r.crashedWorkers.length} (must be 0)`);
   for (const e of r.crashedWorkers) out.push(`  ${e}`);
-  out.push(`secrets in ${r.logLines} log lines: ${r.secretHits} (must be 0)`);
+  out.push(
+    `secrets (${r.secretsChecked.join(', ')}) in ${r.logLines} log lines: ${r.secretHits} (must be 0)${r.secretsFound.length ? `: ${r.secretsFound.join(', ')}` : ''}`,
+  );
+  out.push(
+    `worker refused by Redis (stale password): exit ${r.refusedLogin.code}, ${r.refusedLogin.reported ? 'said WRONGPASS' : 'did not say WRONGPASS'} (must exit 1 and say it)`,
+  );
   out.push(
     `INVITE dialogs at the carrier: ${r.carrierInvites}; attempts in outcomes: ${r.dialerAttempts} (${r.interruptedAttempts} interrupted)`,
   );
@@ -64,7 +69,11 @@ export function chaosViolations(r: ChaosReport): string[] {
   if (r.overDialedNumbers.length) v.push(`${r.overDialedNumbers.length} numbers dialed over max attempts`);
   if (r.counterMismatches.length) v.push(`${r.counterMismatches.length} campaign counter mismatches`);
   if (r.crashedWorkers.length) v.push(`${r.crashedWorkers.length} workers crashed`);
-  if (r.secretHits) v.push(`${r.secretHits} log lines with a secret`);
+  if (r.secretHits) v.push(`${r.secretHits} log lines with a secret (${r.secretsFound.join(', ')})`);
+  if (r.refusedLogin.code !== 1 || !r.refusedLogin.reported)
+    v.push(
+      `the worker refused by Redis exited ${r.refusedLogin.code}, WRONGPASS reported: ${r.refusedLogin.reported}`,
+    );
   if (r.orphans.atKill === 0) v.push('the kill with answered calls up found none');
   if (r.orphans.endedByBye < r.orphans.atKill)
     v.push(`${r.orphans.atKill - r.orphans.endedByBye} orphaned calls not ended by another worker`);

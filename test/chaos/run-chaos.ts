@@ -11,7 +11,12 @@ import type { RegisteredDialog } from '../../src/workers/dialog-registry.js';
 import { freePortPair } from '../helpers/free-port.js';
 import { OwnRedis } from '../helpers/own-redis.js';
 import { startSipp, type SippPeer, type WireMessage } from '../helpers/sipp.js';
-import { startWorkerProcess, writeConfigFile, type WorkerProcess } from '../helpers/worker-process.js';
+import {
+  spawnWorkerProcess,
+  startWorkerProcess,
+  writeConfigFile,
+  type WorkerProcess,
+} from '../helpers/worker-process.js';
 import { workerConfig } from '../helpers/worker-config.js';
 import { carrierDialogs, overlappingDialogs, sippTime, type CarrierDialog } from './carrier-record.js';
 import { UdpRelay } from './udp-relay.js';
@@ -19,6 +24,15 @@ import { UdpRelay } from './udp-relay.js';
 const SCENARIO = new URL('./chaos-carrier.xml', import.meta.url).pathname;
 const TRUNK_PASSWORD = 'pw-Chaos-5f1e9a7c';
 const API_TOKEN = 'tok-Chaos-0b8d44e2a1';
+const CALLBACK_SECRET = 'cb-Chaos-secret-4e9d1a7f';
+const REDIS_PASSWORD = 'redis-Chaos-pw-8c3b5e02';
+/** Every secret the run configures; each log line of every worker is searched for each of them. */
+const SECRETS = {
+  'trunk password': TRUNK_PASSWORD,
+  'API token': API_TOKEN,
+  'callback secret': CALLBACK_SECRET,
+  'Redis password': REDIS_PASSWORD,
+};
 const TRUNK = 'carrier';
 
 export interface ChaosOptions {
@@ -80,6 +94,11 @@ export interface ChaosReport {
   /** Worker processes that ended other than by the test's SIGKILL or a clean exit on SIGTERM. */
   readonly crashedWorkers: readonly string[];
   readonly secretHits: number;
+  /** Which secrets the lines were searched for, and which of them were found. */
+  readonly secretsChecked: readonly string[];
+  readonly secretsFound: readonly string[];
+  /** A worker started with a wrong Redis password: how it ended, and whether it said WRONGPASS. */
+  readonly refusedLogin: { readonly code: number | null; readonly reported: boolean };
   readonly logLines: number;
   readonly carrierInvites: number;
   readonly dialerAttempts: number;
@@ -106,7 +125,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const outageMs = options.carrierOutageMs ?? 10_000;
   const started = Date.now();
-  const redis = await OwnRedis.start({ appendfsync: 'everysec' });
+  // A Redis that wants a password, as production's does: its URL reaches every worker (and its logs).
+  const redis = await OwnRedis.start({ appendfsync: 'everysec', requirepass: REDIS_PASSWORD });
+  const redisUrl = `redis://:${REDIS_PASSWORD}@127.0.0.1:${redis.port}`;
   const carrierPort = await freePortPair();
   const relay = await UdpRelay.start({
     target: `127.0.0.1:${carrierPort}`,
@@ -127,13 +148,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     { peer: await startCarrier() },
   ];
 
-  // Three configs, one prefix: each process has its own SIP port and RTP range, as on three machines.
+  // Three configs, one prefix: each process has its own SIP port and RTP range, as on three machines;
+  // a fourth, alike, for the worker Redis refuses (it binds its ports before it is refused).
   const prefix = `{chaos-${Math.random().toString(36).slice(2, 8)}}`;
   const files: string[] = [];
   const sipPorts: number[] = [];
-  for (let w = 0; w < 3; w++) {
+  for (let w = 0; w < 4; w++) {
     const { yaml } = await workerConfig({
-      redisUrl: redis.url,
+      redisUrl: 'redis://__redis__',
       carrier: relay.uri,
       prefix,
       cps: options.cps ?? 40,
@@ -144,16 +166,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       // 2 s margin the run saw a number rung again while the carrier still held the first call.
       extra: 'workers: { lockDuration: 4s, stalledInterval: 2s, fenceMargin: 35s }',
     });
-    // Below the ephemeral range, where free SIP ports are picked from.
-    const rtpBase = 20000 + w * 800;
-    // Both secrets come from the environment, as in production; the run greps every log line for them.
-    const patched = `${yaml}\napi: { token: "\${API_TOKEN}" }\n`
+    // Between the SIP ports tests draw (20000-29999) and the kernel's ephemeral range (32768 up):
+    // an RTP range among the SIP ports took another worker's SIP port (EADDRINUSE at its start).
+    const rtpBase = 30000 + w * 600;
+    // The secrets come from the environment, as in production; the run greps every log line for them.
+    // Callbacks are configured (the secret is loaded, the delivery worker runs) but no call has a URL.
+    const patched = `${yaml}\napi: { token: "\${API_TOKEN}" }\ncallbacks: { secret: "\${CALLBACK_SECRET}" }\n`
+      .replace('redis://__redis__', '${REDIS_URL}')
       .replace(/password: secret/, 'password: "${CARRIER_PASSWORD}"')
-      .replace(/ports: \d+-\d+/, `ports: ${rtpBase}-${rtpBase + 799}`);
+      .replace(/ports: \d+-\d+/, `ports: ${rtpBase}-${rtpBase + 599}`);
     sipPorts.push(Number(/listen: 127\.0\.0\.1:(\d+)/.exec(patched)?.[1]));
     files.push(await writeConfigFile(patched));
   }
-  const env = { CARRIER_PASSWORD: TRUNK_PASSWORD, API_TOKEN };
+  const env = { CARRIER_PASSWORD: TRUNK_PASSWORD, API_TOKEN, CALLBACK_SECRET, REDIS_URL: redisUrl };
+  // One more worker, refused by Redis (a stale password), alongside the fleet: it must exit 1
+  // and say why without the password it tried or the real one. It exits on its own in seconds.
+  const refused = spawnWorkerProcess(files[3] as string, {
+    ...env,
+    REDIS_URL: `redis://:${REDIS_PASSWORD}-stale@127.0.0.1:${redis.port}`,
+  });
   const allWorkers: Array<{ slot: number; proc: WorkerProcess; killed: boolean }> = [];
   const workers: WorkerProcess[] = [];
   for (let w = 0; w < 3; w++) {
@@ -165,7 +196,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     `redis ${redis.url} (AOF everysec), carrier 127.0.0.1:${carrierPort} behind relay ${relay.uri}, 3 workers`,
   );
 
-  const client = new DialerClient({ redis: redis.url, prefix });
+  const client = new DialerClient({ redis: redisUrl, prefix });
   const store = new CampaignStore({ redis: client.redis, keys: client.keys });
   const perCampaign = Math.floor(options.numbers / 3);
   const campaigns = [
@@ -198,7 +229,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   log(`${totalJobs} jobs in ${campaigns.length} campaigns`);
 
   // Progress seen through its own connection, which simply fails while Redis is away.
-  const probe = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: false });
+  const probe = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
   probe.on('error', () => undefined);
   const outcomesSoFar = async (): Promise<number> => probe.xlen(client.keys.outcomes).catch(() => -1);
   const waitForShare = async (share: number): Promise<void> => {
@@ -437,7 +468,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const crashedWorkers = exits
     .filter((w) => !(w.killed && w.exit.signal === 'SIGKILL') && !(!w.killed && w.exit.code === 0))
     .map((w) => `worker ${w.slot + 1} pid ${w.proc.child.pid}: code ${w.exit.code} signal ${w.exit.signal}`);
-  const lines = allWorkers.flatMap((w) => w.proc.lines);
+  const refusedExit = await Promise.race([
+    refused.exited,
+    sleep(20_000).then(() => {
+      refused.kill('SIGKILL');
+      return refused.exited;
+    }),
+  ]);
+  const lines = [...allWorkers.flatMap((w) => w.proc.lines), ...refused.lines];
   const logDir = process.env['CHAOS_LOG_DIR'];
   if (logDir)
     for (const [i, w] of allWorkers.entries())
@@ -445,7 +483,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         join(logDir, `worker-${i}-slot${w.slot + 1}-pid${w.proc.child.pid}.log`),
         w.proc.lines.join('\n'),
       );
-  const secretHits = lines.filter((l) => l.includes(TRUNK_PASSWORD) || l.includes(API_TOKEN)).length;
+  if (logDir)
+    await writeFile(
+      join(logDir, `worker-refused-by-redis-pid${refused.child.pid}.log`),
+      refused.lines.join('\n'),
+    );
+  // The kept files hold exactly these lines; searched here, for every secret the run configured
+  // (`-stale` is the refused worker's password: its prefix is the real one, so it is found too).
+  const secrets = Object.values(SECRETS);
+  const secretHits = lines.filter((l) => secrets.some((secret) => l.includes(secret))).length;
+  const secretsFound = Object.entries(SECRETS)
+    .filter(([, secret]) => lines.some((l) => l.includes(secret)))
+    .map(([name]) => name);
 
   // Recovery: from a fault being cleared until outcomes flow at half the mean rate (2 s windows).
   outcomeTimes.sort((a, b) => a - b);
@@ -507,6 +556,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     counterMismatches,
     crashedWorkers,
     secretHits,
+    secretsChecked: Object.keys(SECRETS),
+    secretsFound,
+    refusedLogin: { code: refusedExit.code, reported: refused.lines.some((l) => l.includes('WRONGPASS')) },
     logLines: lines.length,
     carrierInvites: dialogs.length,
     dialerAttempts,

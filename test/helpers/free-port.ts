@@ -18,11 +18,24 @@ export async function freeTcpPort(): Promise<number> {
  * transport, and the engine under test sends REGISTER and INVITE from the same one.
  */
 export async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await freeTcpPort();
-    if (await udpPortIsFree(port)) return port;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    // Drawn below the kernel's ephemeral range (32768-60999 on Linux): a port the kernel hands out
+    // as free is handed out again to the next outgoing socket (a Redis client, sipp), which can
+    // take it before the worker under test binds it. Seen as EADDRINUSE in a worker's start under
+    // load. RTP ranges of test workers start at 30000.
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    if ((await tcpPortIsFree(port)) && (await udpPortIsFree(port))) return port;
   }
-  throw new Error(`no port free for both UDP and TCP on ${HOST} after 50 attempts`);
+  throw new Error(`no port free for both UDP and TCP on ${HOST} after 200 attempts`);
+}
+
+async function tcpPortIsFree(port: number): Promise<boolean> {
+  try {
+    await listenTcp(port);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function udpPortIsFree(port: number): Promise<boolean> {

@@ -17,6 +17,8 @@ export interface OwnRedisOptions {
   readonly requirepass?: string;
   /** ACL users, as `{ name: password }`: each may run every command on every key. */
   readonly users?: Readonly<Record<string, string>>;
+  /** The address it listens on. Default 127.0.0.1; another for clients on a test's own network. */
+  readonly bind?: string;
 }
 
 /** A redis-server a test owns (and may stop and restart), with AOF as production runs it. */
@@ -36,7 +38,11 @@ export class OwnRedis {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.#host}:${this.port}`;
+  }
+
+  get #host(): string {
+    return this.options.bind ?? '127.0.0.1';
   }
 
   /** Starts (again) on the same port and data directory: the AOF brings the data back. */
@@ -47,7 +53,7 @@ export class OwnRedis {
         '--port',
         String(this.port),
         '--bind',
-        '127.0.0.1',
+        this.#host,
         '--dir',
         this.dir,
         '--appendonly',
@@ -58,6 +64,9 @@ export class OwnRedis {
         '',
         '--maxmemory-policy',
         'noeviction',
+        // Protected mode answers DENIED to any client off loopback when there is no password; a
+        // test network's clients are the test's own.
+        ...(this.#host === '127.0.0.1' ? [] : ['--protected-mode', 'no']),
         ...(this.options.requirepass === undefined ? [] : ['--requirepass', this.options.requirepass]),
         ...Object.entries(this.options.users ?? {}).flatMap(([name, password]) => [
           '--user',
@@ -100,7 +109,7 @@ export class OwnRedis {
 
   #answers(): Promise<boolean> {
     return new Promise((resolve) => {
-      const socket = connect(this.port, '127.0.0.1');
+      const socket = connect(this.port, this.#host);
       socket.once('connect', () => {
         socket.write('PING\r\n');
         socket.once('data', (data) => {

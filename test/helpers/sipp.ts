@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, onTestFinished } from 'vitest';
 import { freePortPair } from './free-port.js';
 import { parseSippTrace, type WireMessage } from './sipp-trace.js';
+import { waitFor, WaitForTimeoutError } from './wait-for.js';
 
 export type { WireMessage } from './sipp-trace.js';
 
@@ -22,6 +23,8 @@ export interface StartSippOptions {
   readonly transport?: 'udp' | 'tcp';
   /** Local port. Default: one free for both UDP and TCP. */
   readonly port?: number;
+  /** Local address (`-i`, `-mi`). Default 127.0.0.1; another for peers on a test's own network. */
+  readonly host?: string;
   /** Global scenario variables, passed as `-set name value` (the scenario declares them). */
   readonly vars?: Readonly<Record<string, string>>;
   /** For UAC scenarios: the peer, `host:port`. */
@@ -110,6 +113,7 @@ class SippStartError extends Error {
 
 async function startOnce(options: StartSippOptions): Promise<SippPeer> {
   const transport = options.transport ?? 'udp';
+  const host = options.host ?? HOST;
   const scenarioPath = isAbsolute(options.scenario)
     ? options.scenario
     : resolve(SIPP_FIXTURES, options.scenario);
@@ -126,9 +130,9 @@ async function startOnce(options: StartSippOptions): Promise<SippPeer> {
     scenarioPath,
     ...(options.remote !== undefined ? [options.remote] : []),
     '-i',
-    HOST,
+    host,
     '-mi',
-    HOST,
+    host,
     '-p',
     String(port),
     '-t',
@@ -192,8 +196,8 @@ async function startOnce(options: StartSippOptions): Promise<SippPeer> {
 
   const peer: SippPeer = {
     port,
-    host: HOST,
-    uri: `${HOST}:${port}`,
+    host,
+    uri: `${host}:${port}`,
     transport,
     args,
     exited,
@@ -221,7 +225,7 @@ async function startOnce(options: StartSippOptions): Promise<SippPeer> {
     await stop();
     const output = result ? `${result.stderr}\n${result.stdout}` : '';
     throw new SippStartError(
-      `sipp did not bind ${transport} ${HOST}:${port} within ${READY_TIMEOUT_MS} ms` +
+      `sipp did not bind ${transport} ${host}:${port} within ${READY_TIMEOUT_MS} ms` +
         (result ? ` (exited with ${result.code}): ${lastLines(output)}` : '') +
         `\ncommand: sipp ${args.join(' ')}`,
       /bind|address already in use/i.test(output),
@@ -247,13 +251,17 @@ async function waitUntilBound(
   isClient: boolean,
   hasExited: () => boolean,
 ): Promise<boolean> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (hasExited()) return false;
-    if (await portIsBound(port, transport, isClient)) return true;
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    const state = await waitFor(
+      async () => (hasExited() ? 'exited' : (await portIsBound(port, transport, isClient)) && 'bound'),
+      { what: `sipp bound to ${transport} port ${port}`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 20 },
+    );
+    return state === 'bound';
+  } catch (error) {
+    // The caller names what went wrong, with sipp's own output.
+    if (error instanceof WaitForTimeoutError) return false;
+    throw error;
   }
-  return false;
 }
 
 const TCP_LISTEN = '0A';

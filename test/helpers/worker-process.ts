@@ -42,8 +42,9 @@ export async function startWorkerProcess(
   env: Record<string, string> = {},
   readyWhen: (lines: readonly string[]) => boolean = (lines) =>
     lines.some((l) => l.includes('dialer worker started')),
+  where: WorkerPlace = {},
 ): Promise<WorkerProcess> {
-  const worker = spawnWorkerProcess(configFile, env);
+  const worker = spawnWorkerProcess(configFile, env, where);
   const { child, lines, exited } = worker;
   const deadline = Date.now() + 20_000;
   while (!readyWhen(lines)) {
@@ -59,9 +60,22 @@ export async function startWorkerProcess(
   return worker;
 }
 
+/** Where a worker process runs. */
+export interface WorkerPlace {
+  /** A network namespace (`ip netns exec`): a host of its own, as far as the network goes. */
+  readonly netns?: string;
+}
+
 /** `dialer worker --config FILE` as a real child process, not waiting for it to start (or fail). */
-export function spawnWorkerProcess(configFile: string, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker', '--config', configFile], {
+export function spawnWorkerProcess(
+  configFile: string,
+  env: Record<string, string> = {},
+  where: WorkerPlace = {},
+): WorkerProcess {
+  const node = [process.execPath, '--import', 'tsx', MAIN, 'worker', '--config', configFile];
+  // `ip netns exec` execs node in place: the child's pid (and so its signals) are the worker's.
+  const [command, ...args] = where.netns === undefined ? node : ['ip', 'netns', 'exec', where.netns, ...node];
+  const child = spawn(command!, args, {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -32,6 +32,12 @@ export function formatRegisterReport(report: ProbeRegisterReport, withTrace: boo
 
 export function formatCallReport(report: ProbeCallReport, withTrace: boolean): string {
   const out = [`trunk ${report.trunk}: INVITE ${report.uri}`, ...timeline(report.responses), ''];
+  if (report.registered !== undefined)
+    out.push(
+      report.registered.ok
+        ? `registered first: yes${report.registered.grantedExpiresSec !== undefined ? `, granted expiry ${report.registered.grantedExpiresSec}s` : ''}`
+        : 'registered first: no (the REGISTER was refused; no INVITE sent)',
+    );
   out.push(`final: ${report.status} ${report.reason}${report.phase ? ` [${report.phase}]` : ''}`);
   if (report.retryAfterMs !== undefined) out.push(`retry-after: ${report.retryAfterMs / 1000}s`);
   if (report.postDialDelayMs !== undefined) out.push(`post-dial delay: ${report.postDialDelayMs} ms`);

@@ -1,14 +1,15 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig, type SecretUse } from '../../config/index.js';
 import { parseDuration } from '../../config/index.js';
 import { createLogger } from '../../log/index.js';
 import type { CliIo } from '../cli-io.js';
 import { parseListen } from '../parse-listen.js';
 import { formatCallReport, formatRegisterReport } from './format-probe-report.js';
-import { runProbeCall } from './run-probe-call.js';
-import { runProbeRegister } from './run-probe-register.js';
 import { selectTrunk } from './select-trunk.js';
 import { maskCredentials } from './mask-credentials.js';
+
+/** A probe registers and calls as a worker does, so it needs the trunk's and the engine's secrets. */
+const PROBE_SECRETS: readonly SecretUse[] = ['trunks', 'engine'];
 
 interface CommonOptions {
   config?: string;
@@ -20,9 +21,12 @@ interface CommonOptions {
 
 /** `dialer probe register|call`: check a trunk by hand, the way a softphone would. */
 export function probeCommand(io: CliIo): Command {
-  const probe = new Command('probe').description(
-    'check a trunk by hand: register, or place one call, and show what the carrier said',
-  );
+  const probe = new Command('probe')
+    .description('check a trunk by hand: register, or place one call, and show what the carrier said')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dialer probe register --config dialer.yaml --trace\n  dialer probe call +5534984149880 --config dialer.yaml --hangup-after 5s\n',
+    );
 
   probe
     .command('register')
@@ -40,8 +44,11 @@ export function probeCommand(io: CliIo): Command {
       const config = await loadConfig({
         ...(options.config !== undefined ? { path: options.config } : {}),
         env: io.env,
+        secrets: PROBE_SECRETS,
       });
       const trunk = selectTrunk(config, options.trunk);
+      // The SIP engine and media load only when a probe runs (see worker-command).
+      const { runProbeRegister } = await import('./run-probe-register.js');
       const report = await runProbeRegister({
         config,
         trunk,
@@ -78,8 +85,10 @@ export function probeCommand(io: CliIo): Command {
         const config = await loadConfig({
           ...(options.config !== undefined ? { path: options.config } : {}),
           env: io.env,
+          secrets: PROBE_SECRETS,
         });
         const trunk = selectTrunk(config, options.trunk);
+        const { runProbeCall } = await import('./run-probe-call.js');
         const report = await runProbeCall({
           config,
           trunk,

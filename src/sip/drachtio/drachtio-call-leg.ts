@@ -1,5 +1,6 @@
 import { TypedEventEmitter } from '../../kernel/index.js';
 import type { Logger } from '../../log/index.js';
+import type { CallerAttestation } from '../caller-attestation.js';
 import type { CallEnd, CallLeg, CallLegEvents, CallTimings } from '../engine.js';
 import type { SrfDialog } from './srf-api.js';
 
@@ -7,6 +8,7 @@ export interface DrachtioCallLegInit {
   readonly dialog: SrfDialog;
   readonly localSdp: string;
   readonly timings: CallTimings;
+  readonly attestation?: CallerAttestation;
   readonly logger: Logger;
   /** Longest wait for the BYE's response before the call counts as over. */
   readonly byeWaitMs: number;
@@ -22,6 +24,7 @@ export class DrachtioCallLeg extends TypedEventEmitter<CallLegEvents> implements
   readonly localSdp: string;
   readonly remoteSdp: string;
   readonly timings: CallTimings;
+  readonly attestation: CallerAttestation | undefined;
   readonly #init: DrachtioCallLegInit;
   #end: CallEnd | undefined;
   #hangingUp: Promise<CallEnd> | undefined;
@@ -33,6 +36,7 @@ export class DrachtioCallLeg extends TypedEventEmitter<CallLegEvents> implements
     this.localSdp = init.localSdp;
     this.remoteSdp = init.dialog.remote.sdp;
     this.timings = init.timings;
+    this.attestation = init.attestation;
     init.dialog.on('destroy', (req, reason) => {
       // Source 'application': drachtio-server, our side of the wire, sent the BYE itself (the far
       // end never refreshed the session timer, or a 200 crossed a CANCEL): a local hang-up.

@@ -1,15 +1,18 @@
+import { DEFAULT_USER_AGENT } from '../../kernel/index.js';
 import type { Logger } from '../../log/index.js';
 import { silentLogger } from '../../log/index.js';
 import { checkInviteOptions } from '../check-invite-options.js';
 import type { OrphanDialogEnd } from '../dialog-snapshot.js';
 import { EngineFeatureUnsupportedError } from '../engine-feature-unsupported-error.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
+import type { RegistrationLoop } from '../registration-loop.js';
 import { SipFailure } from '../sip-failure.js';
 import type { SipTrunk } from '../sip-trunk.js';
 import type { DrachtioCallLeg } from './drachtio-call-leg.js';
 import { DrachtioConnection } from './drachtio-connection.js';
 import { DrachtioInvite } from './drachtio-invite.js';
-import { DrachtioRegistration } from './drachtio-registration.js';
+import { drachtioTlsUnsupported } from './drachtio-tls-unsupported.js';
+import { createDrachtioRegistration } from './drachtio-registration.js';
 import type { SrfApi } from './srf-api.js';
 
 export interface DrachtioEngineOptions {
@@ -18,8 +21,11 @@ export interface DrachtioEngineOptions {
   readonly port: number;
   /** Never logged. */
   readonly secret: string;
-  /** Transport used when a trunk does not name one. Default: `udp`. */
-  readonly transport?: 'udp' | 'tcp';
+  /**
+   * Transport used when a trunk does not name one. Default: `udp`. `tls` is refused: TLS is
+   * drachtio-server's (its own tls contact and certificates), which this engine cannot check.
+   */
+  readonly transport?: 'udp' | 'tcp' | 'tls';
   /** Default: `sip-dialer`. */
   readonly userAgent?: string;
   /** RFC 3261 T1, ms: bounds an INVITE with no response, a CANCEL with no final answer (64·T1). Default 500. */
@@ -49,7 +55,7 @@ export class DrachtioSipEngine implements SipEngine {
   readonly #options: DrachtioEngineOptions;
   readonly #logger: Logger;
   readonly #connection: DrachtioConnection;
-  readonly #registrations = new Map<string, DrachtioRegistration>();
+  readonly #registrations = new Map<string, RegistrationLoop>();
   readonly #invites = new Set<DrachtioInvite>();
   readonly #legs = new Set<DrachtioCallLeg>();
   readonly #giveUpMs: number;
@@ -57,6 +63,7 @@ export class DrachtioSipEngine implements SipEngine {
   #closing: Promise<void> | undefined;
 
   constructor(options: DrachtioEngineOptions) {
+    if (options.transport === 'tls') throw drachtioTlsUnsupported('sip.transport');
     this.#options = options;
     this.#logger = options.logger ?? silentLogger();
     this.#giveUpMs = 64 * (options.t1Ms ?? 500);
@@ -94,16 +101,17 @@ export class DrachtioSipEngine implements SipEngine {
   }
 
   async register(trunk: SipTrunk): Promise<Registration> {
+    refuseTls(trunk);
     await this.start();
     const previous = this.#registrations.get(trunk.name);
     if (previous) await previous.unregister();
-    const registration: DrachtioRegistration = new DrachtioRegistration({
+    const registration: RegistrationLoop = createDrachtioRegistration({
       trunk,
       srf: this.#connection.srf,
       proxy: this.#proxyOf(trunk),
       contact: () => this.#contact(trunk),
       connected: () => this.#connection.waitUp(this.#options.reconnectWaitMs ?? 2000),
-      userAgent: this.#options.userAgent ?? 'sip-dialer',
+      userAgent: this.#options.userAgent ?? DEFAULT_USER_AGENT,
       logger: this.#logger.child({ trunk: trunk.name }),
       responseWaitMs: this.#giveUpMs,
       onClosed: () => {
@@ -126,6 +134,7 @@ export class DrachtioSipEngine implements SipEngine {
 
   async invite(options: InviteOptions): Promise<CallLeg> {
     checkInviteOptions(options);
+    refuseTls(options.trunk);
     await this.start();
     // drachtio-srf asserts (AssertionError) when asked to send with no connection: wait, or say why.
     const waitMs = this.#options.reconnectWaitMs ?? 2000;
@@ -138,7 +147,7 @@ export class DrachtioSipEngine implements SipEngine {
       srf: this.#connection.srf,
       options,
       proxy: this.#proxyOf(options.trunk),
-      userAgent: this.#options.userAgent ?? 'sip-dialer',
+      userAgent: this.#options.userAgent ?? DEFAULT_USER_AGENT,
       logger: this.#logger,
       giveUpMs: this.#giveUpMs,
       byeWaitMs: this.#giveUpMs,
@@ -190,7 +199,9 @@ export class DrachtioSipEngine implements SipEngine {
   }
 
   #transportOf(trunk: SipTrunk): 'udp' | 'tcp' {
-    return trunk.transport ?? this.#options.transport ?? 'udp';
+    const transport = trunk.transport ?? this.#options.transport ?? 'udp';
+    if (transport === 'tls') throw drachtioTlsUnsupported(`trunk ${trunk.name}`);
+    return transport;
   }
 
   /** Where drachtio-server sends the request: the trunk's proxy, or its domain (DNS by drachtio-server). */
@@ -213,4 +224,8 @@ export class DrachtioSipEngine implements SipEngine {
 
 function notConnected(reason: string): ConstructorParameters<typeof SipFailure>[0] {
   return { status: 503, reason, phase: 'transport', local: true };
+}
+
+function refuseTls(trunk: SipTrunk): void {
+  if (trunk.transport === 'tls' || trunk.sips === true) throw drachtioTlsUnsupported(`trunk ${trunk.name}`);
 }

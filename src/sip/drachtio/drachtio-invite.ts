@@ -1,6 +1,7 @@
-import { callerIdUri } from '../../kernel/index.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/index.js';
+import { callerAttestationOf } from '../caller-attestation.js';
+import { callerPresentation } from '../caller-presentation.js';
 import type { CallLeg, InviteOptions } from '../engine.js';
 import { SipFailure, type CancelCause } from '../sip-failure.js';
 import { trunkCredentials } from '../sip-trunk.js';
@@ -141,16 +142,16 @@ export class DrachtioInvite {
   #uacOptions(): Parameters<SrfApi['createUAC']>[1] {
     const { options, userAgent } = this.#init;
     const { trunk } = options;
-    const fromUser = options.from ?? trunk.username ?? digitsOf(options.callerId) ?? 'dialer';
-    const display = options.callerId !== undefined ? `"${options.callerId.replace(/["\\]/g, '')}" ` : '';
+    const presentation = callerPresentation(options);
     const headers: Record<string, string> = {
-      From: `${display}<sip:${fromUser}@${trunk.domain}>`,
+      From: presentation.from,
       To: `<${options.uri}>`,
       'User-Agent': userAgent,
+      // RFC 3262: drachtio-srf's createUAC PRACKs any provisional carrying an RSeq by itself;
+      // saying so lets a carrier that requires 100rel take the call instead of a 420.
+      Supported: '100rel',
+      ...Object.fromEntries(presentation.headers),
     };
-    if (options.callerId !== undefined) {
-      headers['P-Asserted-Identity'] = `<${callerIdUri(options.callerId, trunk.domain)}>`;
-    }
     Object.assign(headers, options.headers ?? {});
     const credentials = trunkCredentials(trunk);
     return {
@@ -186,6 +187,7 @@ export class DrachtioInvite {
         reason: res.reason,
         afterMs,
         ...(res.body.length > 0 ? { sdp: res.body } : {}),
+        ...attestationOf(res),
       });
     } catch (error) {
       this.#init.logger.warn({ err: error, callId: this.callId }, 'onProvisional listener threw');
@@ -270,6 +272,7 @@ export class DrachtioInvite {
     return new DrachtioCallLeg({
       dialog,
       localSdp: this.#init.options.sdp,
+      ...(dialog.res !== undefined ? attestationOf(dialog.res) : {}),
       logger: this.#init.logger,
       byeWaitMs: this.#init.byeWaitMs,
       released: this.#init.released,
@@ -283,8 +286,11 @@ export class DrachtioInvite {
   }
 }
 
-function digitsOf(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const digits = value.replace(/[^0-9+]/g, '');
-  return digits.length > 0 ? digits : undefined;
+/** drachtio-srf joins repeated headers with `,`: one value stands for them all. */
+function attestationOf(res: SrfResponse): { attestation?: NonNullable<CallLeg['attestation']> } {
+  const attestation = callerAttestationOf(res.status, (name) => {
+    const value = res.get(name);
+    return value === undefined ? [] : [value];
+  });
+  return attestation !== undefined ? { attestation } : {};
 }

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { TypedEventEmitter } from '../../kernel/index.js';
 import type { Logger } from '../../log/index.js';
-import type { Registration, RegistrationEvents, RegistrationState, RegistrationStatus } from '../engine.js';
-import { registrationRefreshMs, registrationRetryMs } from '../registration-refresh.js';
+import { RegistrationLoop, type RegisterAnswer, type RegisterAttempt } from '../registration-loop.js';
 import { SipFailure } from '../sip-failure.js';
 import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
 import { failureFieldsOf, failureFromSrfError } from './failure-from-srf-error.js';
@@ -29,111 +26,43 @@ export interface DrachtioRegistrationInit {
   readonly onClosed: () => void;
 }
 
-const MAX_423_RETRIES = 2;
-const UNREGISTER_WAIT_MS = 5000;
-
-interface RoundResult {
-  readonly response: SrfResponse;
-  readonly challenge: DigestChallengeInspection | undefined;
+/**
+ * A trunk's registration through drachtio-server, which has no registration client: the
+ * engine-neutral loop keeps the binding, and each REGISTER goes out with `srf.request`.
+ */
+export function createDrachtioRegistration(init: DrachtioRegistrationInit): RegistrationLoop {
+  const { trunk, logger, retryBaseMs, retryMaxMs, onClosed } = init;
+  const sender = new DrachtioRegisterSender(init);
+  return new RegistrationLoop({
+    trunk,
+    logger,
+    onClosed,
+    send: (attempt) => sender.send(attempt),
+    failureOf: (error) => failureFromSrfError(error, { phase: 'transport' }),
+    ...(retryBaseMs !== undefined ? { retryBaseMs } : {}),
+    ...(retryMaxMs !== undefined ? { retryMaxMs } : {}),
+  });
 }
 
-/**
- * A binding kept fresh through drachtio-server, which has no registration client: REGISTER goes
- * out with `srf.request` (digest answered by drachtio-srf, once), and a timer re-sends it before
- * the Expires the registrar granted runs out. One Call-ID and growing CSeq for its whole life.
- */
-export class DrachtioRegistration extends TypedEventEmitter<RegistrationEvents> implements Registration {
+/** One REGISTER (digest answered by drachtio-srf, once) per call; one Call-ID and growing CSeq for life. */
+class DrachtioRegisterSender {
   readonly #init: DrachtioRegistrationInit;
   readonly #callId = `${randomBytes(12).toString('hex')}@sip-dialer`;
   readonly #fromTag = randomBytes(6).toString('hex');
   readonly #aor: string;
   #cseq = 0;
-  #askExpiresSec: number;
-  #status: RegistrationStatus;
-  #timer: NodeJS.Timeout | undefined;
-  #failures = 0;
-  #closed = false;
-  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(init: DrachtioRegistrationInit) {
-    super();
     this.#init = init;
     this.#aor = `sip:${init.trunk.username ?? 'dialer'}@${init.trunk.domain}`;
-    this.#askExpiresSec = init.trunk.registerExpiresSec ?? 3600;
-    this.#status = { trunk: init.trunk.name, state: 'registering' };
   }
 
-  get status(): RegistrationStatus {
-    return this.#status;
-  }
-
-  /** First REGISTER: resolves when bound, rejects with the SipFailure otherwise. */
-  async start(): Promise<void> {
-    await this.#serialised(async () => {
-      const failure = await this.#register();
-      if (failure) throw failure;
-    });
-  }
-
-  async unregister(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    await this.#serialised(async () => {
-      if (this.#status.state === 'registered') {
-        try {
-          // A registrar (or drachtio-server) that is down must not hold a shutdown.
-          await this.#send(0, UNREGISTER_WAIT_MS);
-        } catch (error) {
-          this.#init.logger.warn({ err: error }, 'unregister got no answer');
-        }
-      }
-      this.#setState('unregistered', {});
-    });
-    this.#init.onClosed();
-    this.removeAllListeners();
-  }
-
-  #serialised(work: () => Promise<void>): Promise<void> {
-    const next = this.#inFlight.then(work, work);
-    this.#inFlight = next.catch(() => undefined);
-    return next;
-  }
-
-  async #register(): Promise<SipFailure | undefined> {
-    const started = performance.now();
-    let result: RoundResult;
-    let tooBrief = 0;
-    try {
-      for (;;) {
-        result = await this.#send(this.#askExpiresSec, this.#init.responseWaitMs);
-        const { response } = result;
-        if (response.status !== 423 || tooBrief >= MAX_423_RETRIES) break;
-        tooBrief += 1;
-        const minExpires = Number(response.get('Min-Expires'));
-        if (!Number.isFinite(minExpires) || minExpires <= this.#askExpiresSec) break;
-        this.#init.logger.info({ minExpires }, 'registrar asked for a longer expiry (423)');
-        this.#askExpiresSec = minExpires;
-      }
-    } catch (error) {
-      const failure =
-        error instanceof SipFailure ? error : failureFromSrfError(error, { phase: 'transport' });
-      this.#failed(failure, started, undefined);
-      return failure;
-    }
-    const { response, challenge } = result;
-    const lastAttemptMs = Math.round(performance.now() - started);
+  async send({ expiresSec, signal }: RegisterAttempt): Promise<RegisterAnswer> {
+    const { response, challenge } = await this.#request(expiresSec, signal);
+    const summary = challenge ? { challenge: challenge.summary } : {};
     if (response.status >= 200 && response.status < 300) {
       const granted = this.#grantedExpires(response);
-      this.#failures = 0;
-      this.#setState('registered', {
-        grantedExpiresSec: granted,
-        expiresAt: Date.now() + granted * 1000,
-        lastAttemptMs,
-        ...(challenge ? { challenge: challenge.summary } : {}),
-      });
-      this.#schedule(registrationRefreshMs(granted));
-      return undefined;
+      return { ok: true, ...(granted !== undefined ? { grantedExpiresSec: granted } : {}), ...summary };
     }
     const auth = response.status === 401 || response.status === 407;
     const unsupported =
@@ -147,48 +76,14 @@ export class DrachtioRegistration extends TypedEventEmitter<RegistrationEvents> 
       ...failureFieldsOf(response),
       ...(unsupported ? { unsupportedAlgorithm: unsupported } : {}),
     });
-    this.#failed(failure, started, challenge?.summary);
-    return failure;
-  }
-
-  #failed(failure: SipFailure, started: number, challenge: string | undefined): void {
-    this.#failures += 1;
-    this.#init.logger.warn(
-      { status: failure.status, reason: failure.reason, failures: this.#failures },
-      'registration failed',
-    );
-    this.#setState('failed', {
-      lastFailure: failure,
-      lastAttemptMs: Math.round(performance.now() - started),
-      ...(challenge ? { challenge } : {}),
-    });
-    // Only a binding that once succeeded is retried here; a failed first attempt is the caller's call.
-    if (this.#status.grantedExpiresSec !== undefined || this.#failures > 1) {
-      this.#schedule(
-        registrationRetryMs(
-          this.#failures,
-          this.#init.retryBaseMs ?? 2000,
-          this.#init.retryMaxMs ?? 300_000,
-          failure.retryAfterMs,
-        ),
-      );
-    }
-  }
-
-  #schedule(ms: number): void {
-    clearTimeout(this.#timer);
-    if (this.#closed) return;
-    this.#timer = setTimeout(() => {
-      void this.#serialised(async () => {
-        if (this.#closed) return;
-        this.#setState('registering', {});
-        await this.#register();
-      });
-    }, ms);
+    return { ok: false, failure, minExpiresSec: Number(response.get('Min-Expires')), ...summary };
   }
 
   /** One REGISTER (plus the credentialled re-send drachtio-srf makes) → its final response. */
-  async #send(expiresSec: number, waitMs: number): Promise<RoundResult> {
+  async #request(
+    expiresSec: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: SrfResponse; challenge: DigestChallengeInspection | undefined }> {
     if (!(await this.#init.connected())) {
       throw new SipFailure({
         status: 503,
@@ -200,7 +95,7 @@ export class DrachtioRegistration extends TypedEventEmitter<RegistrationEvents> 
     let challenge: DigestChallengeInspection | undefined;
     const credentials = trunkCredentials(this.#init.trunk);
     this.#cseq += 1;
-    const request = await this.#init.srf.request(`sip:${this.#init.trunk.domain}`, {
+    const options = {
       method: 'REGISTER',
       proxy: this.#init.proxy,
       headers: {
@@ -215,18 +110,30 @@ export class DrachtioRegistration extends TypedEventEmitter<RegistrationEvents> 
       ...(credentials
         ? { auth: guardedDigestAuth(credentials, (inspection) => (challenge = inspection)) }
         : {}),
-    });
+    };
     const response = await new Promise<SrfResponse>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new SipFailure({ status: 408, reason: 'Request Timeout', phase: 'transport', local: true })),
-        waitMs,
-      );
-      // drachtio-srf moves this listener to the credentialled re-send, so only its answer comes here.
-      request.on('response', (res) => {
-        if (res.status < 200) return;
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (error: unknown): void => {
         clearTimeout(timer);
-        resolve(res);
+        signal?.removeEventListener('abort', timedOut);
+        reject(error);
+      };
+      const timedOut = (): void =>
+        fail(new SipFailure({ status: 408, reason: 'Request Timeout', phase: 'transport', local: true }));
+      // The loop stopped waiting (a bounded unregister): no timer of ours outlives it.
+      if (signal?.aborted) return timedOut();
+      signal?.addEventListener('abort', timedOut, { once: true });
+      // The callback form, so the listener is on before an answer that comes in the same read.
+      this.#init.srf.request(`sip:${this.#init.trunk.domain}`, options, (err, request) => {
+        if (err || !request) return fail(err ?? new Error('drachtio-srf sent no request'));
+        timer = setTimeout(timedOut, this.#init.responseWaitMs);
+        // drachtio-srf moves this listener to the credentialled re-send, so only its answer comes here.
+        request.on('response', (res) => {
+          if (res.status < 200) return;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', timedOut);
+          resolve(res);
+        });
       });
     });
     const cseq = Number.parseInt(response.get('CSeq') ?? '', 10);
@@ -234,8 +141,8 @@ export class DrachtioRegistration extends TypedEventEmitter<RegistrationEvents> 
     return { response, challenge };
   }
 
-  /** The expiry granted to our Contact: its `expires` param, else the Expires header, else what we asked. */
-  #grantedExpires(response: SrfResponse): number {
+  /** The expiry granted to our Contact: its `expires` param, else the Expires header. */
+  #grantedExpires(response: SrfResponse): number | undefined {
     const ours = contactKey(this.#init.contact());
     if (response.has('Contact')) {
       try {
@@ -251,21 +158,7 @@ export class DrachtioRegistration extends TypedEventEmitter<RegistrationEvents> 
     }
     const header = Number(response.get('Expires'));
     if (Number.isFinite(header) && header > 0) return header;
-    return this.#askExpiresSec;
-  }
-
-  #setState(state: RegistrationState, extra: Partial<RegistrationStatus>): void {
-    const keep =
-      state === 'failed' || state === 'registering'
-        ? { grantedExpiresSec: this.#status.grantedExpiresSec, expiresAt: this.#status.expiresAt }
-        : {};
-    this.#status = Object.freeze({
-      trunk: this.#init.trunk.name,
-      state,
-      ...keep,
-      ...extra,
-    }) as RegistrationStatus;
-    this.emit('state', this.#status);
+    return undefined;
   }
 }
 

@@ -64,6 +64,8 @@ export interface SrfDialog {
   readonly sip: { readonly callId: string; readonly localTag: string; readonly remoteTag: string };
   readonly local: { readonly sdp: string };
   readonly remote: { readonly sdp: string };
+  /** The 2xx that made a UAC dialog (lib/dialog.js keeps `opts.res`). */
+  readonly res?: SrfResponse;
   readonly connected: boolean;
   /** BYE; resolves on its response, rejects when it cannot be sent. Removes every listener after. */
   destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;
@@ -120,6 +122,16 @@ export interface SrfApi {
   /** Ends the connection (throws when there is none: it asserts on the default socket). */
   disconnect(): void;
   request(uri: string, opts: SrfRequestOptions): Promise<SrfRequest>;
+  /**
+   * The callback runs in the same tick as the message that says the request went out, and a quick
+   * answer may follow in that same read from the control socket: only a `response` listener added
+   * inside the callback is sure to hear it (the Promise form resolves a tick too late).
+   */
+  request(
+    uri: string,
+    opts: SrfRequestOptions,
+    callback: (err: Error | null, req: SrfRequest | undefined) => void,
+  ): this;
   createUAC(uri: string, opts: SrfCreateUacOptions, callbacks: SrfUacCallbacks): Promise<SrfDialog>;
   /** `hostport` is `udp/127.0.0.1:5060,tcp/127.0.0.1:5060`; `err` when the secret was refused. */
   on(

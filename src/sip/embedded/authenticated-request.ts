@@ -1,3 +1,4 @@
+import { TlsCertificateRejectedError } from './transport/tls-certificate-rejected-error.js';
 import type { Logger } from '../../log/index.js';
 import { SipFailure } from '../sip-failure.js';
 import { buildDigestAuthorization, createCnonce } from './auth/digest-authorization.js';
@@ -222,7 +223,8 @@ export class AuthenticatedRequest {
           reject(
             new SipFailure({
               status: 503,
-              reason: 'Service Unavailable',
+              // A carrier whose certificate we refuse is a trunk to fix, not a blip: say so.
+              reason: error instanceof TlsCertificateRejectedError ? error.message : 'Service Unavailable',
               phase: 'transport',
               local: true,
               cause: error,

@@ -79,3 +79,18 @@ export function cancelOfSnapshot(snapshot: DialogSnapshot): SipRequest {
   headers.append('CSeq', `${snapshot.inviteCSeq} CANCEL`);
   return createRequest('CANCEL', snapshot.requestUri, headers);
 }
+
+/**
+ * The snapshot's INVITE as far as a 2xx to it needs (From, To, Call-ID, CSeq, Request-URI): what
+ * the dialog of a late answer is built from when the process that sent the INVITE is gone.
+ */
+export function inviteOfSnapshot(snapshot: DialogSnapshot): SipRequest {
+  const headers = new SipHeaders();
+  headers.append('Via', snapshot.inviteVia);
+  for (const route of snapshot.inviteRoutes) headers.append('Route', route);
+  headers.append('From', snapshot.localParty);
+  headers.append('To', snapshot.remoteParty);
+  headers.append('Call-ID', snapshot.callId);
+  headers.append('CSeq', `${snapshot.inviteCSeq} INVITE`);
+  return createRequest('INVITE', snapshot.requestUri, headers);
+}

@@ -95,9 +95,14 @@ export class Dialog {
   nextHop(): NextHop {
     const first = this.routeSet[0];
     const uri = parseUri(first === undefined ? this.remoteTarget : parseNameAddr(first).uri);
-    const transportParam = uri.params.get('transport');
+    const transportParam = uri.params.get('transport')?.toLowerCase();
+    // A sips: hop is TLS whatever its transport param says (RFC 3261 §26.2.2).
     const transport: TransportKind =
-      transportParam === 'tcp' || transportParam === 'udp' ? transportParam : this.transport;
+      uri.scheme === 'sips' || transportParam === 'tls'
+        ? 'tls'
+        : transportParam === 'tcp' || transportParam === 'udp'
+          ? transportParam
+          : this.transport;
     return { host: uri.host, port: uri.port, transport };
   }
 

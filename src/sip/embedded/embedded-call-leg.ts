@@ -1,5 +1,6 @@
 import { TypedEventEmitter } from '../../kernel/index.js';
 import type { Logger } from '../../log/index.js';
+import { callerAttestationOf, type CallerAttestation } from '../caller-attestation.js';
 import type { CallEnd, CallLeg, CallLegEvents, CallTimings, SipDtmf } from '../engine.js';
 import type { Dialog } from './dialog.js';
 import { parseCSeq } from './message/parse-cseq.js';
@@ -33,6 +34,8 @@ export interface CallLegContext {
   ): Promise<SipResponse>;
   /** Sends the ACK for the 2xx again (its retransmission means ours was lost). */
   reAck(): void;
+  /** ACKs the 2xx to a re-INVITE of ours with CSeq `cseq` (§13.2.2.4: ACK is the UAC's, always). */
+  ackReinvite(cseq: number): void;
   /** The leg is over: forget its dialog. */
   released(leg: EmbeddedCallLeg): void;
 }
@@ -40,9 +43,9 @@ export interface CallLegContext {
 /** An answered call: answers in-dialog requests, keeps session timers, ends with one BYE. */
 export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements CallLeg {
   readonly callId: string;
-  readonly localSdp: string;
   remoteSdp: string;
   readonly timings: CallTimings;
+  readonly attestation: CallerAttestation | undefined;
   readonly #dialog: Dialog;
   readonly #ctx: CallLegContext;
   readonly #logger: Logger;
@@ -51,12 +54,22 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
   #sessionTimer: TimerHandle | undefined;
   #okRetransmit: { timer: TimerHandle; cseq: number } | undefined;
   #peerAllowsUpdate: boolean;
+  #localSdp: string;
+  readonly #answerOffer: ((offer: string, localSdp: string) => string | undefined) | undefined;
+  /**
+   * CSeq of the 2xx whose SDP was our offer (to an offerless re-INVITE) while its answer, due in
+   * the ACK, has not come: another offer now is glare (RFC 3261 §14.2, RFC 3311 §5.2).
+   */
+  #offerAwaitingAck: number | undefined;
+  /** Our own re-INVITE (a session refresh) is in progress: an INVITE from the peer is glare. */
+  #reinviting = false;
 
   constructor(init: {
     dialog: Dialog;
     context: CallLegContext;
     localSdp: string;
     remoteSdp: string;
+    answerOffer?: (offer: string, localSdp: string) => string | undefined;
     timings: CallTimings;
     answer: SipResponse;
   }) {
@@ -64,12 +77,19 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
     this.#dialog = init.dialog;
     this.#ctx = init.context;
     this.callId = init.dialog.callId;
-    this.localSdp = init.localSdp;
+    this.#localSdp = init.localSdp;
     this.remoteSdp = init.remoteSdp;
+    this.#answerOffer = init.answerOffer;
     this.timings = init.timings;
+    this.attestation = callerAttestationOf(init.answer.status, (name) => init.answer.headers.getAll(name));
     this.#logger = init.context.logger;
     this.#peerAllowsUpdate = /\bUPDATE\b/i.test(init.answer.headers.getAll('Allow').join(','));
     this.#armSessionTimer(readSessionTimer(init.answer.headers.get('Session-Expires'), true));
+  }
+
+  /** The SDP we last sent: the offer, or our answer to the far end's latest offer. */
+  get localSdp(): string {
+    return this.#localSdp;
   }
 
   get end(): CallEnd | undefined {
@@ -87,6 +107,10 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
       if (this.#okRetransmit && this.#okRetransmit.cseq === cseq.seq) {
         this.#okRetransmit.timer.cancel();
         this.#okRetransmit = undefined;
+      }
+      if (this.#offerAwaitingAck === cseq.seq) {
+        this.#offerAwaitingAck = undefined;
+        this.#takeAckAnswer(request);
       }
       return;
     }
@@ -126,17 +150,38 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
   }
 
   /**
-   * A re-INVITE or UPDATE: usually a session refresh or a hold. Answer with the SDP we already
-   * offered (RFC 3264 §8: unchanged session, unchanged o= version) and take their new target.
+   * A re-INVITE or UPDATE: a session refresh, a hold, or media that moves (RFC 3261 §14.2, RFC
+   * 3311 §5.2). An offer goes to `answerOffer`: accepted, we answer with its SDP and tell
+   * `media`; refused, 488 and the session stays as it was. Without `answerOffer` we answer with
+   * the SDP we already sent (RFC 3264 §8: unchanged session, unchanged o= version). An offer
+   * while ours is unanswered, or an INVITE while our own is in progress, is glare: 491.
    */
   #answerRefresh(request: SipRequest, remote: RemoteAddress): void {
     if (this.#end) {
       this.#ctx.respond(request, remote, 481, 'Call/Transaction Does Not Exist');
       return;
     }
+    const isInvite = request.method === 'INVITE';
+    const offer = request.body.length > 0 ? request.body.toString('utf8') : undefined;
+    // Either side's offer is unanswered: a second one now is glare.
+    if ((isInvite || offer !== undefined) && (this.#reinviting || this.#offerAwaitingAck !== undefined)) {
+      this.#ctx.respond(request, remote, 491, 'Request Pending');
+      return;
+    }
+    let sdp: string | undefined = isInvite ? this.#localSdp : undefined;
+    if (offer !== undefined) {
+      const answer = this.#answerOffer ? this.#answerTo(offer) : this.#localSdp;
+      if (answer === undefined) {
+        this.#ctx.respond(request, remote, 488, 'Not Acceptable Here', {
+          headers: [['Allow', ALLOWED_METHODS]],
+        });
+        return;
+      }
+      sdp = this.#localSdp = answer;
+    }
+    // §12.2.2 / RFC 3311 §5.2: an accepted target refresh request moves the remote target.
     const contact = request.headers.get('Contact');
     if (contact !== undefined) this.#dialog.remoteTarget = parseNameAddr(contact).uri;
-    if (request.body.length > 0) this.remoteSdp = request.body.toString('utf8');
     const headers: Array<[string, string]> = [
       ['Contact', this.#dialog.contact],
       ['Allow', ALLOWED_METHODS],
@@ -148,17 +193,63 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
       headers.push(['Require', 'timer']);
     }
     this.#armSessionTimer(terms);
-    const withSdp = request.method === 'INVITE' || request.body.length > 0;
     const bytes = this.#ctx.respond(
       request,
       remote,
       200,
       'OK',
-      withSdp ? { headers, sdp: this.localSdp } : { headers },
+      sdp !== undefined ? { headers, sdp } : { headers },
     );
-    if (request.method === 'INVITE' && bytes && remote.transport === 'udp') {
-      this.#retransmitOk(bytes, remote, parseCSeq(request.headers.get('CSeq') ?? '').seq);
+    const seq = parseCSeq(request.headers.get('CSeq') ?? '').seq;
+    // An offerless re-INVITE: our 2xx carries the offer, its ACK the answer (RFC 3264 §4).
+    if (isInvite && offer === undefined && this.#answerOffer) this.#offerAwaitingAck = seq;
+    if (isInvite && bytes && remote.transport === 'udp') this.#retransmitOk(bytes, remote, seq);
+    else if (this.#offerAwaitingAck === seq) this.#awaitAnswerInAck(seq);
+    if (offer !== undefined) {
+      this.remoteSdp = offer;
+      if (this.#answerOffer) this.emit('media', offer);
     }
+  }
+
+  /** `answerOffer`'s answer to `offer`, undefined when refused (a throwing one refuses too). */
+  #answerTo(offer: string): string | undefined {
+    try {
+      return this.#answerOffer?.(offer, this.#localSdp);
+    } catch (error) {
+      this.#logger.warn({ err: error, callId: this.callId }, 'answering an offer in the dialog failed');
+      return undefined;
+    }
+  }
+
+  /** The ACK to our offer in a 2xx: its SDP is the far end's answer; one we cannot use ends the call. */
+  #takeAckAnswer(ack: SipRequest): void {
+    if (ack.body.length === 0) {
+      this.#logger.info({ callId: this.callId }, 'ACK to our offer carried no answer; media unchanged');
+      return;
+    }
+    const answer = ack.body.toString('utf8');
+    if (this.#answerTo(answer) === undefined) {
+      // RFC 3261 §14.2: an answer the UAC cannot accept ends the session with BYE.
+      void this.hangup('sdp-answer-refused');
+      return;
+    }
+    this.remoteSdp = answer;
+    this.emit('media', answer);
+  }
+
+  /**
+   * On TCP/TLS the 2xx is not re-sent, but an offer whose ACK never comes leaves the session
+   * without an answer (and every later offer in glare): after 64×T1, as on UDP, end it.
+   */
+  #awaitAnswerInAck(cseq: number): void {
+    this.#okRetransmit?.timer.cancel();
+    const timer = this.#ctx.clock.setTimer(64 * this.#ctx.t1, () => {
+      if (this.#offerAwaitingAck !== cseq) return;
+      this.#offerAwaitingAck = undefined;
+      this.#okRetransmit = undefined;
+      void this.hangup('ack-timeout');
+    });
+    this.#okRetransmit = { timer, cseq };
   }
 
   /** §13.3.1.4: a UAS re-sends its 2xx to INVITE until the ACK comes, T1 doubling to T2, for 64×T1. */
@@ -204,13 +295,15 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
       ['Session-Expires', `${terms.intervalSec};refresher=uac`],
       ['Supported', 'timer'],
     ];
+    if (method === 'INVITE') this.#reinviting = true;
     try {
-      const response = await this.#ctx.request(
-        this.#dialog,
-        method,
-        method === 'INVITE' ? { headers, sdp: this.localSdp } : { headers },
-      );
+      const response = await this.#ctx
+        .request(this.#dialog, method, method === 'INVITE' ? { headers, sdp: this.#localSdp } : { headers })
+        .finally(() => {
+          this.#reinviting = false;
+        });
       if (response.status >= 200 && response.status < 300) {
+        if (method === 'INVITE') this.#ctx.ackReinvite(parseCSeq(response.headers.get('CSeq') ?? '').seq);
         this.#armSessionTimer(readSessionTimer(response.headers.get('Session-Expires'), true) ?? terms);
         return;
       }

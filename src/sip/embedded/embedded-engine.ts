@@ -1,27 +1,32 @@
+import { DEFAULT_USER_AGENT } from '../../kernel/index.js';
 import { isIP } from 'node:net';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/index.js';
 import { silentLogger } from '../../log/index.js';
-import type { DialogSnapshot, OrphanDialogEnd } from '../dialog-snapshot.js';
+import type { DialogSnapshot, OrphanDialogEnd, OrphanEndOptions } from '../dialog-snapshot.js';
 import type { CallLeg, InviteOptions, Registration, SipEngine } from '../engine.js';
 import type { SipSecurityStats } from '../sip-security-stats.js';
+import type { RegistrationLoop } from '../registration-loop.js';
 import { SipFailure } from '../sip-failure.js';
 import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
 import { FirstChallengeGate } from './auth/first-challenge-gate.js';
 import { NonceCache } from './auth/nonce-cache.js';
 import { AuthenticatedRequest } from './authenticated-request.js';
-import { buildResponse } from './build-response.js';
+import { callerPresentation } from '../caller-presentation.js';
 import { checkInviteOptions } from '../check-invite-options.js';
-import { callerIdUri } from '../../kernel/index.js';
-import { Dialog, dialogKey } from './dialog.js';
-import { cancelOfSnapshot, confirmedSnapshot, dialogOfSnapshot, earlySnapshot } from './dialog-snapshots.js';
-import { SipTargetCache } from './dns/sip-target-cache.js';
-import { ALLOWED_METHODS, EmbeddedCallLeg, type CallLegContext } from './embedded-call-leg.js';
-import { EmbeddedRegistration } from './embedded-registration.js';
-import { failureFromResponse } from './failure-from-response.js';
+import type { Dialog } from './dialog.js';
 import { parseNameAddr } from './message/parse-name-addr.js';
-import { createRequest, SipHeaders, type SipRequest, type SipResponse } from './message/sip-message.js';
+import { cancelOfSnapshot, dialogOfSnapshot, inviteOfSnapshot } from './dialog-snapshots.js';
+import { SipTargetCache } from './dns/sip-target-cache.js';
+import type { EarlyDialogs } from './early-dialogs.js';
+import type { EmbeddedCallLeg } from './embedded-call-leg.js';
+import { createEmbeddedRegistration } from './embedded-registration.js';
+import { establishCallLeg, type EstablishInput } from './establish-call-leg.js';
+import { IncomingRequestDispatcher } from './incoming-request-dispatcher.js';
+import { LateAnswers } from './late-answers.js';
+import { NatKeepAlive } from './nat-keep-alive.js';
+import { OutboundInvite, type InviteRoute, type OutboundInviteContext } from './outbound-invite.js';
+import type { SipResponse } from './message/sip-message.js';
 import { serializeMessage } from './message/serialize-message.js';
 import { ServerResponseCache } from './server-response-cache.js';
 import { isSamePeer } from './peer-match.js';
@@ -29,16 +34,20 @@ import { SipStack } from './sip-stack.js';
 import { SpoofedMessageLog } from './spoofed-message-log.js';
 import type { SipTraceSink } from './sip-trace.js';
 import { newCallId, newTag } from './transaction/branch.js';
+import { defaultSipTimers, systemClock, type Clock, type SipTimerValues } from './transaction/sip-timers.js';
 import {
-  defaultSipTimers,
-  systemClock,
-  type Clock,
-  type SipTimerValues,
-  type TimerHandle,
-} from './transaction/sip-timers.js';
-import type { RemoteAddress, SipTransport, TransportKind } from './transport/sip-transport.js';
+  remoteKey,
+  type RemoteAddress,
+  type SipTransport,
+  type TransportKind,
+} from './transport/sip-transport.js';
 import type { TcpCloseReason, TcpLimits } from './transport/tcp-limits.js';
+import { SipTransportError } from './transport/sip-transport-error.js';
 import { TcpTransport } from './transport/tcp-transport.js';
+import type { TlsKeepAlive } from './transport/tls-keep-alive.js';
+import type { TlsPeer } from './transport/tls-peer.js';
+import { TlsTransport } from './transport/tls-transport.js';
+import { tlsPeerOfTrunk } from './tls-peer-of-trunk.js';
 import { UdpTransport } from './transport/udp-transport.js';
 
 export interface EmbeddedEngineOptions {
@@ -69,6 +78,15 @@ export interface EmbeddedEngineOptions {
   readonly sessionExpiresSec?: number;
   /** Bounds on TCP connections others open to us (`sip.tcp` in config). Default: unbounded. */
   readonly tcpLimits?: TcpLimits;
+  /**
+   * `auto`: a registrar's Via `received`/`rport` that differ from our Contact (RFC 3581) make the
+   * trunk's Contact that public address, registered again at once and used in INVITEs. Default: off.
+   */
+  readonly nat?: 'auto' | 'off';
+  /** CRLFCRLF keep-alive to each registered trunk every this many ms (RFC 5626 §4.4.1). Default: none. */
+  readonly keepAliveMs?: number;
+  /** CRLF keep-alive on TLS connections to carriers (`sip.tls` in config). Default: none sent. */
+  readonly tlsKeepAlive?: TlsKeepAlive;
 }
 
 /**
@@ -85,19 +103,18 @@ export class EmbeddedSipEngine implements SipEngine {
   readonly #nonces = new NonceCache();
   readonly #firstChallenge: FirstChallengeGate;
   readonly #targets: Pick<SipTargetCache, 'resolve'>;
-  readonly #registrations = new Map<string, EmbeddedRegistration>();
+  readonly #registrations = new Map<string, RegistrationLoop>();
+  /** Per trunk: the `host:port` its registrar saw us at, when that is not our own address. */
+  readonly #publicAddresses = new Map<string, string>();
+  readonly #keepAlives = new Map<string, NatKeepAlive>();
   readonly #legs = new Map<string, EmbeddedCallLeg>();
+  /** INVITEs not yet answered, by dialog key: their early dialogs take UPDATE before the answer. */
+  readonly #early = new Map<string, EarlyDialogs>();
   readonly #pending = new Set<AuthenticatedRequest>();
   /** The trunk each live dialog belongs to: in-dialog requests may be challenged too. */
   readonly #dialogTrunks = new Map<string, SipTrunk>();
   readonly #trunkLoggers = new Map<string, Logger>();
-  /**
-   * INVITEs of the last 64·T1 (at least 32 s), answered or not: a 2xx that comes after we gave up
-   * (it crossed our CANCEL, or Timer B fired first) or from a second fork must be ACKed and hung
-   * up (RFC 3261 §13.2.2.4), or the callee stays on an open line while the number looks free.
-   */
-  readonly #recentInvites = new Map<string, RecentInvite>();
-  #lateAnswersEnded = 0;
+  readonly #lateAnswers: LateAnswers;
   /** Every address a trunk resolved to (`transport|address|port`, port left out for TCP). */
   readonly #trunkAddresses = new Set<string>();
   /** Where each live leg's peer is: the INVITE's target and the dialog's next hop. */
@@ -107,8 +124,16 @@ export class EmbeddedSipEngine implements SipEngine {
   readonly #literalTargets = new Map<string, RemoteAddress>();
   #transports = new Map<TransportKind, SipTransport>();
   #tcp: TcpTransport | undefined;
+  #tls: TlsTransport | undefined;
+  /** TLS settings per carrier address (`remoteKey`), filed when a trunk or a dialog hop resolves. */
+  readonly #tlsPeers = new Map<string, TlsPeer>();
+  /** One TLS context per trunk, built on first use (the files are read once). */
+  readonly #trunkTls = new Map<string, Promise<TlsPeer>>();
+  /** The address each trunk last resolved to: a lost TLS flow re-registers the trunks on it. */
+  readonly #trunkRemotes = new Map<string, RemoteAddress>();
   #stack: SipStack | undefined;
   #responses: ServerResponseCache | undefined;
+  #dispatcher: IncomingRequestDispatcher | undefined;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #advertisedHost = '';
@@ -118,7 +143,7 @@ export class EmbeddedSipEngine implements SipEngine {
     this.#logger = options.logger ?? silentLogger();
     this.#clock = options.clock ?? systemClock;
     this.#timers = { ...defaultSipTimers, ...options.timers };
-    this.#userAgent = options.userAgent ?? 'sip-dialer';
+    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#targets = options.targets ?? new SipTargetCache();
     // 4·T1 covers a challenge round trip even when the first INVITE or its 407 is lost once
     // (retransmitted at T1), and stays short when the carrier does not challenge at all.
@@ -126,6 +151,16 @@ export class EmbeddedSipEngine implements SipEngine {
       nonces: this.#nonces,
       clock: this.#clock,
       maxWaitMs: 4 * this.#timers.t1,
+    });
+    this.#lateAnswers = new LateAnswers({
+      clock: this.#clock,
+      keepMs: Math.max(64 * this.#timers.t1, 32_000),
+      logger: this.#logger,
+      legOf: (key) => this.#legs.get(key),
+      isTrunkAddress: (source) => this.#isTrunkAddress(source),
+      isLegPeer: (key, source) => this.#isLegPeer(key, source),
+      recordSpoofed: (source, detail) => this.#spoofed?.record('response', source, detail),
+      establish: (input) => this.#establish(input),
     });
   }
 
@@ -149,16 +184,19 @@ export class EmbeddedSipEngine implements SipEngine {
     spoofedResponses: number;
     spoofedRequests: number;
     tcpLimitCloses: Readonly<Record<TcpCloseReason, number>>;
+    /** TLS connections to carriers open now, CRLF pings sent and answered. */
+    tls: { connections: number; pings: number; pongs: number };
   } {
     return {
       malformed: this.#stack?.malformedCount ?? 0,
       strayResponses: this.#stack?.strayResponses ?? 0,
       transactions: this.#stack?.activeTransactions ?? 0,
       calls: this.#legs.size,
-      lateAnswersEnded: this.#lateAnswersEnded,
+      lateAnswersEnded: this.#lateAnswers.ended,
       spoofedResponses: this.#spoofed?.counts.response ?? 0,
       spoofedRequests: this.#spoofed?.counts.request ?? 0,
       tcpLimitCloses: this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 },
+      tls: this.#tls?.counts ?? { connections: 0, pings: 0, pongs: 0 },
     };
   }
 
@@ -196,9 +234,20 @@ export class EmbeddedSipEngine implements SipEngine {
       }
     }
     this.#tcp = tcp;
+    const tlsTransport = new TlsTransport({
+      localAddress: udp.localAddress,
+      localPort: udp.localPort,
+      logger: this.#logger,
+      maxMessageBytes: common.maxMessageBytes,
+      keepAlive: this.#options.tlsKeepAlive ?? { intervalMs: 0, timeoutMs: 0 },
+      peerOf: (remote) => this.#tlsPeers.get(remoteKey(remote)),
+      onFlowLost: (remote) => this.#onTlsFlowLost(remote),
+    });
+    this.#tls = tlsTransport;
     this.#transports = new Map<TransportKind, SipTransport>([
       ['udp', udp],
       ['tcp', tcp],
+      ['tls', tlsTransport],
     ]);
     this.#advertisedHost = this.#options.publicAddress ?? advertisableAddress(udp.localAddress);
     this.#spoofed = new SpoofedMessageLog(this.#logger, this.#clock);
@@ -213,13 +262,25 @@ export class EmbeddedSipEngine implements SipEngine {
       trace: this.#options.trace,
     });
     this.#responses = new ServerResponseCache(this.#clock, 64 * this.#timers.t1);
+    const dispatcher = new IncomingRequestDispatcher({
+      stack: this.#stack,
+      responses: this.#responses,
+      userAgent: this.#userAgent,
+      logger: this.#logger,
+      spoofed: this.#spoofed,
+      legOf: (key) => this.#legs.get(key),
+      earlyOf: (key) => this.#early.get(key),
+      isLegPeer: (key, source) => this.#isLegPeer(key, source),
+      isTrunkAddress: (source) => this.#isTrunkAddress(source),
+    });
+    this.#dispatcher = dispatcher;
     this.#stack.setHandlers({
-      onRequest: (request, remote) => this.#onRequest(request, remote),
-      onStray2xx: (response, remote) => this.#onStray2xx(response, remote),
+      onRequest: (request, remote) => dispatcher.dispatch(request, remote),
+      onStray2xx: (response, remote) => this.#lateAnswers.onStray2xx(response, remote),
     });
     this.#logger.info(
       { host, port: udp.localPort, advertised: this.#advertisedHost },
-      'SIP engine listening (udp+tcp)',
+      'SIP engine listening (udp+tcp; tls to carriers)',
     );
   }
 
@@ -229,17 +290,33 @@ export class EmbeddedSipEngine implements SipEngine {
     const previous = this.#registrations.get(trunk.name);
     if (previous) await previous.unregister();
     const transport = this.#transportOf(trunk);
-    const registration: EmbeddedRegistration = new EmbeddedRegistration({
+    const trunkLogger = this.#logger.child({ trunk: trunk.name });
+    const registration: RegistrationLoop = createEmbeddedRegistration({
       trunk,
       stack,
       nonces: this.#nonces,
       clock: this.#clock,
-      logger: this.#logger.child({ trunk: trunk.name }),
+      logger: trunkLogger,
       userAgent: this.#userAgent,
       resolve: () => this.#resolveTrunk(trunk),
-      contact: this.#contact(trunk.username, transport),
+      contact: () => this.#contact(trunk.username, transport, trunk),
+      ...(this.#options.nat === 'auto' && {
+        onPublicAddress: (address: { host: string; port: number }) => {
+          const hostPort = `${bracket(address.host)}:${address.port}`;
+          if (this.#publicAddresses.get(trunk.name) === hostPort) return false;
+          this.#publicAddresses.set(trunk.name, hostPort);
+          trunkLogger.info(
+            { publicAddress: hostPort },
+            'the registrar sees us at another address (RFC 3581): registering it as our Contact',
+          );
+          return true;
+        },
+      }),
       onClosed: () => {
-        if (this.#registrations.get(trunk.name) === registration) this.#registrations.delete(trunk.name);
+        if (this.#registrations.get(trunk.name) !== registration) return;
+        this.#registrations.delete(trunk.name);
+        this.#keepAlives.get(trunk.name)?.close();
+        this.#keepAlives.delete(trunk.name);
       },
     });
     this.#registrations.set(trunk.name, registration);
@@ -248,6 +325,21 @@ export class EmbeddedSipEngine implements SipEngine {
     } catch (error) {
       await registration.unregister();
       throw error;
+    }
+    // A TLS connection has its own keep-alive, which also waits for the pong (sip.tls).
+    const keepAliveMs = transport === 'tls' ? 0 : (this.#options.keepAliveMs ?? 0);
+    if (keepAliveMs > 0 && this.#registrations.get(trunk.name) === registration) {
+      this.#keepAlives.get(trunk.name)?.close();
+      this.#keepAlives.set(
+        trunk.name,
+        new NatKeepAlive({
+          clock: this.#clock,
+          intervalMs: keepAliveMs,
+          logger: trunkLogger,
+          resolve: () => this.#resolveTrunk(trunk),
+          send: (bytes, remote) => stack.send(bytes, remote),
+        }),
+      );
     }
     return registration;
   }
@@ -266,176 +358,54 @@ export class EmbeddedSipEngine implements SipEngine {
     const logger = this.#trunkLogger(trunk.name);
     const remote = await this.#resolveTrunk(trunk);
     const callId = newCallId(this.#advertisedHost);
-    const callLogger = logger;
     const fromTag = newTag();
     const fromUser = options.from ?? trunk.username ?? digitsOf(options.callerId) ?? 'dialer';
-    const display = options.callerId !== undefined ? `"${options.callerId.replace(/["\\]/g, '')}" ` : '';
-    const from = `${display}<sip:${fromUser}@${trunk.domain}>;tag=${fromTag}`;
-    const contact = this.#contact(fromUser, transport);
-    const sdp = Buffer.from(options.sdp, 'utf8');
-    const startedAt = Date.now();
-    const startedPerf = performance.now();
-    let postDialDelayMs: number | undefined;
-    // The INVITE as last sent: credentials and Via are added to this object as it goes out.
-    let lastInvite: SipRequest | undefined;
-    let earlyFor: SipRequest | undefined;
-    const recentKey = dialogKey(callId, fromTag);
-    const recent: RecentInvite = {
+    const presentation = callerPresentation(options);
+    const route: InviteRoute = {
       trunk,
       remote,
       transport,
-      contact,
-      logger: callLogger,
-      invite: () => lastInvite,
-      handledTags: new Set(),
+      contact: this.#contact(fromUser, transport, trunk),
+      callId,
+      fromTag,
+      // A sips trunk keeps sips: in From too (RFC 3261 §19.1).
+      from: `${trunk.sips ? presentation.from.replace('<sip:', '<sips:') : presentation.from};tag=${fromTag}`,
+      identityHeaders: presentation.headers,
+      logger,
     };
-    this.#recentInvites.set(recentKey, recent);
-    let sessionExpiresSec = this.#options.sessionExpiresSec ?? 0;
-
-    const newRequest = (firstCSeq: number): AuthenticatedRequest =>
-      new AuthenticatedRequest({
-        stack,
-        nonces: this.#nonces,
-        scope: trunk.name,
-        credentials: trunkCredentials(trunk),
-        firstChallenge: this.#firstChallenge,
-        remote,
-        firstCSeq,
-        logger: callLogger,
-        build: (cseq) => {
-          const headers = new SipHeaders();
-          headers.append('Max-Forwards', '70');
-          headers.append('From', from);
-          headers.append('To', `<${options.uri}>`);
-          headers.append('Call-ID', callId);
-          headers.append('CSeq', `${cseq} INVITE`);
-          headers.append('Contact', contact);
-          headers.append('Allow', ALLOWED_METHODS);
-          headers.append('Supported', 'timer');
-          if (sessionExpiresSec > 0) {
-            headers.append('Session-Expires', `${sessionExpiresSec};refresher=uac`);
-            headers.append('Min-SE', String(Math.min(90, sessionExpiresSec)));
-          }
-          headers.append('User-Agent', this.#userAgent);
-          if (options.callerId !== undefined) {
-            headers.append('P-Asserted-Identity', `<${callerIdUri(options.callerId, trunk.domain)}>`);
-          }
-          for (const [name, value] of Object.entries(options.headers ?? {})) headers.append(name, value);
-          headers.append('Content-Type', 'application/sdp');
-          lastInvite = createRequest('INVITE', options.uri, headers, sdp);
-          return lastInvite;
-        },
-        onProvisional: (response) => {
-          const afterMs = Math.round(performance.now() - startedPerf);
-          if (postDialDelayMs === undefined && (response.status === 180 || response.status === 183))
-            postDialDelayMs = afterMs;
-          const early = response.body.length > 0 ? { sdp: response.body.toString('utf8') } : {};
-          try {
-            options.onProvisional?.({ status: response.status, reason: response.reason, afterMs, ...early });
-            if (options.onDialog && lastInvite && earlyFor !== lastInvite) {
-              earlyFor = lastInvite;
-              options.onDialog(earlySnapshot(lastInvite, trunk.name, remote));
-            }
-          } catch (error) {
-            callLogger.warn({ err: error, callId }, 'onProvisional listener threw');
-          }
-        },
-        onLate2xx: (response) => this.#onLate2xx(response, callId, fromTag),
-      });
-    let request = newRequest(1);
-
-    let cancelCause: 'ring-timeout' | 'aborted' | undefined;
-    const cancel = (cause: 'ring-timeout' | 'aborted'): void => {
-      if (cancelCause) return;
-      cancelCause = cause;
-      callLogger.debug({ cause, callId }, 'cancelling INVITE');
-      request.cancel();
+    const context: OutboundInviteContext = {
+      stack,
+      nonces: this.#nonces,
+      firstChallenge: this.#firstChallenge,
+      clock: this.#clock,
+      userAgent: this.#userAgent,
+      sessionExpiresSec: this.#options.sessionExpiresSec ?? 0,
+      pending: this.#pending,
+      lateAnswers: this.#lateAnswers,
+      establish: (input) => this.#establish(input),
+      resolveHop: (dialog, fallback) => this.#resolveHop(dialog, fallback),
+      isTrunkAddress: (address) => this.#isTrunkAddress(address),
+      requestInEarlyDialog: (dialog, earlyTrunk, method, hop, extra) =>
+        this.#requestInDialog(dialog, method, hop, extra, earlyTrunk, hop),
+      respond: (request, source, status, reason, extra) =>
+        void this.#dispatcher?.respond(request, source, status, reason, extra),
+      trackEarly: (key, early) => {
+        this.#early.set(key, early);
+        return () => {
+          if (this.#early.get(key) === early) this.#early.delete(key);
+        };
+      },
     };
-    const ringTimer = this.#clock.setTimer(options.ringTimeoutMs, () => cancel('ring-timeout'));
-    const onAbort = (): void => cancel('aborted');
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    this.#pending.add(request);
-    callLogger.debug({ uri: options.uri, callId }, 'INVITE');
-
-    try {
-      let result = await request.run();
-      const minSe = result.response.status === 422 ? minSessionExpires(result.response) : undefined;
-      if (minSe !== undefined && minSe > sessionExpiresSec && !cancelCause) {
-        // RFC 4028 §7.4: ask again with the interval the carrier can live with, once.
-        sessionExpiresSec = minSe;
-        this.#pending.delete(request);
-        request = newRequest(result.cseq + 1);
-        this.#pending.add(request);
-        result = await request.run();
-      }
-      const { response } = result;
-      if (response.status >= 200 && response.status < 300) {
-        const leg = this.#establish({
-          trunk,
-          invite: result.request,
-          response,
-          remote,
-          transport,
-          contact,
-          localSdp: options.sdp,
-          logger: callLogger,
-          timings: {
-            inviteSentAt: startedAt,
-            setupMs: Math.round(performance.now() - startedPerf),
-            invitesSent: result.sent,
-            ...(postDialDelayMs !== undefined ? { postDialDelayMs } : {}),
-          },
-        });
-        recent.handledTags.add(leg.dialog.remoteTag);
-        if (cancelCause) {
-          // The 200 crossed our CANCEL: the callee picked up as we gave up. ACKed; now BYE.
-          await leg.hangup(cancelCause);
-          throw new SipFailure({
-            status: 487,
-            reason: 'Request Terminated',
-            phase: 'ringing',
-            local: true,
-            cancelCause,
-          });
-        }
-        try {
-          options.onDialog?.(confirmedSnapshot(leg.dialog, result.request, trunk.name, remote));
-        } catch (error) {
-          callLogger.warn({ err: error, callId }, 'onDialog listener threw');
-        }
-        return leg;
-      }
-      if (response.status === 401 || response.status === 407) {
-        throw failureFromResponse(response, 'auth', { afterCredentials: result.credentialsSent });
-      }
-      throw failureFromResponse(response, result.heardRinging ? 'ringing' : 'setup', {
-        cancelCause: response.status === 487 ? cancelCause : undefined,
-        afterCredentials: result.credentialsSent,
-      });
-    } catch (error) {
-      if (error instanceof SipFailure && cancelCause && error.cancelCause === undefined && error.local) {
-        throw new SipFailure({
-          status: error.status,
-          reason: error.reason,
-          phase: error.phase,
-          local: true,
-          cancelCause,
-          cause: error,
-        });
-      }
-      throw error;
-    } finally {
-      ringTimer.cancel();
-      options.signal?.removeEventListener('abort', onAbort);
-      this.#pending.delete(request);
-      recent.forget = this.#clock.setTimer(Math.max(64 * this.#timers.t1, 32_000), () => {
-        if (this.#recentInvites.get(recentKey) === recent) this.#recentInvites.delete(recentKey);
-      });
-    }
+    // The worker writes every Request-URI as sip:; a sips trunk asks for TLS end to end.
+    const invite = trunk.sips ? { ...options, uri: options.uri.replace(/^sip:/i, 'sips:') } : options;
+    return new OutboundInvite(context, invite, route).run();
   }
 
-  async endOrphanDialog(snapshot: DialogSnapshot, trunk: SipTrunk): Promise<OrphanDialogEnd> {
+  async endOrphanDialog(
+    snapshot: DialogSnapshot,
+    trunk: SipTrunk,
+    options: OrphanEndOptions = {},
+  ): Promise<OrphanDialogEnd> {
     await this.start();
     const stack = this.#requireStack();
     const peer: RemoteAddress = {
@@ -444,6 +414,23 @@ export class EmbeddedSipEngine implements SipEngine {
       port: snapshot.peer.port,
     };
     if (snapshot.state === 'early') {
+      // The dead process may have died as the 200 came: a 2xx that reaches us (this process took
+      // over its address, as a restarted worker does) is ACKed and hung up, and the person was
+      // reached after all.
+      const recent = this.#lateAnswers.remember(
+        snapshot.callId,
+        parseNameAddr(snapshot.localParty).params.get('tag') ?? '',
+        {
+          trunk,
+          remote: peer,
+          transport: snapshot.transport,
+          contact: this.#contact(trunk.username, snapshot.transport, trunk),
+          logger: this.#trunkLogger(trunk.name).child({ callId: snapshot.callId }),
+          invite: () => inviteOfSnapshot(snapshot),
+          ...(options.onAnswered !== undefined ? { onLateAnswer: options.onAnswered } : {}),
+        },
+      );
+      this.#lateAnswers.forgetLater(recent);
       // No transaction of ours: the answer goes to the dead process's Via. A few copies over
       // UDP stand in for retransmissions.
       const bytes = serializeMessage(cancelOfSnapshot(snapshot));
@@ -454,9 +441,10 @@ export class EmbeddedSipEngine implements SipEngine {
       }
       return { method: 'CANCEL' };
     }
+    if (peer.transport === 'tls') await this.#fileTlsPeer(trunk, peer);
     const dialog = dialogOfSnapshot(
       snapshot,
-      this.#contact(trunk.username, snapshot.transport),
+      this.#contact(trunk.username, snapshot.transport, trunk),
       this.#userAgent,
     );
     this.#dialogTrunks.set(dialog.key, trunk);
@@ -477,94 +465,32 @@ export class EmbeddedSipEngine implements SipEngine {
     }
   }
 
-  #establish(input: {
-    trunk: SipTrunk;
-    invite: SipRequest;
-    response: SipResponse;
-    remote: RemoteAddress;
-    transport: TransportKind;
-    contact: string;
-    localSdp: string;
-    logger: Logger;
-    timings: EmbeddedCallLeg['timings'];
-  }): EmbeddedCallLeg {
-    const { invite, response } = input;
-    const stack = this.#requireStack();
-    const to = response.headers.get('To') ?? '';
-    const remoteTag = parseNameAddr(to).params.get('tag') ?? '';
-    const from = invite.headers.get('From') ?? '';
-    const localTag = parseNameAddr(from).params.get('tag') ?? '';
-    const contactHeader = response.headers.get('Contact');
-    const remoteTarget = contactHeader !== undefined ? parseNameAddr(contactHeader).uri : invite.uri;
-    const cseq = Number((invite.headers.get('CSeq') ?? '1').split(/\s+/)[0]);
-    const dialog = new Dialog({
-      callId: invite.headers.get('Call-ID') ?? '',
-      localTag,
-      remoteTag,
-      localParty: from,
-      remoteParty: to,
-      remoteTarget,
-      routeSet: [...response.headers.getAll('Record-Route')].reverse(),
-      localCSeq: cseq,
-      transport: input.transport,
-      contact: input.contact,
-      userAgent: this.#userAgent,
-    });
-    // ACK for 2xx is its own transaction (§13.2.2.4), carries the INVITE's credentials (§22.1),
-    // and goes where the dialog says, not necessarily where the INVITE went.
-    const ack = dialog.buildRequest('ACK', cseq);
-    for (const name of ['Authorization', 'Proxy-Authorization']) {
-      for (const value of invite.headers.getAll(name)) ack.headers.append(name, value);
-    }
-    let ackBytes: Buffer | undefined;
-    let ackRemote: RemoteAddress = input.remote;
-    const sendAck = async (): Promise<void> => {
-      if (!ackBytes) {
-        ackRemote = await this.#resolveHop(dialog, input.remote);
-        // The route set's first hop (or the Contact) is the dialog's peer too.
-        peers.push(ackRemote);
-        ack.headers.prepend(
-          'Via',
-          `SIP/2.0/${ackRemote.transport.toUpperCase()} ${stack.sentBy(ackRemote.transport)};rport;branch=z9hG4bK${newTag()}${newTag()}`,
-        );
-        ackBytes = serializeMessage(ack);
-      }
-      await stack.send(ackBytes, ackRemote);
-    };
-    const peers: RemoteAddress[] = [input.remote];
-    this.#legPeers.set(dialog.key, peers);
-    const logAckFailure = (error: unknown): void =>
-      input.logger.warn({ err: error, callId: dialog.callId }, 'ACK could not be sent');
-    void sendAck().catch(logAckFailure);
-
-    const context: CallLegContext = {
-      logger: input.logger,
-      clock: this.#clock,
-      t1: this.#timers.t1,
-      t2: this.#timers.t2,
-      respond: (request, remote, status, reason, extra) =>
-        this.#respond(request, remote, status, reason, extra),
-      resend: (bytes, remote) => void stack.send(bytes, remote).catch(logAckFailure),
-      request: (d, method, extra) => this.#requestInDialog(d, method, input.remote, extra),
-      reAck: () => void sendAck().catch(logAckFailure),
-      released: (leg) => {
-        if (this.#legs.get(leg.dialog.key) !== leg) return;
-        this.#legs.delete(leg.dialog.key);
-        this.#dialogTrunks.delete(leg.dialog.key);
-        this.#legPeers.delete(leg.dialog.key);
+  #establish(input: EstablishInput): EmbeddedCallLeg {
+    return establishCallLeg(
+      {
+        stack: this.#requireStack(),
+        userAgent: this.#userAgent,
+        clock: this.#clock,
+        timers: this.#timers,
+        respond: (request, remote, status, reason, extra) =>
+          this.#dispatcher?.respond(request, remote, status, reason, extra),
+        resolveHop: (dialog, fallback) => this.#resolveHop(dialog, fallback),
+        requestInDialog: (dialog, method, fallback, extra) =>
+          this.#requestInDialog(dialog, method, fallback, extra),
+        track: (leg, trunk, peers) => {
+          this.#legPeers.set(leg.dialog.key, peers);
+          this.#legs.set(leg.dialog.key, leg);
+          this.#dialogTrunks.set(leg.dialog.key, trunk);
+        },
+        release: (leg) => {
+          if (this.#legs.get(leg.dialog.key) !== leg) return;
+          this.#legs.delete(leg.dialog.key);
+          this.#dialogTrunks.delete(leg.dialog.key);
+          this.#legPeers.delete(leg.dialog.key);
+        },
       },
-    };
-    const leg = new EmbeddedCallLeg({
-      dialog,
-      context,
-      localSdp: input.localSdp,
-      remoteSdp: response.body.toString('utf8'),
-      timings: input.timings,
-      answer: response,
-    });
-    this.#legs.set(dialog.key, leg);
-    this.#dialogTrunks.set(dialog.key, input.trunk);
-    return leg;
+      input,
+    );
   }
 
   async #requestInDialog(
@@ -572,9 +498,15 @@ export class EmbeddedSipEngine implements SipEngine {
     method: string,
     fallback: RemoteAddress,
     extra: { headers?: Array<[string, string]>; sdp?: string } = {},
+    trunk?: SipTrunk,
+    /** A hop the caller resolved and checked: used as is, not looked up again. */
+    hop?: RemoteAddress,
   ): Promise<SipResponse> {
-    const remote = await this.#resolveHop(dialog, fallback);
-    const trunkScope = this.#scopeOfDialog(dialog);
+    const remote = hop ?? (await this.#resolveHop(dialog, fallback));
+    // An early dialog is not filed under its trunk yet: the INVITE names it.
+    const trunkScope = trunk
+      ? { scope: trunk.name, credentials: trunkCredentials(trunk) }
+      : this.#scopeOfDialog(dialog);
     const request = new AuthenticatedRequest({
       stack: this.#requireStack(),
       nonces: this.#nonces,
@@ -609,11 +541,26 @@ export class EmbeddedSipEngine implements SipEngine {
 
   async #resolveHop(dialog: Dialog, fallback: RemoteAddress): Promise<RemoteAddress> {
     const hop = dialog.nextHop();
-    if (isIP(hop.host) !== 0) return { transport: hop.transport, address: hop.host, port: hop.port ?? 5060 };
+    if (hop.transport !== 'tls' && fallback.transport === 'tls' && dialog.contact.startsWith('<sips:')) {
+      // RFC 3261 §26.2.2: a sips dialog is TLS on every hop. A far end pointing us at a plain
+      // address does not get the BYE in clear: it goes to the trunk over TLS, to be routed on.
+      this.#logger.warn(
+        { callId: dialog.callId, hop: `${hop.transport}:${hop.host}` },
+        'sips dialog: next hop is not TLS; sending through the trunk instead',
+      );
+      return fallback;
+    }
+    const defaultPort = hop.transport === 'tls' ? 5061 : 5060;
+    if (isIP(hop.host) !== 0)
+      return this.#tlsHop(
+        { transport: hop.transport, address: hop.host, port: hop.port ?? defaultPort },
+        fallback,
+      );
     try {
       const target = hop.port !== undefined ? `${bracket(hop.host)}:${hop.port}` : hop.host;
       const [first] = await this.#targets.resolve(target, hop.transport);
-      if (first) return { transport: hop.transport, address: first.address, port: first.port };
+      if (first)
+        return this.#tlsHop({ transport: hop.transport, address: first.address, port: first.port }, fallback);
     } catch (error) {
       this.#logger.debug(
         { err: error, host: hop.host },
@@ -623,7 +570,70 @@ export class EmbeddedSipEngine implements SipEngine {
     return fallback;
   }
 
+  /**
+   * A TLS hop inside a dialog (a Record-Route of the carrier's) is checked like the trunk the
+   * dialog went out on: the INVITE's target lends it its settings.
+   */
+  #tlsHop(hop: RemoteAddress, fallback: RemoteAddress): RemoteAddress {
+    if (hop.transport !== 'tls' || this.#tlsPeers.has(remoteKey(hop))) return hop;
+    const peer = this.#tlsPeers.get(remoteKey(fallback));
+    if (peer) this.#tlsPeers.set(remoteKey(hop), peer);
+    return hop;
+  }
+
+  /** The trunk's TLS settings, built once; a file that cannot be read fails the request. */
+  #trunkTlsPeer(trunk: SipTrunk): Promise<TlsPeer> {
+    let peer = this.#trunkTls.get(trunk.name);
+    if (!peer) {
+      peer = tlsPeerOfTrunk(trunk);
+      this.#trunkTls.set(trunk.name, peer);
+      peer.catch(() => {
+        if (this.#trunkTls.get(trunk.name) === peer) this.#trunkTls.delete(trunk.name);
+      });
+    }
+    return peer;
+  }
+
+  async #fileTlsPeer(trunk: SipTrunk, remote: RemoteAddress): Promise<void> {
+    let peer: TlsPeer;
+    try {
+      peer = await this.#trunkTlsPeer(trunk);
+    } catch (error) {
+      throw new SipFailure({
+        status: 503,
+        reason: error instanceof Error ? error.message : String(error),
+        phase: 'transport',
+        local: true,
+        cause: error,
+      });
+    }
+    this.#tlsPeers.set(remoteKey(remote), peer);
+  }
+
+  /** The carrier's TLS connection closed: bind again at once, which opens a new one. */
+  #onTlsFlowLost(remote: RemoteAddress): void {
+    // Answers to what went out on it can only have come back on it.
+    this.#stack?.abortTransactionsTo(
+      remote,
+      new SipTransportError(`TLS connection to ${remoteKey(remote)} lost before the answer`),
+    );
+    for (const [name, registration] of this.#registrations) {
+      const trunkRemote = this.#trunkRemotes.get(name);
+      if (trunkRemote && trunkRemote.transport === 'tls' && remoteKey(trunkRemote) === remoteKey(remote)) {
+        this.#logger.info({ trunk: name }, 'TLS connection lost: registering again');
+        registration.refreshNow();
+      }
+    }
+  }
+
   async #resolveTrunk(trunk: SipTrunk): Promise<RemoteAddress> {
+    const remote = await this.#resolveTrunkAddress(trunk);
+    this.#trunkRemotes.set(trunk.name, remote);
+    if (remote.transport === 'tls') await this.#fileTlsPeer(trunk, remote);
+    return remote;
+  }
+
+  async #resolveTrunkAddress(trunk: SipTrunk): Promise<RemoteAddress> {
     const transport = this.#transportOf(trunk);
     const target = trunk.proxy ?? trunk.domain;
     const literalKey = `${transport}|${target}`;
@@ -679,10 +689,28 @@ export class EmbeddedSipEngine implements SipEngine {
     return trunk.transport ?? this.#options.transport ?? 'udp';
   }
 
-  #contact(user: string | undefined, transport: TransportKind): string {
+  /**
+   * Our Contact: for a trunk whose registrar saw us behind NAT, at the address it saw; a `sips:`
+   * URI on a sips trunk over TLS (RFC 3261 §19.1.1), else a `sip:` URI saying which transport to
+   * come back on.
+   */
+  #contact(
+    user: string | undefined,
+    transport: TransportKind,
+    trunk?: Pick<SipTrunk, 'name' | 'sips'>,
+  ): string {
     const stack = this.#requireStack();
     const userPart = user ? `${user}@` : '';
-    return `<sip:${userPart}${stack.sentBy(transport)}${transport === 'tcp' ? ';transport=tcp' : ''}>`;
+    const hostPort =
+      (trunk !== undefined ? this.#publicAddresses.get(trunk.name) : undefined) ?? stack.sentBy(transport);
+    if (trunk?.sips === true && transport === 'tls') return `<sips:${userPart}${hostPort}>`;
+    const param = transport === 'udp' ? '' : `;transport=${transport}`;
+    return `<sip:${userPart}${hostPort}${param}>`;
+  }
+
+  /** Keep-alive pings sent so far, per trunk (operators' and tests' view). */
+  get keepAlivesSent(): Readonly<Record<string, number>> {
+    return Object.fromEntries([...this.#keepAlives].map(([name, k]) => [name, k.sent]));
   }
 
   #requireStack(): SipStack {
@@ -696,156 +724,6 @@ export class EmbeddedSipEngine implements SipEngine {
     return this.#stack;
   }
 
-  #respond(
-    request: SipRequest,
-    remote: RemoteAddress,
-    status: number,
-    reason: string,
-    extra: { headers?: Array<[string, string]>; sdp?: string; withVersion?: boolean } = {},
-  ): Buffer | undefined {
-    const stack = this.#stack;
-    if (!stack) return undefined;
-    const product: Array<[string, string]> =
-      extra.withVersion === false ? [] : [['User-Agent', this.#userAgent]];
-    const response = buildResponse(request, status, reason, {
-      toTag: newTag(),
-      headers: [...product, ...(extra.headers ?? [])],
-      ...(extra.sdp !== undefined
-        ? { body: { contentType: 'application/sdp', data: Buffer.from(extra.sdp, 'utf8') } }
-        : {}),
-    });
-    const bytes = serializeMessage(response);
-    const key = ServerResponseCache.keyOf(request);
-    if (key) this.#responses?.remember(key, bytes, remote);
-    void stack
-      .send(bytes, remote)
-      .catch((error: unknown) => this.#logger.debug({ err: error }, 'response could not be sent'));
-    return bytes;
-  }
-
-  #onRequest(request: SipRequest, remote: RemoteAddress): void {
-    if (request.method !== 'ACK') {
-      const key = ServerResponseCache.keyOf(request);
-      const cached = key ? this.#responses?.lookup(key) : undefined;
-      if (cached) {
-        void this.#stack?.send(cached.bytes, cached.remote).catch(() => undefined);
-        return;
-      }
-    }
-    const callId = request.headers.get('Call-ID') ?? '';
-    const toTag = parseNameAddr(request.headers.get('To') ?? '').params.get('tag');
-    const leg = toTag ? this.#legs.get(dialogKey(callId, toTag)) : undefined;
-    if (leg) {
-      if (!this.#isLegPeer(leg.dialog.key, remote)) {
-        // A stranger who learnt the Call-ID and tags must not end or change a billed call.
-        this.#spoofed?.record('request', remote, { callId, what: request.method });
-        if (request.method !== 'ACK')
-          this.#respond(request, remote, 403, 'Forbidden', { withVersion: false });
-        return;
-      }
-      leg.handleRequest(request, remote);
-      return;
-    }
-    // Strangers learn nothing about what runs here: no User-Agent (product and version) for them.
-    const withVersion = this.#isTrunkAddress(remote);
-    switch (request.method) {
-      case 'ACK':
-        return;
-      case 'OPTIONS':
-        // Carriers ping registered contacts; answering keeps the trunk marked alive. Anyone else
-        // gets 200 too, but without User-Agent: a carrier may ping from an address its DNS does not
-        // name (a monitoring node, another SBC of the pool), and a 403 there would mark the trunk
-        // down; a bare 200 tells a scanner only that something speaks SIP, which the port does.
-        this.#respond(request, remote, 200, 'OK', {
-          headers: [
-            ['Allow', ALLOWED_METHODS],
-            ['Accept', 'application/sdp'],
-          ],
-          withVersion,
-        });
-        return;
-      case 'INVITE':
-        if (toTag) this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist', { withVersion });
-        else this.#respond(request, remote, 480, 'Temporarily Unavailable', { withVersion });
-        return;
-      case 'NOTIFY':
-        // Unsolicited NOTIFY (message-summary) from some carriers: accept and ignore.
-        this.#respond(request, remote, toTag ? 481 : 200, toTag ? 'Call/Transaction Does Not Exist' : 'OK', {
-          withVersion,
-        });
-        return;
-      case 'BYE':
-      case 'CANCEL':
-      case 'UPDATE':
-      case 'INFO':
-        this.#respond(request, remote, 481, 'Call/Transaction Does Not Exist', { withVersion });
-        return;
-      default:
-        this.#respond(request, remote, 405, 'Method Not Allowed', {
-          headers: [['Allow', ALLOWED_METHODS]],
-          withVersion,
-        });
-    }
-  }
-
-  /** A 2xx after the INVITE transaction ended: re-ACK its dialog, or ACK and BYE an unknown fork. */
-  #onStray2xx(response: SipResponse, source: RemoteAddress): void {
-    const callId = response.headers.get('Call-ID') ?? '';
-    const fromTag = parseNameAddr(response.headers.get('From') ?? '').params.get('tag') ?? '';
-    this.#onLate2xx(response, callId, fromTag, source);
-  }
-
-  /**
-   * `source` is where a 2xx no transaction claimed came from; absent when a transaction passed
-   * it up (the stack checked its source then).
-   */
-  #onLate2xx(response: SipResponse, callId: string, fromTag: string, source?: RemoteAddress): void {
-    const key = dialogKey(callId, fromTag);
-    const leg = this.#legs.get(key);
-    const recent = this.#recentInvites.get(key);
-    if (source !== undefined) {
-      // A forged 2xx would otherwise make us ACK (and BYE) wherever its Contact points.
-      const fromPeer =
-        this.#isTrunkAddress(source) ||
-        (leg !== undefined && this.#isLegPeer(key, source)) ||
-        (recent !== undefined && isSamePeer(source, recent.remote));
-      if (!fromPeer) {
-        this.#spoofed?.record('response', source, { callId, what: `${response.status} INVITE` });
-        return;
-      }
-    }
-    const remoteTag = parseNameAddr(response.headers.get('To') ?? '').params.get('tag');
-    if (leg && leg.dialog.remoteTag === remoteTag) {
-      leg.handleRetransmitted2xx();
-      return;
-    }
-    const invite = recent?.invite();
-    if (recent === undefined || invite === undefined || remoteTag === undefined || remoteTag === null) {
-      this.#logger.debug({ callId, remoteTag }, '2xx for no INVITE of ours; ignored');
-      return;
-    }
-    // Retransmissions of a 2xx already ended here find no leg once its BYE is done: once is enough.
-    if (recent.handledTags.has(remoteTag)) return;
-    recent.handledTags.add(remoteTag);
-    this.#lateAnswersEnded += 1;
-    recent.logger.info(
-      { callId, remoteTag },
-      'answered after we gave up on the INVITE (crossed our CANCEL or timeout, or a second fork): ACK and BYE',
-    );
-    const late = this.#establish({
-      trunk: recent.trunk,
-      invite,
-      response,
-      remote: recent.remote,
-      transport: recent.transport,
-      contact: recent.contact,
-      localSdp: '',
-      logger: recent.logger,
-      timings: { inviteSentAt: Date.now(), setupMs: 0, invitesSent: 1 },
-    });
-    void late.hangup('late-2xx');
-  }
-
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -853,8 +731,9 @@ export class EmbeddedSipEngine implements SipEngine {
 
   async #close(): Promise<void> {
     for (const request of this.#pending) request.cancel();
-    for (const recent of this.#recentInvites.values()) recent.forget?.cancel();
-    this.#recentInvites.clear();
+    for (const keepAlive of this.#keepAlives.values()) keepAlive.close();
+    this.#keepAlives.clear();
+    this.#lateAnswers.close();
     await Promise.allSettled([...this.#legs.values()].map((leg) => leg.hangup('shutdown')));
     await Promise.allSettled([...this.#registrations.values()].map((r) => r.unregister()));
     this.#stack?.close();
@@ -863,31 +742,12 @@ export class EmbeddedSipEngine implements SipEngine {
   }
 }
 
-/** An INVITE of the last 64·T1, kept to end a 2xx that comes for it late. */
-interface RecentInvite {
-  readonly trunk: SipTrunk;
-  readonly remote: RemoteAddress;
-  readonly transport: TransportKind;
-  readonly contact: string;
-  readonly logger: Logger;
-  readonly invite: () => SipRequest | undefined;
-  /** To tags already ACKed: the answered leg's, and each late one ended. */
-  readonly handledTags: Set<string>;
-  forget?: TimerHandle;
-}
-
-/** The Min-SE of a 422, when it is a sane number of seconds. */
-function minSessionExpires(response: SipResponse): number | undefined {
-  const value = Number(/^\s*(\d{1,6})/.exec(response.headers.get('Min-SE') ?? '')?.[1]);
-  return Number.isInteger(value) && value >= 1 && value <= 86_400 ? value : undefined;
-}
-
-/** Key of a trunk address; TCP leaves the port out (see isSamePeer). */
+/** Key of a trunk address; TCP and TLS leave the port out (see isSamePeer). */
 function peerKey(remote: RemoteAddress): string {
   const address = remote.address.startsWith('::ffff:')
     ? remote.address.slice(7)
     : remote.address.toLowerCase();
-  return remote.transport === 'tcp' ? `tcp|${address}` : `udp|${address}|${remote.port}`;
+  return remote.transport === 'udp' ? `udp|${address}|${remote.port}` : `${remote.transport}|${address}`;
 }
 
 function digitsOf(value: string | undefined): string | undefined {

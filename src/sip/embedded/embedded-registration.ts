@@ -1,18 +1,17 @@
-import { TypedEventEmitter } from '../../kernel/index.js';
+import { isIP } from 'node:net';
 import type { Logger } from '../../log/index.js';
-import type { Registration, RegistrationEvents, RegistrationState, RegistrationStatus } from '../engine.js';
-import { SipFailure } from '../sip-failure.js';
+import type { Clock } from '../clock.js';
+import { RegistrationLoop, type RegisterAnswer, type RegisterAttempt } from '../registration-loop.js';
 import { trunkCredentials, type SipTrunk } from '../sip-trunk.js';
-import { AuthenticatedRequest, type AuthenticatedResult } from './authenticated-request.js';
+import { AuthenticatedRequest } from './authenticated-request.js';
 import type { NonceCache } from './auth/nonce-cache.js';
 import { failureFromResponse } from './failure-from-response.js';
 import { parseNameAddr } from './message/parse-name-addr.js';
 import { parseUri } from './message/parse-uri.js';
+import { parseVia } from './message/parse-via.js';
 import { createRequest, SipHeaders, type SipRequest, type SipResponse } from './message/sip-message.js';
-import { registrationRefreshMs, registrationRetryMs } from '../registration-refresh.js';
 import type { SipStack } from './sip-stack.js';
 import { newCallId, newTag } from './transaction/branch.js';
-import type { Clock, TimerHandle } from './transaction/sip-timers.js';
 import type { RemoteAddress } from './transport/sip-transport.js';
 
 export interface EmbeddedRegistrationInit {
@@ -24,173 +23,85 @@ export interface EmbeddedRegistrationInit {
   readonly userAgent: string;
   /** Resolves the trunk's proxy each time (DNS answers change). */
   readonly resolve: () => Promise<RemoteAddress>;
-  /** Our Contact header value for the trunk's transport. */
-  readonly contact: string;
-  /** First retry delay after a failed refresh. Default: 2000 ms. */
+  /** Our Contact header value for the trunk's transport, as it stands now (NAT may change it). */
+  readonly contact: () => string;
+  /**
+   * RFC 3581: the registrar saw the REGISTER come from `address` (its Via `received`/`rport`),
+   * not from our Contact. Returns true when that changed the Contact: it is registered at once.
+   * Absent: the Contact is never changed.
+   */
+  readonly onPublicAddress?: (address: { readonly host: string; readonly port: number }) => boolean;
   readonly retryBaseMs?: number;
-  /** Longest retry delay. Default: 300 000 ms. */
   readonly retryMaxMs?: number;
   readonly onClosed: () => void;
 }
 
-const MAX_423_RETRIES = 2;
-const UNREGISTER_WAIT_MS = 5000;
+/** A trunk's registration, kept by the engine-neutral loop over this engine's own transactions. */
+export function createEmbeddedRegistration(init: EmbeddedRegistrationInit): RegistrationLoop {
+  const { trunk, clock, logger, retryBaseMs, retryMaxMs, onClosed } = init;
+  const sender = new EmbeddedRegisterSender(init);
+  return new RegistrationLoop({
+    trunk,
+    clock,
+    logger,
+    onClosed,
+    send: (attempt) => sender.send(attempt),
+    ...(retryBaseMs !== undefined ? { retryBaseMs } : {}),
+    ...(retryMaxMs !== undefined ? { retryMaxMs } : {}),
+  });
+}
 
-/**
- * A registration binding kept fresh on the expiry the registrar granted (not the one asked for),
- * with 423 Min-Expires handled, retries with back-off after failures, and Expires: 0 on close.
- * One Call-ID and increasing CSeq for its whole life (RFC 3261 §10.2.4).
- */
-export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> implements Registration {
+/** One REGISTER at a time through AuthenticatedRequest (digest answered, nonce cached), one Call-ID for life. */
+class EmbeddedRegisterSender {
   readonly #init: EmbeddedRegistrationInit;
   readonly #callId: string;
   readonly #fromTag = newTag();
   readonly #aor: string;
+  readonly #scheme: 'sip' | 'sips';
   #cseq = 0;
-  #askExpiresSec: number;
-  #status: RegistrationStatus;
-  #timer: TimerHandle | undefined;
-  #failures = 0;
-  #closed = false;
-  #inFlight: Promise<void> = Promise.resolve();
+  /** The Contact of the REGISTER last built, and the 2xx it last got. */
+  #sentContact = '';
+  #lastOk: SipResponse | undefined;
 
   constructor(init: EmbeddedRegistrationInit) {
-    super();
     this.#init = init;
     this.#callId = newCallId(init.trunk.domain);
-    this.#aor = `sip:${init.trunk.username ?? 'dialer'}@${init.trunk.domain}`;
-    this.#askExpiresSec = init.trunk.registerExpiresSec ?? 3600;
-    this.#status = { trunk: init.trunk.name, state: 'registering' };
+    this.#scheme = init.trunk.sips === true ? 'sips' : 'sip';
+    this.#aor = `${this.#scheme}:${init.trunk.username ?? 'dialer'}@${init.trunk.domain}`;
   }
 
-  get status(): RegistrationStatus {
-    return this.#status;
+  // The signal is not needed: the transaction ends by itself on Timer F.
+  async send(attempt: RegisterAttempt): Promise<RegisterAnswer> {
+    const answer = await this.#sendOnce(attempt);
+    // Once per answer, so a registrar that keeps reporting a new address cannot loop us.
+    if (answer.ok && attempt.expiresSec > 0 && this.#learnPublicAddress()) return this.#sendOnce(attempt);
+    return answer;
   }
 
-  /** First REGISTER: resolves when bound, rejects with the SipFailure otherwise. */
-  async start(): Promise<void> {
-    await this.#serialised(async () => {
-      const failure = await this.#register();
-      if (failure) throw failure;
-    });
-  }
-
-  async unregister(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#timer?.cancel();
-    await this.#serialised(async () => {
-      if (this.#status.state === 'registered') {
-        try {
-          // A registrar that is down must not hold a shutdown for Timer F (32 s).
-          await Promise.race([
-            this.#send(0),
-            new Promise((resolve) => this.#init.clock.setTimer(UNREGISTER_WAIT_MS, () => resolve(undefined))),
-          ]);
-        } catch (error) {
-          this.#init.logger.warn({ err: error }, 'unregister got no answer');
-        }
-      }
-      this.#setState('unregistered', {});
-    });
-    this.#init.onClosed();
-    this.removeAllListeners();
-  }
-
-  #serialised(work: () => Promise<void>): Promise<void> {
-    const next = this.#inFlight.then(work, work);
-    this.#inFlight = next.catch(() => undefined);
-    return next;
-  }
-
-  /** One registration round (with 423 handling). Returns the failure, if any, after scheduling what comes next. */
-  async #register(): Promise<SipFailure | undefined> {
-    const started = this.#init.clock.now();
-    let result: AuthenticatedResult;
-    let tooBrief = 0;
+  /** Whether the last 2xx's Via says the registrar saw us elsewhere, and the Contact now says so. */
+  #learnPublicAddress(): boolean {
+    const response = this.#lastOk;
+    const onPublic = this.#init.onPublicAddress;
+    if (response === undefined || onPublic === undefined) return false;
+    let via;
+    let contact;
     try {
-      for (;;) {
-        result = await this.#send(this.#askExpiresSec);
-        if (result.response.status !== 423 || tooBrief >= MAX_423_RETRIES) break;
-        tooBrief += 1;
-        const minExpires = Number(result.response.headers.get('Min-Expires'));
-        if (!Number.isFinite(minExpires) || minExpires <= this.#askExpiresSec) break;
-        this.#init.logger.info({ minExpires }, 'registrar asked for a longer expiry (423)');
-        this.#askExpiresSec = minExpires;
-      }
-    } catch (error) {
-      const failure =
-        error instanceof SipFailure
-          ? error
-          : new SipFailure({
-              status: 503,
-              reason: 'Service Unavailable',
-              phase: 'transport',
-              local: true,
-              cause: error,
-            });
-      this.#failed(failure, started, undefined);
-      return failure;
+      via = parseVia(response.headers.getAll('Via')[0] ?? '');
+      contact = parseUri(parseNameAddr(this.#sentContact).uri);
+    } catch {
+      // A Via we cannot read teaches nothing; the registration itself stands.
+      return false;
     }
-    const { response } = result;
-    const elapsed = Math.round(this.#init.clock.now() - started);
-    if (response.status >= 200 && response.status < 300) {
-      const granted = this.#grantedExpires(response);
-      this.#failures = 0;
-      this.#setState('registered', {
-        grantedExpiresSec: granted,
-        expiresAt: Date.now() + granted * 1000,
-        lastAttemptMs: elapsed,
-        ...(result.challenge ? { challenge: result.challenge } : {}),
-      });
-      this.#schedule(registrationRefreshMs(granted));
-      return undefined;
-    }
-    const failure = failureFromResponse(
-      response,
-      result.authRejected || response.status === 401 || response.status === 407 ? 'auth' : 'setup',
-    );
-    this.#failed(failure, started, result.challenge);
-    return failure;
+    const received = via.params.get('received') ?? '';
+    const rport = Number(via.params.get('rport') ?? '');
+    const host = isIP(received) !== 0 ? received : contact.host;
+    const port = Number.isInteger(rport) && rport >= 1 && rport <= 65535 ? rport : (contact.port ?? 5060);
+    if (host === contact.host && port === (contact.port ?? 5060)) return false;
+    return onPublic({ host, port });
   }
 
-  #failed(failure: SipFailure, started: number, challenge: string | undefined): void {
-    this.#failures += 1;
-    this.#init.logger.warn(
-      { status: failure.status, reason: failure.reason, failures: this.#failures },
-      'registration failed',
-    );
-    this.#setState('failed', {
-      lastFailure: failure,
-      lastAttemptMs: Math.round(this.#init.clock.now() - started),
-      ...(challenge ? { challenge } : {}),
-    });
-    // Only a binding that once succeeded is retried here; a failed first attempt is the caller's call.
-    if (this.#status.grantedExpiresSec !== undefined || this.#failures > 1) {
-      this.#schedule(
-        registrationRetryMs(
-          this.#failures,
-          this.#init.retryBaseMs ?? 2000,
-          this.#init.retryMaxMs ?? 300_000,
-          failure.retryAfterMs,
-        ),
-      );
-    }
-  }
-
-  #schedule(ms: number): void {
-    this.#timer?.cancel();
-    if (this.#closed) return;
-    this.#timer = this.#init.clock.setTimer(ms, () => {
-      void this.#serialised(async () => {
-        if (this.#closed) return;
-        this.#setState('registering', {});
-        await this.#register();
-      });
-    });
-  }
-
-  async #send(expiresSec: number): Promise<AuthenticatedResult> {
+  async #sendOnce({ expiresSec }: RegisterAttempt): Promise<RegisterAnswer> {
+    this.#lastOk = undefined;
     const remote = await this.#init.resolve();
     const request = new AuthenticatedRequest({
       stack: this.#init.stack,
@@ -204,7 +115,20 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
     });
     const result = await request.run();
     this.#cseq = result.cseq;
-    return result;
+    const { response } = result;
+    const challenge = result.challenge ? { challenge: result.challenge } : {};
+    if (response.status >= 200 && response.status < 300) {
+      this.#lastOk = response;
+      const granted = this.#grantedExpires(response);
+      return { ok: true, ...(granted !== undefined ? { grantedExpiresSec: granted } : {}), ...challenge };
+    }
+    const auth = result.authRejected || response.status === 401 || response.status === 407;
+    return {
+      ok: false,
+      failure: failureFromResponse(response, auth ? 'auth' : 'setup'),
+      minExpiresSec: Number(response.headers.get('Min-Expires')),
+      ...challenge,
+    };
   }
 
   #build(cseq: number, expiresSec: number): SipRequest {
@@ -214,16 +138,17 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
     headers.append('To', `<${this.#aor}>`);
     headers.append('Call-ID', this.#callId);
     headers.append('CSeq', `${cseq} REGISTER`);
-    headers.append('Contact', this.#init.contact);
+    this.#sentContact = this.#init.contact();
+    headers.append('Contact', this.#sentContact);
     headers.append('Expires', String(expiresSec));
     headers.append('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO');
     headers.append('User-Agent', this.#init.userAgent);
-    return createRequest('REGISTER', `sip:${this.#init.trunk.domain}`, headers);
+    return createRequest('REGISTER', `${this.#scheme}:${this.#init.trunk.domain}`, headers);
   }
 
-  /** The expiry granted to our Contact: its `expires` param, else the Expires header, else what we asked. */
-  #grantedExpires(response: SipResponse): number {
-    const ours = parseUri(parseNameAddr(this.#init.contact).uri);
+  /** The expiry granted to our Contact: its `expires` param, else the Expires header. */
+  #grantedExpires(response: SipResponse): number | undefined {
+    const ours = parseUri(parseNameAddr(this.#sentContact).uri);
     for (const value of response.headers.getAll('Contact')) {
       try {
         const contact = parseNameAddr(value);
@@ -243,20 +168,6 @@ export class EmbeddedRegistration extends TypedEventEmitter<RegistrationEvents> 
     }
     const header = Number(response.headers.get('Expires'));
     if (Number.isFinite(header) && header > 0) return header;
-    return this.#askExpiresSec;
-  }
-
-  #setState(state: RegistrationState, extra: Partial<RegistrationStatus>): void {
-    const keep =
-      state === 'failed' || state === 'registering'
-        ? { grantedExpiresSec: this.#status.grantedExpiresSec, expiresAt: this.#status.expiresAt }
-        : {};
-    this.#status = Object.freeze({
-      trunk: this.#init.trunk.name,
-      state,
-      ...keep,
-      ...extra,
-    }) as RegistrationStatus;
-    this.emit('state', this.#status);
+    return undefined;
   }
 }

@@ -193,6 +193,15 @@ export class SipStack {
     );
   }
 
+  /** Ends every transaction still waiting on `remote` with `error`: its connection is gone. */
+  abortTransactionsTo(remote: RemoteAddress, error: Error): void {
+    for (const transaction of [...this.#transactions.values()]) {
+      const to = transaction.remote;
+      if (to.transport === remote.transport && to.address === remote.address && to.port === remote.port)
+        transaction.abort(error);
+    }
+  }
+
   /** Stops every transaction; the transports are closed by their owner. Idempotent. */
   close(): void {
     if (this.#closed) return;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../../src/jobs/call-outcome.js';
 import { OutcomeStore } from '../../../src/jobs/outcome-store.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { apiFixture, type ApiFixture } from './api-fixture.js';
 
 function outcomeFor(jobId: string, to: string, completedAt: number): CallOutcome {
@@ -82,6 +83,12 @@ describe('POST /v1/calls, GET /v1/calls/:id', () => {
     [{ number: '+5534984149880', callerId: 'a\r\nVia: x' }, 'callerId', 'CR, LF', 'JOB_INVALID'],
     [{ number: '+5534984149880', headers: { Via: 'x' } }, 'headers.Via', 'set by the dialer', 'JOB_INVALID'],
     [{ number: '+5534984149880', maxAttempts: 99 }, 'maxAttempts', '', 'JOB_INVALID'],
+    [
+      { number: '+5534984149880', amd: { greetingMs: -1 } },
+      'amd.greetingMs',
+      'integer from 0',
+      'JOB_INVALID',
+    ],
     [{ numbr: '+5534984149880' }, 'number', 'required', 'VALIDATION_FAILED'],
     [{ number: '+5534984149880', colour: 'red' }, 'colour', 'unknown field', 'VALIDATION_FAILED'],
     [{ number: '+5534984149880', ringTimeoutMs: 'soon' }, 'ringTimeoutMs', 'integer', 'VALIDATION_FAILED'],
@@ -131,8 +138,13 @@ describe('POST /v1/calls, GET /v1/calls/:id', () => {
     const created = (
       await f.request({ method: 'POST', url: '/v1/calls', payload: { number: '+5534984140002' } })
     ).json<{ jobId: string }>();
-    const pending = f.request({ method: 'GET', url: `/v1/calls/${created.jobId}?wait=20s` });
-    await new Promise((r) => setTimeout(r, 300));
+    let answered = false;
+    const pending = f
+      .request({ method: 'GET', url: `/v1/calls/${created.jobId}?wait=20s` })
+      .finally(() => (answered = true));
+    // The request is held: it waits for the outcome, and has not been answered without one.
+    await waitFor(() => f.server.waiters.size === 1, { what: 'the request waiting for its outcome' });
+    expect(answered).toBe(false);
     await outcomes.writeOnce(outcomeFor(created.jobId, '+5534984140002', Date.now()));
     const response = await pending;
     expect(response.json()).toMatchObject({ state: 'completed', outcome: { status: 'busy' } });

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers/wait-for.js';
 import { apiFixture, type ApiFixture } from './api-fixture.js';
 
 const br = (i: number): string => `(34) 98414-${String(i).padStart(4, '0')}`;
@@ -66,6 +67,17 @@ describe('campaign routes', () => {
     [{ name: 'w5', numbers: ['+5534984149880'], maxAttempts: 50 }, 'maxAttempts'],
     [{ name: 'w6', numbers: ['+5534984149880'], retryDelays: { busy: 5 } }, 'retryDelays.busy'],
     [{ name: 'w7', numbers: ['nope', 'neither'] }, 'numbers[0]'],
+    [{ name: 'w8', numbers: ['+5534984149880'], amd: { greetingMs: -1 } }, 'amd.greetingMs'],
+    [{ name: 'w9', numbers: ['+5534984149880'], amd: { greetMs: 1 } }, 'amd.greetMs'],
+    [{ name: 'w10', numbers: ['+5534984149880'], amd: 'yes' }, 'amd'],
+    [{ name: 'w11', numbers: ['+5534984149880'], script: { onMachine: 'voicemail' } }, 'script.onMachine'],
+    [{ name: 'w12', numbers: ['+5534984149880'], script: { record: 'all' } }, 'script.record'],
+    [
+      { name: 'w13', numbers: ['+5534984149880'], script: { collect: { maxDigits: 0, timeoutMs: 500 } } },
+      'script.collect.maxDigits',
+    ],
+    [{ name: 'w14', numbers: ['+5534984149880'], script: { hangup: true } }, 'script.hangup'],
+    [{ name: 'w15', numbers: ['+5534984149880'], retryDelays: { machineMs: -5 } }, 'retryDelays.machineMs'],
   ])('400 naming the field for %j', async (payload, field) => {
     const response = await f.request({ method: 'POST', url: '/v1/campaigns', payload });
     expect(response.statusCode).toBe(400);
@@ -74,21 +86,72 @@ describe('campaign routes', () => {
     expect(body.reason.length).toBeGreaterThan(0);
   });
 
+  it('takes amd and script settings, from JSON and from a CSV upload, and shows them back', async () => {
+    const amd = { greetingMs: 1200, maxWords: 3 };
+    const script = { play: 'offer.wav', onMachine: 'leaveMessage', onUnknown: 'hangup', record: 'both' };
+    const json = await f.request({
+      method: 'POST',
+      url: '/v1/campaigns',
+      payload: { name: 'amd-json', numbers: [br(21)], amd, script, retryDelays: { machineMs: 7_200_000 } },
+    });
+    expect(json.statusCode).toBe(201);
+    const shown = await f.request({ method: 'GET', url: '/v1/campaigns/amd-json' });
+    expect(shown.json()).toMatchObject({ settings: { amd, script, retryDelays: { machineMs: 7_200_000 } } });
+
+    const query = new URLSearchParams({
+      name: 'amd-csv',
+      amd: 'true',
+      script: JSON.stringify({ onMachine: 'hangup', record: 'callee' }),
+    });
+    const csv = await f.request({
+      method: 'POST',
+      url: `/v1/campaigns?${query}`,
+      headers: { 'content-type': 'text/csv' },
+      payload: `number\n${br(22)}\n`,
+    });
+    expect(csv.statusCode).toBe(201);
+    const csvShown = await f.request({ method: 'GET', url: '/v1/campaigns/amd-csv' });
+    expect(csvShown.json()).toMatchObject({
+      settings: { amd: true, script: { onMachine: 'hangup', record: 'callee' } },
+    });
+
+    for (const [params, field] of [
+      [{ amd: 'sure' }, 'amd'],
+      [{ script: '{"onMachine":' }, 'script'],
+      [{ script: '{"onMachine":"beep"}' }, 'script.onMachine'],
+    ] as const) {
+      const bad = await f.request({
+        method: 'POST',
+        url: `/v1/campaigns?${new URLSearchParams({ name: 'amd-bad', ...params })}`,
+        headers: { 'content-type': 'text/csv' },
+        payload: `number\n${br(23)}\n`,
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ field });
+    }
+    expect((await f.request({ method: 'GET', url: '/v1/campaigns/amd-bad' })).statusCode).toBe(404);
+  });
+
   it('imports a CSV upload as it streams in, reporting bad rows by line', async () => {
-    // 1500 good rows, then the upload stalls until the first batch of 1000 is in the queue:
-    // that only happens if the import reads the body while it is still arriving.
-    const queue = f.server.client.queue('carrier');
+    // 1500 good rows, then the upload stalls until the first batch of 1000 is staged: that only
+    // happens if the import reads the body while it is still arriving. Staged is not queued: no
+    // job is in the queue before the whole upload was read.
+    const { client } = f.server;
+    const queue = client.queue('carrier');
     let stalled = false;
+    let queuedWhileOpen = -1;
+    const staged = async (): Promise<number> => {
+      const ids = await client.redis.hkeys(client.keys.imports);
+      const lengths = await Promise.all(ids.map((id) => client.redis.llen(client.keys.importStage(id))));
+      return lengths.reduce((a, n) => a + n, 0);
+    };
     async function* body(): AsyncGenerator<string> {
       yield 'phone,name\n';
       for (let i = 0; i < 1500; i += 100) {
         yield Array.from({ length: 100 }, (_, k) => `${br(1000 + i + k)},n${i + k}\n`).join('');
       }
-      const deadline = Date.now() + 10_000;
-      while ((await queue.getJobCountByTypes('waiting')) < 1000) {
-        if (Date.now() > deadline) throw new Error('nothing was enqueued while the upload was open');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(async () => (await staged()) >= 1000, { what: 'the first 1000 rows staged' });
+      queuedWhileOpen = (await queue.getJob('csv-one~+5534984141000')) === undefined ? 0 : 1;
       stalled = true;
       yield `not-a-number,bad\n${br(1000)},repeat\n,empty\n"${br(3000)}","quoted, with comma"\n`;
     }
@@ -99,6 +162,7 @@ describe('campaign routes', () => {
       payload: Readable.from(body()),
     });
     expect(stalled).toBe(true);
+    expect(queuedWhileOpen).toBe(0);
     expect(response.statusCode).toBe(201);
     const result = response.json<ImportBody>();
     expect(result.import).toMatchObject({

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../../src/jobs/call-outcome.js';
 import { OutcomeStore } from '../../../src/jobs/outcome-store.js';
 import { apiFixture, type ApiFixture } from './api-fixture.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 let f: ApiFixture | undefined;
 afterEach(async () => {
@@ -12,10 +13,6 @@ afterEach(async () => {
 async function clientCount(fixture: ApiFixture): Promise<number> {
   const list = (await fixture.redis.connect().client('LIST')) as string;
   return list.split('\n').filter(Boolean).length;
-}
-
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 50));
 }
 
 function outcomeFor(jobId: string, to: string, completedAt: number): CallOutcome {
@@ -58,7 +55,7 @@ describe('long polls share one Redis reader', () => {
       ids.push(created.json<{ jobId: string }>().jobId);
     }
     const polls = ids.map((id) => fx.request({ method: 'GET', url: `/v1/calls/${id}?wait=30s` }));
-    await until(() => fx.server.waiters.size === 50);
+    await waitFor(() => fx.server.waiters.size === 50, { what: 'fx.server.waiters.size === 50' });
     const during = await clientCount(fx);
     expect(during - before).toBeLessThanOrEqual(3);
     const outcomes = new OutcomeStore({ redis: fx.redis.connect(), keys: fx.redis.keys });
@@ -83,7 +80,7 @@ describe('long polls share one Redis reader', () => {
       ids.push(created.json<{ jobId: string }>().jobId);
     }
     const polls = ids.slice(0, 5).map((id) => fx.request({ method: 'GET', url: `/v1/calls/${id}?wait=30s` }));
-    await until(() => fx.server.waiters.size === 5);
+    await waitFor(() => fx.server.waiters.size === 5, { what: 'fx.server.waiters.size === 5' });
     const sixth = await fx.request({ method: 'GET', url: `/v1/calls/${ids[5]}?wait=30s` });
     expect(sixth.statusCode).toBe(429);
     expect(sixth.json()).toMatchObject({ error: 'TOO_MANY_WAITERS' });

@@ -72,7 +72,7 @@ describe('GET /v1/campaigns/:name/outcomes', () => {
       expect(header).toBe(RESULT_COLUMNS.join(','));
       expect(records).toHaveLength(4);
       expect(records).toContain(
-        `${NUMBERS[1]},export~${NUMBERS[1]},busy,"'=HYPERLINK(""x""), busy",1,486,2026-11-20T11:59:00.000Z,2026-11-20T12:01:00.000Z,2026-11-20T12:01:20.000Z,2400,,,`,
+        `${NUMBERS[1]},export~${NUMBERS[1]},busy,"'=HYPERLINK(""x""), busy",1,486,2026-11-20T11:59:00.000Z,2026-11-20T12:01:00.000Z,2026-11-20T12:01:20.000Z,2400,,,,,,,,,,,,,`,
       );
     }
   });
@@ -106,5 +106,24 @@ describe('GET /v1/campaigns/:name/outcomes', () => {
         ],
       },
     });
+  });
+
+  it('reads a campaign whose every number has a final outcome as completed: API, list and page', async () => {
+    const other = await f.request({ method: 'GET', url: '/v1/campaigns/other' });
+    expect(other.json()).toMatchObject({ state: 'completed', total: 1, pending: 0 });
+    expect(Date.parse(other.json<{ completedAt: string }>().completedAt)).toBeGreaterThan(0);
+    expect((await f.request({ method: 'GET', url: '/v1/campaigns/export' })).json()).toMatchObject({
+      state: 'running',
+    });
+    expect((await f.request({ method: 'GET', url: '/v1/campaigns' })).json()).toMatchObject({
+      campaigns: expect.arrayContaining([expect.objectContaining({ name: 'other', state: 'completed' })]),
+    });
+    const list = await f.request({ method: 'GET', url: '/' });
+    expect(list.body).toMatch(/<tr data-campaign="other">[\s\S]*?data-testid="list-state">completed</);
+    const page = await f.request({ method: 'GET', url: '/campaigns/other' });
+    expect(page.body).toContain('data-testid="state">completed<');
+    expect(page.body).toContain(' · completed <time');
+    const pause = await f.request({ method: 'POST', url: '/v1/campaigns/other/pause' });
+    expect(pause.statusCode).toBe(409);
   });
 });

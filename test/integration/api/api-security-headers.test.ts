@@ -17,6 +17,9 @@ describe('security headers', () => {
     ['Swagger UI', '/docs/static/index.html'],
     ['Bull Board', '/admin/queues'],
     ['the campaign page', '/campaigns/no-such-campaign'],
+    ['the console list', '/'],
+    ['the trunks page', '/trunks'],
+    ['the console script', '/console/console.js'],
   ])('are on %s (%s)', async (_what, url) => {
     const response = await f.request({ method: 'GET', url });
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
@@ -32,8 +35,15 @@ describe('security headers', () => {
     expect(response.headers['x-frame-options']).toBe('DENY');
   });
 
-  it('fit the pages: Swagger UI and Bull Board run no inline script', async () => {
-    for (const url of ['/docs/static/index.html', '/admin/queues']) {
+  it('fit the pages: Swagger UI, Bull Board and the console run no inline script', async () => {
+    for (const url of [
+      '/docs/static/index.html',
+      '/admin/queues',
+      '/',
+      '/campaigns',
+      '/trunks',
+      '/calls?q=1',
+    ]) {
       const html = (await f.request({ method: 'GET', url })).body;
       const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>/g)];
       expect(inline, url).toEqual([]);

@@ -1,19 +1,13 @@
-import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { stat } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../../src/jobs/call-outcome.js';
 import { TOKEN, apiFixture, type ApiFixture } from './api-fixture.js';
+import { ARTIFACTS, browserSuiteTitle, haveChromium, launchChromium } from './headless-chromium.js';
 import { campaignOutcome, seedCampaign } from './seed-outcomes.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 const SCREENSHOT = `${ARTIFACTS}campaign-page.png`;
-const haveChromium = existsSync(CHROMIUM);
-const title = haveChromium
-  ? 'campaign page in headless Chromium'
-  : `campaign page in headless Chromium: SKIPPED, ${CHROMIUM} is not installed (apt-get install chromium)`;
+const title = browserSuiteTitle('campaign page');
 
 describe.skipIf(!haveChromium)(title, () => {
   let f: ApiFixture;
@@ -41,18 +35,7 @@ describe.skipIf(!haveChromium)(title, () => {
     );
     await seedCampaign(f, 'page-demo', numbers, outcomes);
     url = await f.server.listen();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -62,10 +45,10 @@ describe.skipIf(!haveChromium)(title, () => {
   it('shows progress, outcomes per status, answer rate and post-dial delay; screenshot kept', async () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 1100 } });
     const page = await context.newPage();
-    const response = await page.goto(`${url}/campaigns/page-demo?token=${TOKEN}&refresh=0`);
+    const response = await page.goto(`${url}/campaigns/page-demo?token=${TOKEN}`);
     expect(response?.status()).toBe(200);
     // The token went into a cookie and left the address bar.
-    expect(page.url()).toBe(`${url}/campaigns/page-demo?refresh=0`);
+    expect(page.url()).toBe(`${url}/campaigns/page-demo`);
     expect(page.url()).not.toContain(TOKEN);
 
     await expect.poll(() => page.getByTestId('name').textContent()).toBe('page-demo');
@@ -89,7 +72,14 @@ describe.skipIf(!haveChromium)(title, () => {
     const box = await chart.boundingBox();
     expect(box?.width).toBeGreaterThan(600);
 
-    await mkdir(ARTIFACTS, { recursive: true });
+    // Throughput over time: the 30 attempts, one a minute, one bar each.
+    const throughput = page.getByTestId('throughput-chart');
+    expect(await throughput.isVisible()).toBe(true);
+    expect(await throughput.locator('rect[height]:not([height="0.0"])').count()).toBe(30);
+    expect(await page.getByTestId('throughput-figures').textContent()).toMatch(
+      /^30 attempts in 30 intervals of \d+ s: peak \d+\.\d\/min, mean \d+\.\d\/min$/,
+    );
+
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect((await stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
     await context.close();

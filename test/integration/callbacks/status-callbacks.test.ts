@@ -8,9 +8,11 @@ import { verifyCallbackSignature, type CallbackEvent } from '../../../src/callba
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { createLogger, silentLogger } from '../../../src/log/create-logger.js';
-import { DialerWorker } from '../../../src/workers/dialer-worker.js';
+import { startWorkerProcess } from '../../../src/cli/start-worker-process.js';
+import type { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { workerConfig } from '../../helpers/worker-config.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const redisUrl = inject('redisUrl');
 const SECRET = 'callback-secret-for-tests-0123';
@@ -66,21 +68,6 @@ async function startReceiver(answer: (index: number, event: CallbackEvent) => nu
   };
 }
 
-async function until(
-  check: () => boolean,
-  what: string,
-  timeoutMs = 15_000,
-  refresh?: () => Promise<void>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  await refresh?.();
-  while (!check()) {
-    await refresh?.();
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('status callbacks', () => {
   let worker: DialerWorker | undefined;
   let client: DialerClient | undefined;
@@ -100,7 +87,7 @@ describe('status callbacks', () => {
     logger = silentLogger(),
   ) {
     const { config } = await workerConfig({ redisUrl, carrier, extra: `callbacks: ${callbacks}` });
-    worker = await DialerWorker.start({ config, logger });
+    ({ worker } = await startWorkerProcess({ config, logger }));
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
     return { config, client };
   }
@@ -117,7 +104,9 @@ describe('status callbacks', () => {
     });
     const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 15_000 });
     expect(outcome.status).toBe('answered');
-    await until(() => receiver.accepted().some((r) => r.event.type === 'completed'), 'the completed event');
+    await waitFor(() => receiver.accepted().some((r) => r.event.type === 'completed'), {
+      what: 'the completed event',
+    });
 
     const accepted = receiver.accepted();
     expect(accepted.map((r) => r.event.type)).toEqual(['initiated', 'ringing', 'answered', 'completed']);
@@ -175,11 +164,11 @@ describe('status callbacks', () => {
     });
     await client.waitForOutcome(viaCampaign.jobId, { timeoutMs: 15_000 });
     await client.waitForOutcome(own.jobId, { timeoutMs: 15_000 });
-    await until(
+    await waitFor(
       () =>
         campaignHook.accepted().some((r) => r.event.type === 'completed') &&
         jobHook.accepted().some((r) => r.event.type === 'completed'),
-      'both completed events',
+      { what: 'both completed events' },
     );
     // 603 Declined: no ringing, no answer; the outcome says declined.
     expect(campaignHook.received.map((r) => [r.event.jobId, r.event.type])).toEqual([
@@ -207,7 +196,6 @@ describe('status callbacks', () => {
       `{ secret: "${SECRET}", backoff: 50ms, maxAttempts: 5 }`,
       logger,
     );
-    let failedCount = 0;
     const call = await client.enqueueCall({
       number: '+5534984149880',
       callbackUrl: receiver.url('/hook?receiver-token=abc123'),
@@ -218,18 +206,15 @@ describe('status callbacks', () => {
       raw
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .filter((l) => l['msg'] === 'status callback destination refused; giving up on this event');
-    await until(() => refusals().some((l) => l['event'] === 'completed'), 'the completed event refused');
+    await waitFor(() => refusals().some((l) => l['event'] === 'completed'), {
+      what: 'the completed event refused',
+    });
     // Failed for good after one attempt each, not waiting for a retry.
     const queue = new Queue('callbacks', { connection: client.redis, prefix: config.queuePrefix });
     cleanups.push(() => queue.close());
-    await until(
-      () => failedCount === 4,
-      'four failed deliveries',
-      15_000,
-      async () => {
-        failedCount = await queue.getJobCountByTypes('failed');
-      },
-    );
+    await waitFor(async () => (await queue.getJobCountByTypes('failed')) === 4, {
+      what: 'four failed deliveries',
+    });
     const failed = await queue.getJobs(['failed']);
     expect(failed.map((j) => j.attemptsMade)).toEqual([1, 1, 1, 1]);
     expect(await queue.getJobCountByTypes('delayed', 'wait', 'active')).toBe(0);
@@ -254,7 +239,7 @@ describe('status callbacks', () => {
       callbackUrl: receiver.url(),
       script: { hangupAfterMs: 100 },
     });
-    await until(() => receiver.received.length > 0, 'the first delivery');
+    await waitFor(() => receiver.received.length > 0, { what: 'the first delivery' });
     const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 15_000 });
     expect(outcome.status).toBe('answered');
     // The outcome is written while the very first delivery is still held unanswered.

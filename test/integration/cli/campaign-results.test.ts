@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/run-cli.js';
 import { writeConfigFile } from '../../helpers/worker-process.js';
 import { TOKEN, apiFixture, type ApiFixture } from '../api/api-fixture.js';
 import { campaignOutcome, seedCampaign } from '../api/seed-outcomes.js';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { env: {}, out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
+import { runCliCaptured as cli } from '../../helpers/run-cli-captured.js';
 
 const sorted = (text: string): string[] => text.trimEnd().split('\n').sort();
 

@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/run-cli.js';
 import { freePortPair } from '../../helpers/free-port.js';
+import { runCliCaptured, type CliRun } from '../../helpers/run-cli-captured.js';
 import { startSipp, type SippPeer } from '../../helpers/sipp.js';
 
 async function configFor(peer: SippPeer | { uri: string }, extra = ''): Promise<string> {
@@ -26,16 +26,8 @@ ${extra}`,
   return file;
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, {
-    env: { PROBE_PASSWORD: 'secret', LOG_LEVEL: 'silent' },
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-  });
-  return { code, out, err };
-}
+const run = (args: string[]): Promise<CliRun> =>
+  runCliCaptured(args, { PROBE_PASSWORD: 'secret', LOG_LEVEL: 'silent' });
 
 describe('dialer probe', () => {
   it('probe call: timeline, final status, post-dial delay and the media address; exit 0', async () => {
@@ -57,6 +49,37 @@ describe('dialer probe', () => {
     expect(out).toMatch(/post-dial delay: \d+ ms/);
     expect(out).toMatch(/setup time: \d+ ms \(2 INVITEs\)/);
     expect(out).toMatch(/media: PCM[UA] to 127\.0\.0\.1:\d+/);
+    expect(await peer.waitForExit()).toBe(0);
+  });
+
+  it('probe call registers first when the trunk registers, and its delays agree with its own timeline', async () => {
+    // A carrier that answers INVITEs only from a registered UA (403 otherwise), as workers meet it.
+    const peer = await startSipp({ scenario: 'uas-registrar-carrier.xml', calls: 2 });
+    const config = await configFor(peer, '    register: true\n');
+    const { code, out } = await run([
+      'probe',
+      'call',
+      '5534984149880',
+      '--config',
+      config,
+      '--hangup-after',
+      '100ms',
+    ]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/registered first: yes, granted expiry 60s/);
+    expect(out).toMatch(/final: 200 OK/);
+    expect(out).toMatch(/ended: by local \(probe-done\)/);
+    const at = (line: RegExp): number => Number(new RegExp(`\\+(\\d+)ms {2}${line.source}`).exec(out)?.[1]);
+    const invite = at(/-> INVITE /);
+    expect(Number(/post-dial delay: (\d+) ms/.exec(out)?.[1])).toBe(at(/<- SIP\/2\.0 180 /) - invite);
+    // The 200 of the INVITE, not the REGISTER's (the first 200 in the timeline).
+    const answered = [...out.matchAll(/\+(\d+)ms {2}<- SIP\/2\.0 200 OK/g)].map((m) => Number(m[1]));
+    expect(Number(/setup time: (\d+) ms/.exec(out)?.[1])).toBe(answered.find((t) => t > invite)! - invite);
+    const requests = (await peer.messages())
+      .filter((m) => m.direction === 'received' && m.method !== 'ACK')
+      .map((m) => `${m.method}${m.method === 'REGISTER' ? ` ${m.headers['expires'] ?? ''}` : ''}`);
+    // Registered before the INVITE, unregistered after the call.
+    expect(requests).toEqual(['REGISTER 3600', 'INVITE', 'BYE', 'REGISTER 0']);
     expect(await peer.waitForExit()).toBe(0);
   });
 

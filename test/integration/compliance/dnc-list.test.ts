@@ -16,7 +16,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  const found = await redis.keys(`${keys.prefix}*`);
+  const found = (await Promise.all(keys.patterns.map((p) => redis.keys(p)))).flat();
   if (found.length > 0) await redis.del(...found);
   redis.disconnect();
 });

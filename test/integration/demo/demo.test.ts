@@ -61,7 +61,7 @@ function checkReport(run: DemoRun): void {
   expect(rows.get('answered')).toBeGreaterThan(0);
   expect(byStatus.length).toBeGreaterThanOrEqual(3);
   expect(run.stdout).toMatch(
-    /^calls\/s:\s+\d+\.\d \(\d+ INVITEs in \d+\.\d s, \d+ of them \+E\.164 refused/m,
+    /^INVITEs\/s:\s+\d+\.\d \(\d+ INVITEs in \d+\.\d s, \d+ of them \+E\.164 refused/m,
   );
   expect(run.stdout).toMatch(/^post-dial delay:\s+p50 \d+ ms, p95 \d+ ms/m);
   expect(run.stdout).toMatch(/^from \/metrics:\s+30 outcomes counted by the 2 workers$/m);
@@ -105,7 +105,9 @@ describe('npm run demo', () => {
     checkCleanedUp(run.stderr);
     const redis = new Redis(redisUrl);
     try {
+      // The trunks' keys are under tags of their own: `{demo-…:t:<trunk>}`.
       expect(await redis.keys(`${prefix}*`)).toEqual([]);
+      expect(await redis.keys(`${(prefix ?? '').slice(0, -1)}:t:*`)).toEqual([]);
     } finally {
       await redis.quit();
     }

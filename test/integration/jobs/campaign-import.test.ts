@@ -41,7 +41,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await queue.close();
-  const found = await redis.keys(`${keys.prefix}*`);
+  const found = (await Promise.all(keys.patterns.map((p) => redis.keys(p)))).flat();
   if (found.length > 0) await redis.del(...found);
   redis.disconnect();
 });
@@ -49,7 +49,7 @@ afterEach(async () => {
 /** What the producer's enqueue does: addBulk, counting the ids the queue did not hold yet. */
 const bullmqEnqueue: EnqueueBatch = async (jobs) => {
   const pipeline = redis.pipeline();
-  for (const job of jobs) pipeline.exists(`${keys.prefix}:${queue.name}:${job.jobId}`);
+  for (const job of jobs) pipeline.exists(`${queue.qualifiedName}:${job.jobId}`);
   const existed = ((await pipeline.exec()) ?? []).map(([err, n]) => {
     if (err) throw err;
     return n === 1;
@@ -98,33 +98,34 @@ describe('importCampaignCsv into a real BullMQ queue', () => {
     expect(first).toEqual({
       lines: 11,
       rows: 8,
-      valid: 5,
-      invalid: 3,
+      valid: 4,
+      invalid: 4,
       duplicates: 1,
-      enqueued: 4,
+      enqueued: 3,
       alreadyQueued: 0,
       header: ['Name', 'Phone', 'City'],
       numberColumn: 'Phone',
       errors: [
         { line: 5, input: '12', reason: 'TOO_SHORT' },
         { line: 7, input: '', reason: 'MISSING_NUMBER' },
+        // The rule of every dial job: metadata never carries CR, LF or NUL on to exports and callbacks.
+        { line: 8, input: '+44 7400 123456', reason: 'JOB_INVALID', field: 'metadata.City' },
         { line: 10, input: 'sip:+5534984149882@evil.example', reason: 'BAD_CHARACTERS' },
       ],
       errorsOmitted: 0,
     });
-    expect(progress.at(-1)).toEqual({ rows: 8, valid: 5, invalid: 3, duplicates: 1, enqueued: 4 });
+    expect(progress.at(-1)).toEqual({ rows: 8, valid: 4, invalid: 4, duplicates: 1, enqueued: 3 });
 
     const second = await run();
-    expect(second).toMatchObject({ rows: 8, valid: 5, duplicates: 1, enqueued: 0, alreadyQueued: 4 });
+    expect(second).toMatchObject({ rows: 8, valid: 4, duplicates: 1, enqueued: 0, alreadyQueued: 3 });
 
     const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized', 'active');
-    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(4);
-    expect((await store.status('spring-sale')).total).toBe(4);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(3);
+    expect((await store.status('spring-sale')).total).toBe(3);
 
     const jobs = await queue.getJobs(['wait']);
     const byId = new Map(jobs.map((j) => [j.id, j.data as DialJob]));
     expect([...byId.keys()].sort()).toEqual([
-      'spring-sale~+447400123456',
       'spring-sale~+5534984149880',
       'spring-sale~+5534984149881',
       'spring-sale~+5534984149883',
@@ -139,13 +140,35 @@ describe('importCampaignCsv into a real BullMQ queue', () => {
       enqueuedAt: 1_750_000_000_000,
       metadata: { Name: 'Bob', City: 'Belo Horizonte, MG' },
     });
-    // A quoted field may span lines; the extra column gets a positional name.
-    expect(byId.get('spring-sale~+447400123456')?.metadata).toEqual({
-      Name: 'Fay',
-      City: 'multi\nline',
-      column4: 'x',
-    });
     expect(byId.get('spring-sale~+5534984149883')?.metadata).toEqual({ Name: 'Hal' });
+  });
+
+  it('reads a quoted field over two lines, then refuses the row as every dial job would be', async () => {
+    const jobs: DialJob[] = [];
+    const report = await importCampaignCsv({
+      stream: Readable.from(['Name,Phone,City\nFay,+44 7400 123456,"Rua A, 1\n', '""Centro""",x\n']),
+      campaign: 'spring-sale',
+      trunk: TRUNK,
+      enqueue: async (batch) => (jobs.push(...batch.map((b) => b.data)), batch.length),
+    });
+    expect(report).toMatchObject({ rows: 1, valid: 0, invalid: 1 });
+    expect(report.errors).toEqual([
+      { line: 2, input: '+44 7400 123456', reason: 'JOB_INVALID', field: 'metadata.City' },
+    ]);
+    const single = await importCampaignCsv({
+      stream: Readable.from(['Name,Phone,City\nFay,+44 7400 123456,"Rua A, ""Centro""",x\n']),
+      campaign: 'spring-sale',
+      trunk: TRUNK,
+      jobDefaults: { callerId: '+5534999990000' },
+      enqueue: async (batch) => (jobs.push(...batch.map((b) => b.data)), batch.length),
+    });
+    expect(single).toMatchObject({ valid: 1 });
+    expect(jobs).toHaveLength(1);
+    // The extra column gets a positional name; the campaign's caller ID is on the job itself.
+    expect(jobs[0]).toMatchObject({
+      callerId: '+5534999990000',
+      metadata: { Name: 'Fay', City: 'Rua A, "Centro"', column4: 'x' },
+    });
   });
 
   it('takes the first column of a file without a header, numbering the others', async () => {

@@ -21,7 +21,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  const found = await redis.keys(`${keys.prefix}*`);
+  const found = (await Promise.all(keys.patterns.map((p) => redis.keys(p)))).flat();
   if (found.length > 0) await redis.del(...found);
   redis.disconnect();
 });
@@ -210,6 +210,8 @@ describe('CampaignStore', () => {
         blocked: 0,
         cancelled: 0,
         failed: 0,
+        machine: 0,
+        'voicemail-left': 0,
       },
     });
   });

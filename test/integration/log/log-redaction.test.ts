@@ -4,11 +4,13 @@ import { parseConfig } from '../../../src/config/load-config.js';
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { createLogger } from '../../../src/log/create-logger.js';
-import { DialerWorker } from '../../../src/workers/dialer-worker.js';
+import { startWorkerProcess } from '../../../src/cli/start-worker-process.js';
+import type { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { freeTcpPort } from '../../helpers/free-port.js';
 import { OwnRedis } from '../../helpers/own-redis.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { workerConfig } from '../../helpers/worker-config.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 // Distinctive values: a hit can only be a leak.
 const PASSWORD = 'Trunk-Pa55word-7c1e9f';
@@ -76,7 +78,7 @@ describe('worker logs', () => {
 
     const raw: string[] = [];
     const logger = createLogger({ level: 'trace', destination: { write: (s: string) => void raw.push(s) } });
-    worker = await DialerWorker.start({ config, logger });
+    ({ worker } = await startWorkerProcess({ config, logger }));
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
     redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     await new CampaignStore({ redis, keys: client.keys }).create(
@@ -95,11 +97,10 @@ describe('worker logs', () => {
     const callId = outcome.attempts.at(-1)?.callId;
     expect(callId).toBeTruthy();
 
-    const deadline = Date.now() + 15_000;
-    while (!raw.some((l) => l.includes('giving up on this event') && l.includes('"event":"completed"'))) {
-      if (Date.now() > deadline) throw new Error('the completed callback was never given up on');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(
+      () => raw.some((l) => l.includes('giving up on this event') && l.includes('"event":"completed"')),
+      { what: 'the completed callback given up on' },
+    );
     // The same logger, handed the objects that hold secrets, as careless code might log them.
     logger.info({ config }, 'config loaded');
     logger.info({ trunk: config.trunks[0] }, 'trunk');

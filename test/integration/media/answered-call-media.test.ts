@@ -20,6 +20,7 @@ import {
 } from '../../../src/workers/place-attempt.js';
 import { freeUdpPort } from '../../helpers/free-port.js';
 import { startSipp, type SippPeer } from '../../helpers/sipp.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { toneWav } from '../../fixtures/media/make-wav.js';
 import { openTestPool } from './open-test-pool.js';
 
@@ -54,7 +55,13 @@ afterEach(() => {
 
 function runtime(settings: Partial<CallMediaSettings> = {}): CallMediaRuntime {
   return {
-    settings: { promptsDir, deadCallMs: 10_000, rtcpIntervalMs: 1000, ...settings },
+    settings: {
+      promptsDir,
+      recordingsDir: promptsDir,
+      deadCallMs: 10_000,
+      rtcpIntervalMs: 1000,
+      ...settings,
+    },
     scheduler: MediaScheduler.shared(),
     prompts: new PromptCache({ directory: promptsDir }),
   };
@@ -199,8 +206,15 @@ describe('media on answered calls, against sipp', () => {
   it('the port goes back when the call is aborted, refused, or the caller code throws mid-call', async () => {
     const aborted = await peer('uas-answer-echo-pcmu.xml');
     const controller = new AbortController();
-    const placing = call(aborted.sipp, undefined, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 500));
+    let answered = false;
+    const placing = call(aborted.sipp, undefined, {
+      signal: controller.signal,
+      events: (e) => {
+        if (e.type === 'answered') answered = true;
+      },
+    });
+    // Aborted mid-call, once the call is up: not at whatever point a fixed sleep reached.
+    await waitFor(() => answered, { what: 'the call answered' });
     expect(pool.leased).toBe(1);
     controller.abort();
     expect((await placing).record.endReason).toBe('aborted');

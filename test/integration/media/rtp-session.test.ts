@@ -9,6 +9,7 @@ import {
   type RtpPortPool,
 } from '../../../src/media/index.js';
 import { openTestPool } from './open-test-pool.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const pools: RtpPortPool[] = [];
 const sessions: RtpSession[] = [];
@@ -48,14 +49,6 @@ function session(
   return s;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until `check` holds, polling; fails the test with `what` after 10 s. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000 && !check(); i++) await sleep(10);
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('RtpSession between two real sockets', () => {
   it('paces 20 ms packets: both ends count each other, no loss, a prompt plays to the end', async () => {
     const {
@@ -65,14 +58,14 @@ describe('RtpSession between two real sockets', () => {
     const sb = session(b!, a!).start();
     const audio = new Uint8Array(160 * 25).fill(0x42); // 500 ms
     expect(await sa.play(audio)).toBe('played');
-    await until(() => sa.stats.packetsSent >= 50, '50 packets');
+    await waitFor(() => sa.stats.packetsSent >= 50, { what: '50 packets' });
     sa.close();
     sb.close();
     const ta = sa.stats;
     const tb = sb.stats;
     expect(ta.packetsSent).toBeGreaterThanOrEqual(25);
     // Every packet A sent reached B (loopback), and B's receiver saw no gap.
-    await until(() => sb.stats.packetsReceived >= ta.packetsSent - 1, 'B to see every packet');
+    await waitFor(() => sb.stats.packetsReceived >= ta.packetsSent - 1, { what: 'B to see every packet' });
     expect(tb.packetsLost).toBe(0);
     expect(ta.latched && tb.latched).toBe(true);
   });
@@ -86,8 +79,12 @@ describe('RtpSession between two real sockets', () => {
     const got: DtmfEvent[] = [];
     sb.on('dtmf', (e) => got.push(e));
     await sa.sendDtmf('19#', 100);
-    await until(() => got.length >= 3, 'three digits');
-    await sleep(100);
+    await waitFor(() => got.length >= 3, { what: 'three digits' });
+    // The end packets' repeats came after the digits; B has seen them all once it has received
+    // two more packets than A had sent with the last one (A keeps sending audio; at most its
+    // first packet, sent before B listened, is missing).
+    const sent = sa.stats.packetsSent;
+    await waitFor(() => sb.stats.packetsReceived >= sent + 2, { what: 'B past the last end repeat' });
     expect(got.map((e) => e.digit).join('')).toBe('19#');
     expect(got.every((e) => e.source === 'rtp' && e.durationMs === 100)).toBe(true);
     expect(sa.stats.dtmfSent).toBe(3);
@@ -116,10 +113,10 @@ describe('RtpSession between two real sockets', () => {
     decoy.on('message', () => toDecoy++);
     const sa = session(a!, { address: '127.0.0.1', port: decoy.address().port }).start();
     const sb = session(b!, a!).start();
-    await until(() => sa.stats.latched, 'A to latch');
+    await waitFor(() => sa.stats.latched, { what: 'A to latch' });
     const decoyBefore = toDecoy;
     const bBefore = sb.stats.packetsReceived;
-    await until(() => sb.stats.packetsReceived >= bBefore + 20, 'B to receive A');
+    await waitFor(() => sb.stats.packetsReceived >= bBefore + 20, { what: 'B to receive A' });
     expect(sa.stats.remote).toBe(`127.0.0.1:${b!.rtpPort}`);
     expect(toDecoy - decoyBefore).toBeLessThanOrEqual(1);
   });
@@ -134,8 +131,11 @@ describe('RtpSession between two real sockets', () => {
     const s = session(a!, { address: '127.0.0.1', port: sink.address().port }, { deadAfterMs: 300 }).start();
     const dead: unknown[] = [];
     s.on('dead', (e) => dead.push(e));
-    await until(() => dead.length > 0, 'dead');
-    await sleep(300);
+    await waitFor(() => dead.length > 0, { what: 'dead' });
+    // The silence check runs every 5 packets sent; 15 more is three more checks, each of which
+    // would have reported it again.
+    const sentAtDead = s.stats.packetsSent;
+    await waitFor(() => s.stats.packetsSent >= sentAtDead + 15, { what: 'three more silence checks' });
     expect(dead).toEqual([{ silentMs: expect.any(Number), everReceived: false }]);
   });
 
@@ -145,10 +145,12 @@ describe('RtpSession between two real sockets', () => {
     } = await leases(2);
     const sa = session(a!, b!, { rtcpIntervalMs: 300 }).start();
     const sb = session(b!, a!, { rtcpIntervalMs: 300 }).start();
-    await until(() => sa.stats.remoteReport !== undefined && sb.stats.remoteReport !== undefined, 'reports');
+    await waitFor(() => sa.stats.remoteReport !== undefined && sb.stats.remoteReport !== undefined, {
+      what: 'reports',
+    });
     expect(sa.stats.rtcpReceived).toBeGreaterThan(0);
     expect(sa.stats.remoteReport?.cumulativeLost).toBe(0);
-    await until(() => sa.stats.remoteReport?.rttMs !== undefined, 'an RTT from LSR/DLSR');
+    await waitFor(() => sa.stats.remoteReport?.rttMs !== undefined, { what: 'an RTT from LSR/DLSR' });
     expect(sa.stats.remoteReport!.rttMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -165,11 +167,14 @@ describe('RtpSession between two real sockets', () => {
       seen.push({ seq: p.sequenceNumber, ts: p.timestamp, marker: p.marker, first: buf[p.payloadOffset]! });
     });
     const s = session(a!, { address: '127.0.0.1', port: sink.address().port }).start();
-    await until(() => seen.length >= 5, 'silence');
+    await waitFor(() => seen.length >= 5, { what: 'silence' });
     await s.play(new Uint8Array(320).fill(0x11));
-    await until(() => seen.length >= 15, 'more packets');
+    await waitFor(() => seen.length >= 15, { what: 'more packets' });
     s.close();
-    await sleep(50);
+    // Every packet sent has arrived: the checks below see the whole stream, not a prefix.
+    const sentTotal = s.stats.packetsSent;
+    await waitFor(() => seen.length >= sentTotal, { what: 'every packet sent at the sink' });
+    expect(seen).toHaveLength(sentTotal);
     expect(seen[0]!.marker).toBe(true);
     for (let i = 1; i < seen.length; i++) {
       expect((seen[i]!.seq - seen[i - 1]!.seq + 0x10000) % 0x10000).toBe(1);

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it, afterAll } from 'vitest';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { silentLogger } from '../../../src/log/create-logger.js';
-import { callMediaRuntime, configureCallMedia } from '../../../src/media/index.js';
 import { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { freeUdpPort } from '../../helpers/free-port.js';
 import { startSipp, type SippPeer } from '../../helpers/sipp.js';
@@ -17,7 +16,6 @@ describe('a worker process plays, collects and reports media', () => {
   let worker: DialerWorker | undefined;
   let client: DialerClient | undefined;
   let promptsDir: string;
-  const before = callMediaRuntime().settings;
 
   beforeAll(async () => {
     promptsDir = await mkdtemp(join(tmpdir(), 'worker-prompts-'));
@@ -32,7 +30,6 @@ describe('a worker process plays, collects and reports media', () => {
     await client?.close();
     worker = undefined;
     client = undefined;
-    configureCallMedia(before);
   });
 
   afterAll(() => rm(promptsDir, { recursive: true, force: true }));
@@ -42,7 +39,7 @@ describe('a worker process plays, collects and reports media', () => {
     media: Record<string, string>,
   ): Promise<{ producer: DialerClient; sipp: SippPeer }> {
     const sipp = await startSipp({ scenario, extraArgs: ['-mp', String(await freeUdpPort())] });
-    // The worker applies the config's media settings to the process at start.
+    // The worker hands the config's media settings down to its calls.
     const { config } = await workerConfig({ redisUrl, carrier: sipp.uri, media });
     worker = await DialerWorker.start({ config, logger: silentLogger() });
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { silentLogger } from '../../../src/log/create-logger.js';
-import { DialerWorker } from '../../../src/workers/dialer-worker.js';
+import { startWorkerProcess } from '../../../src/cli/start-worker-process.js';
+import type { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { workerConfig } from '../../helpers/worker-config.js';
 
@@ -37,9 +38,10 @@ describe('worker /metrics', () => {
       carrier: peer.uri,
       extra: 'metrics: { listen: 127.0.0.1:0 }',
     });
-    worker = await DialerWorker.start({ config, logger: silentLogger() });
+    const started = await startWorkerProcess({ config, logger: silentLogger() });
+    worker = started.worker;
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
-    const url = worker.metrics?.url;
+    const url = started.metrics?.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const scrape = async (): Promise<string> => {
       const res = await fetch(url!);
@@ -108,13 +110,15 @@ describe('worker /metrics', () => {
   it('builds the registry without a server when metrics has no listen, and none without the section', async () => {
     const peer = await startSipp({ scenario: 'uas-answer.xml' });
     const { config } = await workerConfig({ redisUrl, carrier: peer.uri, extra: 'metrics: {}' });
-    worker = await DialerWorker.start({ config, logger: silentLogger() });
-    expect(worker.metrics?.url).toBeUndefined();
-    expect(await worker.metrics?.registry.metrics()).toContain('dialer_rtp_ports_free');
+    const started = await startWorkerProcess({ config, logger: silentLogger() });
+    worker = started.worker;
+    expect(started.metrics?.url).toBeUndefined();
+    expect(await started.metrics?.registry.metrics()).toContain('dialer_rtp_ports_free');
     await worker.close(500);
     const plain = await workerConfig({ redisUrl, carrier: peer.uri });
-    worker = await DialerWorker.start({ config: plain.config, logger: silentLogger() });
-    expect(worker.metrics).toBeUndefined();
+    const plainStarted = await startWorkerProcess({ config: plain.config, logger: silentLogger() });
+    worker = plainStarted.worker;
+    expect(plainStarted.metrics).toBeUndefined();
     await peer.stop();
   });
 });

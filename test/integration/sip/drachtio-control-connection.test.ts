@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DrachtioSipEngine } from '../../../src/sip/drachtio/drachtio-engine.js';
 import { EngineUnavailableError } from '../../../src/sip/engine-unavailable-error.js';
 import { SipFailure } from '../../../src/sip/sip-failure.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 /**
  * drachtio-srf's side of the control connection against a stand-in drachtio-server on loopback
@@ -12,6 +13,8 @@ import { SipFailure } from '../../../src/sip/sip-failure.js';
  */
 class FakeDrachtioServer {
   readonly sockets = new Set<net.Socket>();
+  /** Connections accepted so far, closed ones included. */
+  accepted = 0;
   /** Every `sip|…` request the engine sent, first line of the SIP message. */
   readonly sipRequests: string[] = [];
   #server: net.Server | undefined;
@@ -45,6 +48,7 @@ class FakeDrachtioServer {
   }
 
   #accept(socket: net.Socket): void {
+    this.accepted++;
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -102,11 +106,6 @@ async function failureOf(promise: Promise<unknown>): Promise<SipFailure> {
   throw new Error('expected a SipFailure');
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!condition()) throw new Error('condition not met within 5 s');
-}
-
 describe('drachtio engine: the control connection', () => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -137,7 +136,7 @@ describe('drachtio engine: the control connection', () => {
     const call = failureOf(
       engine.invite({ trunk: TRUNK, uri: 'sip:100@carrier.test', sdp: SDP, ringTimeoutMs: 60_000 }),
     );
-    await until(() => server.sipRequests.length === 1);
+    await waitFor(() => server.sipRequests.length === 1, { what: 'server.sipRequests.length === 1' });
     expect(server.sipRequests[0]).toMatch(/^INVITE sip:100@carrier\.test SIP\/2\.0$/);
     server.dropConnections();
     const failure = await call;
@@ -152,7 +151,7 @@ describe('drachtio engine: the control connection', () => {
     await engine.start();
     const port = server.port;
     await server.stop();
-    await until(() => !engine.connected);
+    await waitFor(() => !engine.connected, { what: '!engine.connected' });
     const failure = await failureOf(
       engine.invite({ trunk: TRUNK, uri: 'sip:100@carrier.test', sdp: SDP, ringTimeoutMs: 5000 }),
     );
@@ -162,11 +161,11 @@ describe('drachtio engine: the control connection', () => {
     expect(failure.reason).toMatch(/not connected to drachtio-server at 127\.0\.0\.1:\d+/);
 
     await server.listen(port);
-    await until(() => engine.connected);
+    await waitFor(() => engine.connected, { what: 'engine.connected' });
     void engine
       .invite({ trunk: TRUNK, uri: 'sip:200@carrier.test', sdp: SDP, ringTimeoutMs: 5000 })
       .catch(() => undefined);
-    await until(() => server.sipRequests.length === 1);
+    await waitFor(() => server.sipRequests.length === 1, { what: 'server.sipRequests.length === 1' });
     expect(server.sipRequests[0]).toContain('sip:200@carrier.test');
   });
 
@@ -196,13 +195,20 @@ describe('drachtio engine: the control connection', () => {
 
   it('stops reconnecting once closed', async () => {
     const { server, engine } = await serverAndEngine();
-    await engine.start();
+    // A sentinel with the same reconnect delays, dropped after the engine was closed: once it is
+    // back, the closed engine's reconnect timer, armed earlier, would have fired too.
+    const sentinel = await serverAndEngine();
+    await Promise.all([engine.start(), sentinel.engine.start()]);
     server.dropConnections();
-    await until(() => !engine.connected);
+    await waitFor(() => !engine.connected, { what: 'the engine to see the drop' });
     await engine.close();
-    const before = server.sockets.size;
-    await new Promise((r) => setTimeout(r, 600));
-    expect(server.sockets.size).toBe(before);
+    const before = server.accepted;
+    sentinel.server.dropConnections();
+    await waitFor(() => !sentinel.engine.connected, { what: 'the sentinel to see the drop' });
+    await waitFor(() => sentinel.engine.connected, { what: 'the sentinel to reconnect' });
+    // Not even a connection opened and then ended: none was opened at all.
+    expect(server.accepted).toBe(before);
+    expect(server.sockets.size).toBe(0);
     expect(engine.connected).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipEngine } from '../../../src/sip/engine.js';
 import { SipFailure } from '../../../src/sip/sip-failure.js';
 import { SIPP_FIXTURES, startSipp } from '../../helpers/sipp.js';
+import { trunkFor } from './conformance-helpers.js';
 import { drachtioEngine } from './engines-under-test.js';
 
 const SDP =
@@ -51,5 +53,26 @@ describe.skipIf(drachtioEngine.skip !== undefined)('drachtio engine against drac
       (m) => m.direction === 'received' && m.method === 'INVITE',
     );
     expect(invites).toHaveLength(1);
+  });
+
+  it('hears a registrar that answers at once, even in the read that says the REGISTER went out', async () => {
+    // drachtio-server may pass up "sent" and a quick answer in one read of the control socket; a
+    // listener added a tick late missed that answer, and the REGISTER waited out its 64·T1 for
+    // nothing. A local sipp answers within a millisecond: a fresh connection per round hits that
+    // read often. T1 of 100 ms bounds the wait at 6.4 s, so a missed answer fails the round.
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    for (let round = 1; round <= 20; round++) {
+      const peer = await startSipp({ scenario: 'uas-register-423.xml' });
+      engine = await drachtioEngine.create({ transport: 'udp', t1Ms: 100, logger });
+      const registration = await engine.register(
+        trunkFor(peer, { password: undefined, registerExpiresSec: 60 }),
+      );
+      expect(registration.status.grantedExpiresSec).toBe(3600);
+      await registration.unregister();
+      expect(await peer.waitForExit()).toBe(0);
+      expect(warnings.filter((line) => line.includes('unregister got no answer'))).toEqual([]);
+      await engine.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { parseDrachtioUrl } from '../../../src/config/parse-drachtio-url.js';
 import { DrachtioSipEngine } from '../../../src/sip/drachtio/drachtio-engine.js';
 import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
+import type { Logger } from '../../../src/log/index.js';
 import type { SipEngine } from '../../../src/sip/engine.js';
 import type { SipTraceEntry } from '../../../src/sip/embedded/sip-trace.js';
 
@@ -13,6 +14,8 @@ export interface EngineUnderTest {
     transport: 'udp' | 'tcp';
     t1Ms?: number;
     trace?: (entry: SipTraceEntry) => void;
+    /** What the engine logs; silent when absent. */
+    logger?: Logger;
   }): Promise<SipEngine>;
 }
 
@@ -26,6 +29,7 @@ export const embeddedEngine: EngineUnderTest = {
         ? { timers: { t1: options.t1Ms, t2: Math.max(options.t1Ms * 8, 400), t4: options.t1Ms * 10 } }
         : {}),
       ...(options.trace ? { trace: options.trace } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     await engine.start();
     return engine;
@@ -56,6 +60,7 @@ export const drachtioEngine: EngineUnderTest = {
       transport: options.transport,
       ...(options.t1Ms !== undefined ? { t1Ms: options.t1Ms } : {}),
       connectTimeoutMs: 5000,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     await engine.start();
     return engine;

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
 import { startSipp } from '../../helpers/sipp.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const SDP =
   'v=0\r\no=- 1 0 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n';
@@ -11,11 +12,6 @@ function sendUdp(socket: Socket, port: number, data: Buffer | string): Promise<v
   return new Promise((resolve, reject) =>
     socket.send(data, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
   );
-}
-
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check()).toBe(true);
 }
 
 describe('a hostile peer cannot take the engine down', () => {
@@ -47,7 +43,9 @@ describe('a hostile peer cannot take the engine down', () => {
           `SIP/2.0 100 Trying\r\nVia: SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bKflood${i}\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: flood${i}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n`,
         );
       }
-      await eventually(() => engine!.stats.malformed >= 2 && engine!.stats.strayResponses >= 201);
+      await waitFor(() => engine!.stats.malformed >= 2 && engine!.stats.strayResponses >= 201, {
+        what: 'engine!.stats.malformed >= 2 && engine!.stats.strayResponses >= 201',
+      });
     } finally {
       attacker.close();
     }
@@ -98,7 +96,7 @@ describe('a hostile peer cannot take the engine down', () => {
     try {
       await sendUdp(peer, engine.localPort, headers('OPTIONS', 1));
       await sendUdp(peer, engine.localPort, headers('INVITE', 2));
-      await eventually(() => replies.length >= 2);
+      await waitFor(() => replies.length >= 2, { what: 'replies.length >= 2' });
       expect(replies).toContain('SIP/2.0 200 OK');
       expect(replies.some((r) => /^SIP\/2\.0 4\d\d/.test(r))).toBe(true);
     } finally {

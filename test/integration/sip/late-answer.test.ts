@@ -2,16 +2,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
 import { parseMessage, type SipRequest } from '../../../src/sip/embedded/message/index.js';
+import type { DialogSnapshot } from '../../../src/sip/dialog-snapshot.js';
 import { SipFailure } from '../../../src/sip/sip-failure.js';
 import { reply, TEST_SDP as SDP } from '../../helpers/raw-sip.js';
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from '../../helpers/wait-for.js';
 
 /**
  * A carrier on a real UDP socket that answers what the test tells it to, and records what it got
@@ -92,10 +86,10 @@ describe('a 2xx for an INVITE the engine no longer waits for (RFC 3261 §13.2.2.
           sip.localPort,
           '127.0.0.1',
         );
-        await until(() => carrier.seen.includes('BYE c1'));
+        await waitFor(() => carrier.seen.includes('BYE c1'), { what: "carrier.seen.includes('BYE c1')" });
         expect(carrier.seen).toContain('ACK c1');
         expect(sip.stats.lateAnswersEnded).toBe(1);
-        await until(() => sip.stats.calls === 0);
+        await waitFor(() => sip.stats.calls === 0, { what: 'sip.stats.calls === 0' });
       } finally {
         carrier.socket.close();
       }
@@ -125,7 +119,7 @@ describe('a 2xx for an INVITE the engine no longer waits for (RFC 3261 §13.2.2.
         sip.localPort,
         '127.0.0.1',
       );
-      await until(() => carrier.seen.includes('BYE late'));
+      await waitFor(() => carrier.seen.includes('BYE late'), { what: "carrier.seen.includes('BYE late')" });
       expect(carrier.seen).toContain('ACK late');
     } finally {
       carrier.socket.close();
@@ -152,10 +146,69 @@ describe('a 2xx for an INVITE the engine no longer waits for (RFC 3261 §13.2.2.
           sip.localPort,
           '127.0.0.1',
         );
-        await until(() => carrier.seen.includes('BYE fork2'));
+        await waitFor(() => carrier.seen.includes('BYE fork2'), {
+          what: "carrier.seen.includes('BYE fork2')",
+        });
         expect(carrier.seen).toContain('ACK fork2');
         expect(leg.end).toBeUndefined();
         expect(carrier.seen).not.toContain('BYE fork1');
+      } finally {
+        carrier.socket.close();
+      }
+    },
+  );
+
+  // A worker died just as the callee answered: it had registered only the ringing dialog, so the
+  // one that took its calls over CANCELs it. Restarted on the dead one's address, that worker is
+  // where the carrier's 200 retransmissions arrive: ended and reported, the person is not rung again.
+  it(
+    "is ACKed and hung up when it answers an orphan's INVITE another process CANCELled, and the answer is reported",
+    { timeout: 30_000 },
+    async () => {
+      const sip = await startEngine();
+      let answered = 0;
+      const carrier = await carrierSocket((m) =>
+        m.method === 'CANCEL' ? reply(m, '200 OK', 'c1') : undefined,
+      );
+      try {
+        const callId = 'orphan-call@127.0.0.1';
+        const via = `SIP/2.0/UDP 127.0.0.1:${sip.localPort};branch=z9hG4bKdeadworker1`;
+        const snapshot: DialogSnapshot = {
+          v: 1,
+          state: 'early',
+          trunk: 't',
+          callId,
+          localParty: '<sip:dialer@127.0.0.1>;tag=deadtag',
+          remoteParty: '<sip:1@carrier.test>',
+          requestUri: 'sip:1@carrier.test',
+          inviteCSeq: 1,
+          inviteVia: via,
+          inviteRoutes: [],
+          localCSeq: 1,
+          transport: 'udp',
+          peer: { address: '127.0.0.1', port: carrier.port },
+          at: Date.now(),
+        };
+        const trunk = { name: 't', domain: 'carrier.test', proxy: `127.0.0.1:${carrier.port}` };
+        const end = await sip.endOrphanDialog(snapshot, trunk, { onAnswered: () => void answered++ });
+        expect(end.method).toBe('CANCEL');
+        expect(carrier.seen).toContain('CANCEL');
+        // The INVITE had been answered: the carrier retransmits its 200 to the INVITE's Via.
+        const invite = parseMessage(
+          Buffer.from(
+            `INVITE sip:1@carrier.test SIP/2.0\r\nVia: ${via}\r\nFrom: ${snapshot.localParty}\r\n` +
+              `To: ${snapshot.remoteParty}\r\nCall-ID: ${callId}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n`,
+          ),
+        ) as SipRequest;
+        const ok = reply(invite, '200 OK', 'c1', `sip:carrier@127.0.0.1:${carrier.port}`);
+        for (let i = 0; i < 2; i++) carrier.socket.send(ok, sip.localPort, '127.0.0.1');
+        await waitFor(() => carrier.seen.includes('BYE c1') && answered === 1, {
+          what: 'the late 200 ACKed, hung up with BYE, and reported',
+        });
+        expect(carrier.seen.filter((m) => m === 'ACK c1').length).toBeGreaterThanOrEqual(1);
+        // Its retransmission is ended once, not twice.
+        expect(carrier.seen.filter((m) => m === 'BYE c1')).toHaveLength(1);
+        expect(answered).toBe(1);
       } finally {
         carrier.socket.close();
       }

@@ -137,6 +137,52 @@ describe('messages from an address that is not the peer they claim to belong to'
   );
 
   it(
+    'an UPDATE on an early dialog from a stranger gets 403; the carrier’s gets 200',
+    { timeout: 30_000 },
+    async () => {
+      const sip = await startEngine();
+      const { carrier, spoofer } = await peers((m) =>
+        m.method === 'INVITE' ? reply(m, '180 Ringing', 'e1', 'sip:carrier@127.0.0.1:PORT') : undefined,
+      );
+      const abort = new AbortController();
+      let rang = false;
+      const ringing = sip.invite({
+        trunk: { name: 't', domain: 'carrier.test', proxy: `127.0.0.1:${carrier.port}` },
+        uri: 'sip:1@carrier.test',
+        sdp: SDP,
+        ringTimeoutMs: 20_000,
+        signal: abort.signal,
+        onProvisional: () => (rang = true),
+      });
+      const settled = ringing.catch((error: unknown) => error);
+      const invite = await waitFor(() => requests(carrier).find((r) => r.method === 'INVITE'), {
+        what: 'the INVITE at the carrier',
+      });
+      await waitFor(() => rang, { what: 'the 180 taken: the early dialog exists' });
+      const updateFor = (viaPort: number, branch: string, cseq: number): string =>
+        byeFor(invite, 'e1', viaPort, branch)
+          .replace(/^BYE /, 'UPDATE ')
+          .replace('CSeq: 1 BYE', `CSeq: ${cseq} UPDATE`);
+      spoofer.send(updateFor(spoofer.port, 'spoofu1', 1), sip.localPort);
+      await waitFor(() => responses(spoofer).length === 1, { what: 'the answer to the forged UPDATE' });
+      expect(responses(spoofer)[0]?.status).toBe(403);
+      expect(sip.securityStats.spoofed.request).toBe(1);
+      carrier.send(updateFor(carrier.port, 'realu1', 2), sip.localPort);
+      await waitFor(() => responses(carrier).some((r) => r.headers.get('CSeq') === '2 UPDATE'), {
+        what: 'the answer to the carrier’s UPDATE',
+      });
+      expect(responses(carrier).find((r) => r.headers.get('CSeq') === '2 UPDATE')?.status).toBe(200);
+      abort.abort();
+      const cancel = await waitFor(() => requests(carrier).find((r) => r.method === 'CANCEL'), {
+        what: 'the CANCEL at the carrier',
+      });
+      carrier.send(reply(cancel, '200 OK', 'e1'), sip.localPort);
+      carrier.send(reply(invite, '487 Request Terminated', 'e1'), sip.localPort);
+      expect(await settled).toMatchObject({ status: 487 });
+    },
+  );
+
+  it(
     'out-of-dialog OPTIONS: a stranger gets no product or version; the carrier does',
     { timeout: 30_000 },
     async () => {

@@ -2,7 +2,6 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../../src/cli/run-cli.js';
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { silentLogger } from '../../../src/log/create-logger.js';
@@ -10,15 +9,10 @@ import { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { startSipp, type SippPeer } from '../../helpers/sipp.js';
 import { writeConfigFile } from '../../helpers/worker-process.js';
 import { workerConfig } from '../../helpers/worker-config.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { runCliCaptured as cli } from '../../helpers/run-cli-captured.js';
 
 const redisUrl = inject('redisUrl');
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { env: {}, out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
 
 async function csv(rows: string[]): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'campaign-')), 'numbers.csv');
@@ -30,14 +24,6 @@ function invitesSeen(peer: SippPeer): Promise<number> {
   return peer
     .messages()
     .then((wire) => wire.filter((m) => m.direction === 'received' && m.method === 'INVITE').length);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** No job of the trunk's queue is waiting, prioritized or active: a paused campaign's are all parked. */
@@ -121,12 +107,16 @@ describe('campaigns from the command line, with a worker dialing', () => {
     worker = await DialerWorker.start({ config, logger: silentLogger() });
     // Paused: jobs are taken and parked (delayed until resumed), nothing is dialed. Once no job
     // is waiting or active, none can be dialed before the resume: that is the point to look.
-    await until(async () => allParked(client as DialerClient, config.trunks[0]?.name ?? 'carrier'));
+    await waitFor(async () => allParked(client as DialerClient, config.trunks[0]?.name ?? 'carrier'), {
+      what: "allParked(client as DialerClient, config.trunks[0]?.name ?? 'carrier')",
+    });
     expect(await invitesSeen(peer)).toBe(0);
 
     const resumed = await cli(['campaign', 'resume', 'spring', '--config', file, '--json']);
     expect(resumed.code).toBe(0);
-    await until(async () => (await store.status('spring')).pending === 0);
+    await waitFor(async () => (await store.status('spring')).pending === 0, {
+      what: "(await store.status('spring')).pending === 0",
+    });
     const status = await store.status('spring');
     expect(status.byStatus.answered).toBe(5);
     expect(status.byStatus.blocked).toBe(1);
@@ -137,6 +127,8 @@ describe('campaigns from the command line, with a worker dialing', () => {
     const shown = await cli(['campaign', 'status', 'spring', '--config', file]);
     expect(shown.out).toMatch(/answered\s+5/);
     expect(shown.out).toMatch(/blocked\s+1/);
+    // The second import found every number queued already: committed, nothing new.
+    expect(shown.out).toMatch(/last import\s+committed at \S+: 8 rows, 0 enqueued/);
   });
 
   it('pause takes effect on a running campaign within a second; cancel ends what is left as cancelled', async () => {
@@ -157,16 +149,20 @@ describe('campaigns from the command line, with a worker dialing', () => {
     expect((await cli(['campaign', 'create', 'autumn', '--numbers', numbers, '--config', file])).code).toBe(
       0,
     );
-    await until(async () => (await invitesSeen(peer)) >= 2);
+    await waitFor(async () => (await invitesSeen(peer)) >= 2, { what: '(await invitesSeen(peer)) >= 2' });
     expect((await cli(['campaign', 'pause', 'autumn', '--config', file])).code).toBe(0);
     // Calls up at the pause finish; then every job left is parked and none can be dialed.
-    await until(async () => allParked(client as DialerClient, config.trunks[0]?.name ?? 'carrier'));
+    await waitFor(async () => allParked(client as DialerClient, config.trunks[0]?.name ?? 'carrier'), {
+      what: "allParked(client as DialerClient, config.trunks[0]?.name ?? 'carrier')",
+    });
     const atPause = await invitesSeen(peer);
     expect(atPause).toBeLessThan(12);
     expect(await allParked(client, config.trunks[0]?.name ?? 'carrier')).toBe(true);
 
     expect((await cli(['campaign', 'cancel', 'autumn', '--config', file])).code).toBe(0);
-    await until(async () => (await store.status('autumn')).pending === 0);
+    await waitFor(async () => (await store.status('autumn')).pending === 0, {
+      what: "(await store.status('autumn')).pending === 0",
+    });
     const status = await store.status('autumn');
     expect(status.state).toBe('cancelled');
     expect(status.byStatus.cancelled + status.byStatus.answered).toBe(12);

@@ -18,8 +18,8 @@ describe('enqueue → worker → call → classified outcome', () => {
     client = undefined;
   });
 
-  async function setUp(peer: SippPeer, trunkExtra = ''): Promise<DialerClient> {
-    const { config } = await workerConfig({ redisUrl, carrier: peer.uri, trunkExtra });
+  async function setUp(peer: SippPeer, trunkExtra = '', cps?: number): Promise<DialerClient> {
+    const { config } = await workerConfig({ redisUrl, carrier: peer.uri, trunkExtra, ...(cps && { cps }) });
     worker = await DialerWorker.start({ config, logger: silentLogger() });
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
     return client;
@@ -55,6 +55,19 @@ describe('enqueue → worker → call → classified outcome', () => {
     expect(second.status).toBe('answered');
     expect(second.attempts.map((a) => a.uri)).toEqual(['sip:5534999990001@carrier.test']);
     expect(await peer.waitForExit()).toBe(0);
+  });
+
+  it('the next dial format after a 404 waits its turn in the trunk pace, as every INVITE does', async () => {
+    const peer = await startSipp({ scenario: 'uas-404-plus-numbers.xml', calls: 2 });
+    // 2 calls/s, evenly spaced (burst 1): any two INVITEs at least 500 ms apart at the carrier.
+    const producer = await setUp(peer, '', 2);
+    const call = await producer.enqueueCall({ number: '+5534984149880', script: { hangupAfterMs: 100 } });
+    const outcome = await producer.waitForOutcome(call.jobId, { timeoutMs: 15_000 });
+    expect(outcome.attempts.map((a) => a.sipCode)).toEqual([404, 200]);
+    const [first, second] = outcome.attempts;
+    // A lower bound only: a loaded machine can make the gap longer, never shorter. The slot is
+    // booked on Redis's clock and the times are the worker's, so a few ms are allowed for that.
+    expect((second?.startedAt ?? 0) - (first?.startedAt ?? 0)).toBeGreaterThanOrEqual(480);
   });
 
   it('a busy callee is retried after the busy delay, then ends busy at max attempts', async () => {

@@ -32,12 +32,15 @@ export function freshRedis(): FreshRedis {
     connect,
     async cleanup() {
       const redis = connect();
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (found.length > 0) await redis.del(...found);
-      } while (cursor !== '0');
+      // The trunks' keys are under tags of their own (`{t-…:t:<trunk>}`), not the prefix itself.
+      for (const pattern of new DialerKeys(prefix).patterns) {
+        let cursor = '0';
+        do {
+          const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+          cursor = next;
+          if (found.length > 0) await redis.del(...found);
+        } while (cursor !== '0');
+      }
       await Promise.all(connections.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
     },
   };

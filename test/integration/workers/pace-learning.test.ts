@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { silentLogger } from '../../../src/log/create-logger.js';
+import { startWorkerProcess } from '../../../src/cli/start-worker-process.js';
 import { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { CpsLimitedCarrier } from '../../helpers/cps-limited-carrier.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { workerConfig } from '../../helpers/worker-config.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -16,14 +18,6 @@ const ACCEPTED = 100;
 function sample(text: string, name: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-async function until(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('trunk pace against a carrier that refuses above its real limit', () => {
@@ -58,7 +52,8 @@ describe('trunk pace against a carrier that refuses above its real limit', () =>
       maxChannels: 20,
       prefix: config.queuePrefix,
     });
-    worker = await DialerWorker.start({ config, logger: silentLogger() });
+    const started = await startWorkerProcess({ config, logger: silentLogger() });
+    worker = started.worker;
     other = await DialerWorker.start({ config: second.config, logger: silentLogger() });
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
     // A backlog the configured pace could not drain in the run: the pace, not the queue, limits.
@@ -70,7 +65,10 @@ describe('trunk pace against a carrier that refuses above its real limit', () =>
     );
     expect(jobs.every((j) => j.ok)).toBe(true);
     const accepted = (): number => carrier!.invites.filter((i) => i.accepted).length;
-    await until(`${ACCEPTED} calls taken by the carrier`, () => accepted() >= ACCEPTED, 240_000);
+    await waitFor(() => accepted() >= ACCEPTED, {
+      what: `${ACCEPTED} calls taken by the carrier`,
+      timeoutMs: 240_000,
+    });
 
     expect(new Set(carrier.invites.map((i) => i.from)).size, 'INVITEs from both workers').toBe(2);
     const invites = carrier.invites.length;
@@ -79,7 +77,7 @@ describe('trunk pace against a carrier that refuses above its real limit', () =>
     // that learned the limit refuses only while it finds it and when it probes above.
     expect(refused / invites, `${refused} of ${invites} INVITEs got 503`).toBeLessThan(0.08);
 
-    const url = worker.metrics?.url;
+    const url = started.metrics?.url;
     expect(url).toBeDefined();
     const metrics = await (await fetch(url!)).text();
     const learned = sample(metrics, 'dialer_trunk_learned_cps');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
-import { silentLogger } from '../../../src/log/create-logger.js';
+import { createLogger } from '../../../src/log/create-logger.js';
 import { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { OwnRedis } from '../../helpers/own-redis.js';
 import { startSipp } from '../../helpers/sipp.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { workerConfig } from '../../helpers/worker-config.js';
 
 describe('Redis restarted mid-campaign', () => {
@@ -12,7 +13,9 @@ describe('Redis restarted mid-campaign', () => {
     const redis = await OwnRedis.start();
     const peer = await startSipp({ scenario: 'uas-answer.xml', calls, timeoutMs: 80_000 });
     const { config } = await workerConfig({ redisUrl: redis.url, carrier: peer.uri, cps: 8, maxChannels: 4 });
-    const worker = await DialerWorker.start({ config, logger: silentLogger() });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (l: string) => void lines.push(l) } });
+    const worker = await DialerWorker.start({ config, logger });
     const client = new DialerClient({ redis: redis.url, prefix: config.queuePrefix });
     try {
       const jobs = await client.enqueueMany(
@@ -24,10 +27,15 @@ describe('Redis restarted mid-campaign', () => {
       const ids = jobs.map((j) => (j.ok ? j.call.jobId : ''));
       const countOutcomes = async (): Promise<number> =>
         await client.redis.xlen(client.keys.outcomes).catch(() => -1);
-      while ((await countOutcomes()) < 5) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(async () => (await countOutcomes()) >= 5, { what: 'five outcomes before the restart' });
 
+      const before = lines.length;
       await redis.stop();
-      await new Promise((r) => setTimeout(r, 1000));
+      // Down until the worker's own connection has found it gone (a reconnect refused), not for
+      // a fixed time that a loaded machine may spend before the worker even notices.
+      await waitFor(() => lines.slice(before).some((l) => l.includes('"msg":"redis connection error"')), {
+        what: "the worker's connection to see Redis down",
+      });
       await redis.restart();
 
       for (const id of ids) {

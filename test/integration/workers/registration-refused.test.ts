@@ -2,9 +2,11 @@ import dgram from 'node:dgram';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../../src/log/create-logger.js';
+import { startWorkerProcess } from '../../../src/cli/start-worker-process.js';
 import { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { workerConfig } from '../../helpers/worker-config.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -13,14 +15,6 @@ interface LogLine {
   msg: string;
   status?: number;
   reason?: string;
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -72,17 +66,21 @@ describe('a trunk whose registration is refused', () => {
         done();
       },
     });
-    worker = await DialerWorker.start({ config, logger: createLogger({ level: 'info', destination }) });
+    const started = await startWorkerProcess({
+      config,
+      logger: createLogger({ level: 'info', destination }),
+    });
+    worker = started.worker;
     const refusals = (): LogLine[] => lines.filter((l) => l.level >= 50 && l.status === 403);
     // Retried 5 s after the first refusal, then 10 s: two refusals take about 5 s.
-    await until(() => refusals().length >= 2);
+    await waitFor(() => refusals().length >= 2, { what: 'refusals().length >= 2' });
     for (const line of refusals()) {
       expect(line.reason).toBe('Account Suspended');
       expect(line.msg).toContain('403 Account Suspended');
     }
     expect(raw).not.toContain('secret');
 
-    const scrape = await (await fetch(String(worker.metrics?.url))).text();
+    const scrape = await (await fetch(String(started.metrics?.url))).text();
     expect(sample(scrape, 'dialer_trunk_registered', { trunk: 'carrier' })).toBe(0);
     expect(
       sample(scrape, 'dialer_registration_failures_total', { trunk: 'carrier', status: '403' }),
@@ -108,17 +106,21 @@ describe('a trunk whose registration is refused', () => {
         done();
       },
     });
-    worker = await DialerWorker.start({ config, logger: createLogger({ level: 'info', destination }) });
+    const started = await startWorkerProcess({
+      config,
+      logger: createLogger({ level: 'info', destination }),
+    });
+    worker = started.worker;
     const refusals = (): LogLine[] => lines.filter((l) => l.level >= 50 && l.status === 403);
     // The first REGISTER is accepted; the refresh and every retry after it are refused.
-    await until(() => refusals().length >= 2);
+    await waitFor(() => refusals().length >= 2, { what: 'refusals().length >= 2' });
     for (const line of refusals()) {
       expect(line.reason).toBe('Account Suspended');
       expect(line.msg).toContain('403 Account Suspended');
     }
     expect(raw).not.toContain('secret');
 
-    const scrape = await (await fetch(String(worker.metrics?.url))).text();
+    const scrape = await (await fetch(String(started.metrics?.url))).text();
     expect(sample(scrape, 'dialer_trunk_registered', { trunk: 'carrier' })).toBe(0);
     expect(
       sample(scrape, 'dialer_registration_failures_total', { trunk: 'carrier', status: '403' }),
@@ -141,7 +143,9 @@ describe('a trunk whose registration is refused', () => {
         config,
         logger: createLogger({ level: 'info', destination: log.destination }),
       });
-      await until(() => log.lines.some((l) => l.level === 40 && l.msg.includes('not answered REGISTER')));
+      await waitFor(() => log.lines.some((l) => l.level === 40 && l.msg.includes('not answered REGISTER')), {
+        what: "log.lines.some((l) => l.level === 40 && l.msg.includes('not answered REGISTER'))",
+      });
       // Timer F is 64·T1 = 6.4 s with the test's T1 of 100 ms.
       worker = await starting;
       const failed = log.lines.find((l) => l.level >= 50 && l.msg.includes('registration failed'));

@@ -87,9 +87,7 @@ describe('the retry table, row by row, through a worker', () => {
     client = new DialerClient({ redis: redisUrl, prefix: config.queuePrefix });
     const call = await client.enqueueCall({ number: '+5534984149880' });
     const circuit = new TrunkCircuit({ redis: client.redis, keys: client.keys, trunk: 'carrier' });
-    const deadline = Date.now() + 10_000;
-    while ((await circuit.state()).state !== 'open' && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await circuit.state()).state === 'open', { what: 'the auth circuit to open' });
     const state = await circuit.state();
     expect(state).toMatchObject({ state: 'open', kind: 'auth' });
     const job = await client.queue('carrier').getJob(call.jobId);

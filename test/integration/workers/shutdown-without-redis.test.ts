@@ -4,17 +4,10 @@ import { OwnRedis } from '../../helpers/own-redis.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { startWorkerProcess, writeConfigFile } from '../../helpers/worker-process.js';
 import { workerConfig } from '../../helpers/worker-config.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 // shutdown.grace is 2 s in test configs; the promise is grace + 5 s, this bound only catches a hang.
 const EXIT_DEADLINE_MS = 32_000;
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('SIGTERM while Redis is unreachable', () => {
   it('ends the live call with BYE, names the job it could not hand back, and exits', async () => {
@@ -30,8 +23,9 @@ describe('SIGTERM while Redis is unreachable', () => {
       const client = new DialerClient({ redis: redis.url, prefix });
       const call = await client.enqueueCall({ number: '+5534984149880' });
       await client.close();
-      await until(async () =>
-        (await peer.messages()).some((m) => m.direction === 'received' && m.method === 'ACK'),
+      await waitFor(
+        async () => (await peer.messages()).some((m) => m.direction === 'received' && m.method === 'ACK'),
+        { what: "(await peer.messages()).some((m) => m.direction === 'received' && m.method === 'ACK')" },
       );
 
       await redis.stop();

@@ -5,17 +5,10 @@ import { checkCredentials } from '../../helpers/digest.js';
 import { startSipp, type WireMessage } from '../../helpers/sipp.js';
 import { startWorkerProcess, writeConfigFile } from '../../helpers/worker-process.js';
 import { workerConfig } from '../../helpers/worker-config.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const redisUrl = inject('redisUrl');
 const NUMBERS = 100;
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not in time: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const invitesOf = (wire: WireMessage[]): WireMessage[] =>
   wire.filter((m) => m.direction === 'received' && m.method === 'INVITE');
@@ -46,17 +39,36 @@ describe('a wrong trunk password never spends numbers (403 right after our crede
         return j.call.jobId;
       });
       const queue = client.queue('carrier');
-      await until('the auth circuit opens', async () => (await circuit.state()).state === 'open');
+      await waitFor(async () => (await circuit.state()).state === 'open', {
+        what: 'the auth circuit opens',
+        timeoutMs: 60_000,
+      });
       expect(await circuit.state()).toMatchObject({ state: 'open', kind: 'auth' });
-      await until(
-        `all ${NUMBERS} jobs put back`,
-        async () => (await queue.getJobCounts('delayed')).delayed === NUMBERS,
-      );
+      await waitFor(async () => (await queue.getJobCounts('delayed')).delayed === NUMBERS, {
+        what: `all ${NUMBERS} jobs put back`,
+        timeoutMs: 60_000,
+      });
       const dialled = invitesOf(await wrongCarrier.messages()).length;
-      // Nothing is dialled while the circuit is open: watch the carrier for a while.
-      await new Promise((r) => setTimeout(r, 3000));
+      // Nothing is dialled while the circuit is open. Not watched for a fixed while: the jobs put
+      // back before it opened (a 403 strike holds a job for 1 s) are waited for until the worker
+      // has taken each again and put it back for the circuit's whole time (10 min); had one been
+      // dialled instead, the carrier would have seen it.
+      const open = await circuit.state();
+      if (open.state !== 'open') throw new Error(`expected the circuit still open, got ${open.state}`);
+      // When each job is due: BullMQ scores its delayed set by due time × 0x1000 (a job's own
+      // `delay` is counted from when it was put back, its `timestamp` from when it was made).
+      // Delays are set on this machine's clock, the circuit's end on Redis's (the same machine).
+      const heldForTheCircuit = async (): Promise<boolean> => {
+        const scores = await client.redis.zrange(queue.toKey('delayed'), '0', '-1', 'WITHSCORES');
+        const due = scores.filter((_, i) => i % 2 === 1).map((score) => Math.floor(Number(score) / 0x1000));
+        return due.length === NUMBERS && due.every((at) => at >= open.until - 5_000);
+      };
+      await waitFor(heldForTheCircuit, { what: 'every job held until the circuit may close' });
+      // And each is in the set a closing circuit (or a restarted worker's probe) releases.
+      expect((await client.redis.smembers(client.keys.circuitHeld('carrier'))).sort()).toEqual(
+        [...ids].sort(),
+      );
       expect(invitesOf(await wrongCarrier.messages())).toHaveLength(dialled);
-      expect((await queue.getJobCounts('delayed')).delayed).toBe(NUMBERS);
       const finals = await Promise.all(ids.map((id) => client.getOutcome(id)));
       expect(finals.filter((o) => o !== undefined)).toEqual([]);
       // The carrier saw our (wrong) credentials, each a valid digest of the password configured.

@@ -50,6 +50,29 @@ describe('TrunkCircuit', () => {
     expect(await a.canDial()).toMatchObject({ ok: false, retryAt: clock.now() + 30_000, retryInMs: 30_000 });
   });
 
+  it('a carrier fault (its certificate refused) opens at once, is not counted twice while open, and a failed probe reopens', async () => {
+    const clock = manualClock();
+    const a = circuit({ now: clock.now });
+    const events: CircuitControlMessage[] = [];
+    a.on('change', (m) => events.push(m));
+    await a.recordCarrierFault('TLS certificate rejected [CERT_HAS_EXPIRED]');
+    expect(await a.state()).toMatchObject({
+      state: 'open',
+      kind: 'carrier',
+      reason: 'TLS certificate rejected [CERT_HAS_EXPIRED]',
+      until: clock.now() + 30_000,
+    });
+    // Calls under way when it opened report the same: no new opening, no new announcement.
+    clock.advance(1_000);
+    await a.recordCarrierFault('TLS certificate rejected [CERT_HAS_EXPIRED]');
+    expect(await a.state()).toMatchObject({ state: 'open', until: clock.now() + 29_000 });
+    expect(events.map((e) => e.state)).toEqual(['open']);
+    clock.advance(29_000);
+    expect(await a.tryProbe()).toBe(true);
+    await a.recordCarrierFault('TLS certificate rejected [CERT_HAS_EXPIRED]');
+    expect(await a.state()).toMatchObject({ state: 'open', kind: 'carrier', until: clock.now() + 30_000 });
+  });
+
   it('a success breaks the run of errors', async () => {
     const a = circuit();
     const b = circuit();

@@ -3,8 +3,10 @@ import { ApiRequestError, BodyTooLargeError, httpErrorResponse, redactUrl } from
 import { CampaignNotFoundError } from '../../../src/jobs/campaign-not-found-error.js';
 import { CampaignStateError } from '../../../src/jobs/campaign-state-error.js';
 import { EnqueueError } from '../../../src/jobs/enqueue-error.js';
+import { ImportInProgressError } from '../../../src/jobs/import-in-progress-error.js';
 import { InvalidCampaignError } from '../../../src/jobs/invalid-campaign-error.js';
 import { InvalidNumberError } from '../../../src/numbers/invalid-number-error.js';
+import { RedisUnreachableError } from '../../../src/redis/index.js';
 
 describe('httpErrorResponse', () => {
   it('turns our input errors into 400 with the field and the reason', () => {
@@ -32,9 +34,28 @@ describe('httpErrorResponse', () => {
     expect(httpErrorResponse(new ApiRequestError('wait', '5m', 'too long')).status).toBe(400);
   });
 
+  it('maps Redis out of reach or refusing us to 503 REDIS_UNAVAILABLE, without saying where Redis is', () => {
+    const ours = new RedisUnreachableError('Redis at redis://ops:***@db:6379 is not available: WRONGPASS …');
+    expect(httpErrorResponse(ours)).toEqual({
+      status: 503,
+      body: { error: 'REDIS_UNAVAILABLE', message: "Redis is not available; the server's log says why" },
+    });
+    for (const message of [
+      'WRONGPASS invalid username-password pair or user is disabled.',
+      'NOAUTH Authentication required.',
+      "NOPERM this user has no permissions to run the 'get' command",
+    ])
+      expect(httpErrorResponse(new Error(message)).status).toBe(503);
+    expect(httpErrorResponse(new Error('ERR wrong number of arguments')).status).toBe(500);
+  });
+
   it('maps not found to 404, state conflicts to 409, size to 413', () => {
     expect(httpErrorResponse(new CampaignNotFoundError('x')).status).toBe(404);
     expect(httpErrorResponse(new CampaignStateError('x', 'cancelled', 'running')).status).toBe(409);
+    expect(httpErrorResponse(new ImportInProgressError('x', 'some-import')).body).toMatchObject({
+      error: 'IMPORT_IN_PROGRESS',
+    });
+    expect(httpErrorResponse(new ImportInProgressError('x', 'some-import')).status).toBe(409);
     expect(httpErrorResponse(new BodyTooLargeError(10)).status).toBe(413);
     expect(
       httpErrorResponse({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'big' }).status,

@@ -32,6 +32,8 @@ describe('api config section', () => {
       idleTimeoutMs: 120_000,
       maxFailedLogins: 10,
       maxWaiters: 1000,
+      trustProxy: false,
+      sessionTtlMs: 8 * 3_600_000,
     });
   });
 
@@ -111,6 +113,43 @@ describe('api config section', () => {
     expect(error.issues.map((i) => i.path)).toStrictEqual(['api.token']);
     expect(error.message).not.toContain('short-secret');
     expect(error.message).toContain('[redacted]');
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['"127.0.0.1"', ['127.0.0.1']],
+    ['"10.0.0.1, 10.0.0.2"', ['10.0.0.1', '10.0.0.2']],
+    ['[10.0.0.0/8, "fd00::/8", loopback]', ['10.0.0.0/8', 'fd00::/8', 'loopback']],
+  ] as const)('reads trustProxy: %s', (yaml, expected) => {
+    const config = parseConfig(minimal(`api:\n  trustProxy: ${yaml}\n`), {});
+    expect(config.api.trustProxy).toStrictEqual(expected);
+  });
+
+  it('reads trustProxy from the environment as text', () => {
+    const config = parseConfig(minimal('api:\n  trustProxy: ${TRUST}\n'), { TRUST: 'true' });
+    expect(config.api.trustProxy).toBe(true);
+  });
+
+  it.each([
+    ['1', 'hop count'],
+    ['"2"', 'hop count'],
+    ['[proxy.example.com]', 'entry 0 ("proxy.example.com")'],
+    ['[10.0.0.1, 10.0.0.0/33]', 'entry 1 ("10.0.0.0/33")'],
+    ['[]', 'expected false, true, or a list'],
+    ['{ a: 1 }', 'expected false, true, or a list'],
+  ])('refuses trustProxy: %s, naming the field and the value', (yaml, said) => {
+    const error = configError(() => parseConfig(minimal(`api:\n  trustProxy: ${yaml}\n`), {}));
+    expect(error.issues.map((i) => i.path)).toStrictEqual(['api.trustProxy']);
+    expect(error.message).toContain(said);
+  });
+
+  it('reads sessionTtl as a duration and refuses one out of range', () => {
+    expect(parseConfig(minimal('api:\n  sessionTtl: 30m\n'), {}).api.sessionTtlMs).toBe(1_800_000);
+    const error = configError(() => parseConfig(minimal('api:\n  sessionTtl: 90d\n'), {}));
+    expect(error.issues.map((i) => i.path)).toStrictEqual(['api.sessionTtl']);
+    const zero = configError(() => parseConfig(minimal('api:\n  sessionTtl: 0\n'), {}));
+    expect(zero.message).toContain('at least');
   });
 
   it('names a bad body limit and an unknown key', () => {

@@ -43,6 +43,7 @@ describe('metrics and callbacks config sections', () => {
       maxAttempts: 8,
       backoffMs: 1000,
       concurrency: 20,
+      perHostConcurrency: 5,
       allowPrivate: [],
     });
     const tuned = parseConfig(
@@ -56,8 +57,26 @@ describe('metrics and callbacks config sections', () => {
       maxAttempts: 3,
       backoffMs: 250,
       concurrency: 4,
+      perHostConcurrency: 1,
       allowPrivate: [],
     });
+  });
+
+  it('reads callbacks.perHostConcurrency and refuses one above concurrency, naming both', () => {
+    const secret = `secret: "${SECRET}"`;
+    const config = parseConfig(
+      minimal(`callbacks: { ${secret}, concurrency: 8, perHostConcurrency: 3 }\n`),
+      {},
+    );
+    expect(config.callbacks?.perHostConcurrency).toBe(3);
+    let message = '';
+    try {
+      parseConfig(minimal(`callbacks: { ${secret}, concurrency: 8, perHostConcurrency: 9 }\n`), {});
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('callbacks.perHostConcurrency');
+    expect(message).toContain('callbacks.concurrency (8)');
   });
 
   it('reads callbacks.allowPrivate (networks, addresses, host names) and names a bad entry', () => {

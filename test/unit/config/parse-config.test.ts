@@ -2,7 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, type DialerConfig } from '../../../src/config/index.js';
+import {
+  CALL_DEFAULTS,
+  ConfigError,
+  loadConfig,
+  parseConfig,
+  type DialerConfig,
+} from '../../../src/config/index.js';
+import { DIALER_VERSION } from '../../../src/kernel/index.js';
 
 const PASSWORD = 'hunter2-Secret-Value';
 
@@ -73,11 +80,16 @@ describe('parseConfig', () => {
         timers: { t1Ms: 250, t2Ms: 2000, t4Ms: 4000 },
         sessionExpiresSec: 300,
         tcp: { idleTimeoutMs: 30_000, maxConnectionsPerAddress: 32, maxConnections: 1024 },
+        nat: 'auto',
+        keepAliveMs: 25_000,
+        tls: { keepAliveMs: 30_000, keepAliveTimeoutMs: 10_000 },
       },
       media: {
         address: '127.0.0.1',
         ports: { minPort: 20000, maxPort: 20999 },
         promptsDir: './prompts',
+        recordingsDir: './recordings',
+        recordingsRetentionMs: 90 * 86_400_000,
         deadCallMs: 30_000,
         rtcpIntervalMs: 5_000,
       },
@@ -105,6 +117,7 @@ describe('parseConfig', () => {
           maxChannels: 40,
           concurrency: 8,
           authStrikes: 3,
+          pAssertedIdentity: 'sip',
         },
         {
           name: 'backup_2',
@@ -119,13 +132,14 @@ describe('parseConfig', () => {
           maxChannels: 30,
           concurrency: 30,
           authStrikes: 3,
+          pAssertedIdentity: 'sip',
         },
       ],
       defaults: {
         ringTimeoutMs: 45_000,
         maxCallLengthMs: 3_600_000,
         maxAttempts: 5,
-        retryDelays: { busyMs: 60_000, noAnswerMs: 120_000, carrierErrorMs: 10_000 },
+        retryDelays: { busyMs: 60_000, noAnswerMs: 120_000, carrierErrorMs: 10_000, machineMs: 14_400_000 },
       },
       shutdown: { graceMs: 90_000 },
       workers: {
@@ -146,6 +160,8 @@ describe('parseConfig', () => {
         idleTimeoutMs: 120_000,
         maxFailedLogins: 10,
         maxWaiters: 1000,
+        trustProxy: false,
+        sessionTtlMs: 8 * 3_600_000,
       },
     };
     expect(config).toStrictEqual(expected);
@@ -160,15 +176,20 @@ describe('parseConfig', () => {
       sip: {
         listen: { host: '0.0.0.0', port: 5060 },
         transport: 'udp',
-        userAgent: 'sip-dialer/0.1',
+        userAgent: `sip-dialer/${DIALER_VERSION}`,
         timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
         sessionExpiresSec: 300,
         tcp: { idleTimeoutMs: 30_000, maxConnectionsPerAddress: 32, maxConnections: 1024 },
+        nat: 'auto',
+        keepAliveMs: 25_000,
+        tls: { keepAliveMs: 30_000, keepAliveTimeoutMs: 10_000 },
       },
       media: {
         address: '0.0.0.0',
         ports: { minPort: 20000, maxPort: 20999 },
         promptsDir: './prompts',
+        recordingsDir: './recordings',
+        recordingsRetentionMs: 90 * 86_400_000,
         deadCallMs: 30_000,
         rtcpIntervalMs: 5_000,
       },
@@ -186,13 +207,14 @@ describe('parseConfig', () => {
           maxChannels: 30,
           concurrency: 30,
           authStrikes: 3,
+          pAssertedIdentity: 'sip',
         },
       ],
       defaults: {
         ringTimeoutMs: 30_000,
         maxCallLengthMs: 600_000,
         maxAttempts: 3,
-        retryDelays: { busyMs: 300_000, noAnswerMs: 900_000, carrierErrorMs: 30_000 },
+        retryDelays: { busyMs: 300_000, noAnswerMs: 900_000, carrierErrorMs: 30_000, machineMs: 14_400_000 },
       },
       shutdown: { graceMs: 30_000 },
       workers: {
@@ -213,6 +235,8 @@ describe('parseConfig', () => {
         idleTimeoutMs: 120_000,
         maxFailedLogins: 10,
         maxWaiters: 1000,
+        trustProxy: false,
+        sessionTtlMs: 8 * 3_600_000,
       },
     } satisfies DialerConfig);
   });
@@ -291,6 +315,12 @@ describe('parseConfig errors name the key path', () => {
       /"international"/,
     ],
     [
+      'national with the country trunk prefix again',
+      minimal('    defaultCountry: DE\n    dialFormats: [{ format: national, prefix: "0" }]\n'),
+      'trunks[0].dialFormats[0].prefix',
+      /already includes DE's trunk prefix 0.*national-significant/,
+    ],
+    [
       'CR/LF in callerId',
       minimal('    callerId: "+55\\r\\nVia: evil"\n'),
       'trunks[0].callerId',
@@ -334,6 +364,71 @@ describe('parseConfig errors name the key path', () => {
     expect(issue, `issues: ${JSON.stringify(error.issues)}`).toBeDefined();
     expect(issue?.message).toMatch(message);
     expect(error.message).toContain(`${path}: ${issue?.message}`);
+  });
+
+  // A worker that dies between a 2xx and its ACK leaves the callee connected while the carrier
+  // resends the 2xx for 64·T1; a fence that lapses sooner lets a re-run job ring the number twice.
+  it('reads defaults.retryDelays.machine (4h when left out; CALL_DEFAULTS holds the same) and names it when bad', () => {
+    expect(parseConfig(minimal(), {}).defaults.retryDelays.machineMs).toBe(14_400_000);
+    expect(CALL_DEFAULTS).toStrictEqual(parseConfig(minimal(), {}).defaults);
+    const set = parseConfig(`defaults: { retryDelays: { machine: 90m } }\n${minimal()}`, {});
+    expect(set.defaults.retryDelays.machineMs).toBe(5_400_000);
+    const error = configError(() =>
+      parseConfig(`defaults: { retryDelays: { machine: soon } }\n${minimal()}`, {}),
+    );
+    expect(error.issues.map((issue) => issue.path)).toStrictEqual(['defaults.retryDelays.machine']);
+  });
+
+  it('reads media.recordingsRetention (90d when left out, 0 keeps for ever) and refuses one that would sweep the prompts', () => {
+    expect(parseConfig(minimal(), {}).media.recordingsRetentionMs).toBe(90 * 86_400_000);
+    expect(
+      parseConfig(`media: { recordingsRetention: 0 }\n${minimal()}`, {}).media.recordingsRetentionMs,
+    ).toBe(0);
+    const short = configError(() => parseConfig(`media: { recordingsRetention: 10m }\n${minimal()}`, {}));
+    expect(short.issues).toStrictEqual([
+      {
+        path: 'media.recordingsRetention',
+        message: expect.stringMatching(/0 \(keep for ever\) or at least 1h/),
+      },
+    ]);
+    const shared = configError(() =>
+      parseConfig(`media: { prompts: ./audio, recordings: audio/ }\n${minimal()}`, {}),
+    );
+    expect(shared.issues).toStrictEqual([
+      { path: 'media.recordingsRetention', message: expect.stringMatching(/the sweep would delete prompts/) },
+    ]);
+    const kept = parseConfig(
+      `media: { prompts: ./audio, recordings: audio/, recordingsRetention: 0 }\n${minimal()}`,
+      {},
+    );
+    expect(kept.media.recordingsDir).toBe('audio/');
+  });
+
+  it('refuses a workers.fenceMargin below 64·T1, naming the field and the value', () => {
+    const error = configError(() => parseConfig(`workers: { fenceMargin: 2s }\n${minimal()}`, {}));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.issues).toStrictEqual([
+      { path: 'workers.fenceMargin', message: expect.stringMatching(/^is 2s; must be at least 32s \(64·T1/) },
+    ]);
+    expect(error.message).toContain('workers.fenceMargin: is 2s');
+    const justBelow = configError(() => parseConfig(`workers: { fenceMargin: 31999ms }\n${minimal()}`, {}));
+    expect(justBelow.issues.map((issue) => issue.path)).toStrictEqual(['workers.fenceMargin']);
+    const atFloor = parseConfig(`workers: { fenceMargin: 32s }\n${minimal()}`, {});
+    expect(atFloor.workers.fenceMarginMs).toBe(32_000);
+  });
+
+  it('keeps the fence margin floor at 64 × the RFC T1 when our own T1 is shorter, and raises it with a longer T1', () => {
+    // Our T1 does not set the carrier's: it may still resend for 64 × 500 ms.
+    const shortT1 = configError(() =>
+      parseConfig(`sip: { timers: { t1: 100ms } }\nworkers: { fenceMargin: 10s }\n${minimal()}`, {}),
+    );
+    expect(shortT1.issues.map((issue) => issue.message)).toStrictEqual([
+      expect.stringMatching(/^is 10s; must be at least 32s/),
+    ]);
+    const longT1 = configError(() => parseConfig(`sip: { timers: { t1: 1s, t2: 4s } }\n${minimal()}`, {}));
+    expect(longT1.issues).toStrictEqual([
+      { path: 'workers.fenceMargin', message: expect.stringMatching(/^is 60s; must be at least 64s/) },
+    ]);
   });
 
   it('refuses trunk headers the SIP engine writes itself, Route included (the engine would refuse every call)', () => {

@@ -72,7 +72,7 @@ describe('summarizeOutcomes', () => {
     expect(text).toMatch(/^answered\s+2\s+50\.0%$/m);
     expect(text).toMatch(/^total\s+4\s+100\.0%$/m);
     expect(text).not.toMatch(/^no-answer/m);
-    expect(text).toContain('calls/s:          3.5 (7 INVITEs in 2.0 s, 2 of them');
+    expect(text).toContain('INVITEs/s:        3.5 (7 INVITEs in 2.0 s, 2 of them');
   });
 });
 

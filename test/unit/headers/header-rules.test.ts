@@ -23,7 +23,21 @@ describe('header rules', () => {
 
   it('own every header the engine writes, under its full or compact name', () => {
     const owned = ['i', 'v', 'f', 't', 'm', 'c', 'l', 'k', 'x', 'I', 'V', 'F', 'T', 'M', 'C', 'L', 'K', 'X'];
-    for (const name of [...owned, 'Call-ID', 'cseq', 'Supported', 'ROUTE', 'Session-Expires', 'Min-SE']) {
+    for (const name of [
+      ...owned,
+      'Call-ID',
+      'cseq',
+      'Supported',
+      'ROUTE',
+      'Session-Expires',
+      'Min-SE',
+      'Require',
+      'RAck',
+      'RSeq',
+      'P-Asserted-Identity',
+      'privacy',
+      'Diversion',
+    ]) {
       expect(isEngineOwnedHeader(name), name).toBe(true);
       expect(customHeaderNameProblem(name), name).toBeDefined();
     }

@@ -11,9 +11,11 @@ import {
   type RetryPolicy,
 } from '../../../src/jobs/index.js';
 
+const FOUR_HOURS = 4 * 3_600_000;
+
 const policy = buildRetryPolicy({
   maxAttempts: 3,
-  delays: { busyMs: 300_000, noAnswerMs: 900_000, carrierErrorMs: 30_000 },
+  delays: { busyMs: 300_000, noAnswerMs: 900_000, carrierErrorMs: 30_000, machineMs: FOUR_HOURS },
   carrierErrorMaxMs: 600_000,
 });
 
@@ -162,6 +164,30 @@ describe('decideRetry: the DESIGN table', () => {
     });
   });
 
+  it('a refused carrier certificate is trunk trouble: held on any attempt (not retried per number), the circuit opens at once', () => {
+    const refused = fail(503, {
+      local: true,
+      phase: 'transport',
+      errorCode: 'TLS_CERTIFICATE_REJECTED',
+      reason:
+        'trunk carrier: TLS certificate of 192.0.2.7:5061 rejected (expected "carrier.test"): certificate has expired [CERT_HAS_EXPIRED]',
+    });
+    for (const attempt of [1, 3, 9])
+      expect(decide(refused, { attempt })).toMatchObject({
+        action: 'hold',
+        status: 'unreachable',
+        rule: 'tls-certificate',
+        trunkSignal: 'carrier-fault',
+      });
+    // The same 503 without the code is ordinary transport trouble, retried.
+    expect(decide(fail(503, { local: true, phase: 'transport' }))).toMatchObject({
+      action: 'retry',
+      rule: 'transport',
+    });
+    const overridden = mergeRetryPolicy(policy, { overrides: { 'tls-certificate': 'final' } });
+    expect(decide(refused, {}, overridden)).toMatchObject({ action: 'done', status: 'unreachable' });
+  });
+
   it('our own error is failed and says nothing about the trunk', () => {
     const d = decide({ kind: 'error', reason: 'RTP port pool exhausted' });
     expect(d).toMatchObject({ action: 'done', status: 'failed', rule: 'error' });
@@ -291,12 +317,13 @@ describe('decideRetry: attempts', () => {
 });
 
 describe('retry policies as data', () => {
-  it('the default policy follows DESIGN.md', () => {
+  it("the default policy is the config's defaults (DESIGN.md's, and a machine again after 4 h)", () => {
     expect(defaultRetryPolicy.maxAttempts).toBe(3);
     expect(defaultRetryPolicy.delays).toEqual({
       busyMs: 300_000,
       noAnswerMs: 900_000,
       carrierErrorMs: 30_000,
+      machineMs: FOUR_HOURS,
     });
     expect(defaultRetryPolicy.carrierErrorMaxMs).toBe(600_000);
     expect(Object.isFrozen(defaultRetryPolicy)).toBe(true);
@@ -350,7 +377,7 @@ describe('retry policies as data', () => {
   it('buildRetryPolicy takes overrides too', () => {
     const p = buildRetryPolicy({
       maxAttempts: 2,
-      delays: { busyMs: 1, noAnswerMs: 2, carrierErrorMs: 3 },
+      delays: { busyMs: 1, noAnswerMs: 2, carrierErrorMs: 3, machineMs: 4 },
       overrides: { '6xx': 'retry' },
     });
     expect(p.carrierErrorMaxMs).toBe(600_000);
@@ -401,5 +428,56 @@ describe('retry policies as data', () => {
     expect((caught as InvalidRetryPolicyError).field).toBe(field);
     expect((caught as InvalidRetryPolicyError).code).toBe('RETRY_POLICY_INVALID');
     expect((caught as Error).message.startsWith(field)).toBe(true);
+  });
+});
+
+describe('decideRetry: answering-machine detection rows', () => {
+  const answered = (extra: Partial<AttemptResult>): AttemptResult => ({
+    kind: 'answered',
+    status: 200,
+    ...extra,
+  });
+
+  it('a machine hung up on is retried after the machine delay, then ends as machine', () => {
+    const d = decide(answered({ answeredBy: 'machine' }));
+    expect(d).toMatchObject({ action: 'retry', status: 'machine', rule: 'machine', trunkSignal: 'ok' });
+    expect(delayOf(d)).toBe(FOUR_HOURS);
+    const custom = mergeRetryPolicy(policy, { delays: { machineMs: 3_600_000 } });
+    expect(delayOf(decide(answered({ answeredBy: 'machine' }), {}, custom))).toBe(3_600_000);
+    expect(decide(answered({ answeredBy: 'machine' }), { attempt: 3 })).toMatchObject({
+      action: 'done',
+      status: 'machine',
+    });
+  });
+
+  it('a message left ends the job as voicemail-left', () => {
+    expect(decide(answered({ answeredBy: 'voicemail-left' }))).toMatchObject({
+      action: 'done',
+      status: 'voicemail-left',
+    });
+  });
+
+  it.each(['vacant', 'intercept'])('SIT %s: invalid-number, no retry', (sit) => {
+    expect(decide(answered({ sit }))).toMatchObject({
+      action: 'done',
+      status: 'invalid-number',
+      rule: `sit-${sit}`,
+    });
+  });
+
+  it.each(['no-circuit', 'reorder'])('SIT %s: carrier trouble, backed off', (sit) => {
+    expect(decide(answered({ sit }))).toMatchObject({
+      action: 'retry',
+      status: 'unreachable',
+      trunkSignal: 'carrier-error',
+    });
+  });
+
+  it('the rows are overridable like any other', () => {
+    const p = mergeRetryPolicy(policy, { overrides: { machine: 'final' } });
+    expect(decide(answered({ answeredBy: 'machine' }), {}, p)).toMatchObject({
+      action: 'done',
+      status: 'machine',
+    });
   });
 });

@@ -39,4 +39,19 @@ describe('the dependency rules of npm run lint', () => {
     );
     expect(found.filter((v) => v.from === 'src/numbers/through-door.js')).toEqual([]);
   });
+
+  it('refuse ioredis outside src/redis/: every connection comes from its one factory', async () => {
+    const found = await violations();
+    expect(found.filter((v) => v.from === 'src/jobs/opens-redis.js').map((v) => v.rule)).toEqual([
+      'ioredis-only-in-redis',
+    ]);
+  });
+
+  it('refuse the worker importing an observer, even through its door: observers are handed to it', async () => {
+    expect(await violations()).toContainEqual({
+      from: 'src/workers/builds-observer.js',
+      to: 'src/metrics/index.js',
+      rule: 'workers-know-no-observers',
+    });
+  });
 });

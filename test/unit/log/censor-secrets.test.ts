@@ -22,6 +22,13 @@ describe('censorSecrets', () => {
     expect(config.trunks[0]?.password).toBe('p1');
   });
 
+  it('masks passwords given in a URL query, as ioredis reads them', () => {
+    expect(censorText('Redis at redis://127.0.0.1:1/0?password=s3cretpw is not available')).toBe(
+      'Redis at redis://127.0.0.1:1/0?password=[redacted] is not available',
+    );
+    expect(censorText('GET /x?a=1&token=t0k&b=2')).toBe('GET /x?a=1&token=[redacted]&b=2');
+  });
+
   it('returns the very same object when there is nothing to censor', () => {
     const clean = { jobId: 'j', attempts: [{ sipCode: 200 }], url: 'http://example.com/x' };
     expect(censorSecrets(clean)).toBe(clean);

@@ -101,3 +101,38 @@ describe('call metrics', () => {
     expect(text).toContain('dialer_calls_completed_total');
   });
 });
+
+describe('call metrics: answering-machine detection', () => {
+  it('counts decisions per result and reason, and observes their time', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const calls = registerCallMetrics(registry);
+    const ended = (id: string, result: 'human' | 'machine', reason: string, decisionMs: number): void =>
+      calls.observe({
+        ...base,
+        type: 'attempt-ended',
+        record: {
+          attempt: 1,
+          id,
+          uri: 'sip:55@c',
+          startedAt: 1,
+          state: 'done',
+          sipCode: 200,
+          amd: { result, reason, decisionMs, greetingMs: 400, words: 1 },
+        },
+      });
+    ended('a', 'human', 'human-silence-after-greeting', 900);
+    ended('b', 'machine', 'long-greeting', 1900);
+    ended('c', 'machine', 'long-greeting', 2100);
+    calls.observe({
+      ...base,
+      type: 'attempt-ended',
+      record: { attempt: 1, id: 'd', uri: 'sip:55@c', startedAt: 1, state: 'done', sipCode: 486 },
+    });
+    expect(
+      await value(registry, 'dialer_amd_decisions_total', { result: 'machine', reason: 'long-greeting' }),
+    ).toBe(2);
+    expect(await value(registry, 'dialer_amd_decisions_total', { result: 'human' })).toBe(1);
+    const text = await registry.getSingleMetricAsString('dialer_amd_decision_seconds');
+    expect(text).toContain('dialer_amd_decision_seconds_count{trunk="carrier",result="machine"} 2');
+  });
+});

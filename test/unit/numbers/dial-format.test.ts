@@ -1,4 +1,6 @@
+import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
+import { sampleNumbers } from '../../../src/demo/index.js';
 import {
   InvalidDialFormatError,
   formatForDial,
@@ -67,12 +69,38 @@ describe('formatForDial', () => {
     expect(formatForDial(n, { name: 'national' })).toBe('4155552671');
   });
 
-  it('keeps the national number without trunk prefix (GB 0, DE 0)', () => {
+  it('dials national numbers with the trunk prefix where the country uses one', () => {
+    const national = (input: string, country: CountryCode) =>
+      formatForDial(normalizeNumber(input, { defaultCountry: country }), { name: 'national' });
+    expect(national('030 12345679', 'DE')).toBe('03012345679');
+    expect(national('020 7946 0958', 'GB')).toBe('02079460958');
+    expect(national('8 916 123-45-67', 'RU')).toBe('89161234567');
+    expect(national('090-1234-5678', 'JP')).toBe('09012345678');
+    // Argentina's mobiles are dialled nationally with 15 after the area code.
+    expect(national('+54 9 11 2345-6789', 'AR')).toBe('0111523456789');
+    // The US and Brazil are written without one.
+    expect(national('(201) 555-0123', 'US')).toBe('2015550123');
+    expect(national('(34) 98414-9880', 'BR')).toBe('34984149880');
+  });
+
+  it('keeps the national significant number alone in national-significant (GB 0, DE 0)', () => {
     expect(
-      formatForDial(normalizeNumber('020 7946 0958', { defaultCountry: 'GB' }), { name: 'national' }),
+      formatForDial(normalizeNumber('020 7946 0958', { defaultCountry: 'GB' }), {
+        name: 'national-significant',
+      }),
     ).toBe('2079460958');
-    expect(formatForDial(normalizeNumber('030 123456', { defaultCountry: 'DE' }), { name: 'national' })).toBe(
-      '30123456',
-    );
+    expect(
+      formatForDial(normalizeNumber('030 123456', { defaultCountry: 'DE' }), {
+        name: 'national-significant',
+      }),
+    ).toBe('30123456');
+  });
+
+  it('dials every demo country nationally so that libphonenumber reads back the same number', () => {
+    for (const { e164, country } of sampleNumbers(200)) {
+      const dial = formatForDial(normalizeNumber(e164), { name: 'national' });
+      expect(normalizeNumber(dial, { defaultCountry: country }).e164, `${country} ${dial}`).toBe(e164);
+      expect(dial, country).toBe(parsePhoneNumberWithError(e164).formatNational().replace(/\D/g, ''));
+    }
   });
 });

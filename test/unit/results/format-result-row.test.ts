@@ -95,7 +95,7 @@ describe('result rows', () => {
       attempts: 1,
     };
     expect(resultCsvLine(row)).toBe(
-      `+5534984149880,x~+5534984149880,busy,"'=cmd|""/c calc""!A1, or ""busy""",1,,,,,,,,`,
+      `+5534984149880,x~+5534984149880,busy,"'=cmd|""/c calc""!A1, or ""busy""",1,,,,,,,,,,,,,,,,,,`,
     );
     expect(JSON.parse(resultJsonLine(row))).toEqual(row);
   });
@@ -112,5 +112,67 @@ describe('result rows', () => {
     expect(csv[0]).toBe(resultCsvHeader());
     expect(jsonl).toHaveLength(1);
     expect(JSON.parse(jsonl[0] as string)).toMatchObject({ status: 'answered' });
+  });
+});
+
+describe('result rows: answering-machine detection', () => {
+  it('carries the last decision and the beep time as columns', () => {
+    const machine: CallOutcome = {
+      ...outcome,
+      status: 'voicemail-left',
+      attempts: [
+        {
+          attempt: 1,
+          id: 'm',
+          uri: 'sip:1',
+          startedAt: 5_000,
+          state: 'done',
+          sipCode: 200,
+          amd: {
+            result: 'machine',
+            reason: 'long-greeting',
+            decisionMs: 1960,
+            greetingMs: 1500,
+            words: 2,
+            beepAtMs: 3620,
+          },
+        },
+      ],
+    };
+    const row = resultRowFromOutcome(machine);
+    expect(row).toMatchObject({
+      amdResult: 'machine',
+      amdReason: 'long-greeting',
+      amdDecisionMs: 1960,
+      beepAtMs: 3620,
+    });
+    expect(resultCsvHeader()).toMatch(
+      /,amdResult,amdReason,amdDecisionMs,beepAtMs,callerId,callerIdWithheld,attest,verstat,recordingPath,recordingMs$/,
+    );
+    expect(resultCsvLine(row)).toMatch(/,machine,long-greeting,1960,3620,,,,,,$/);
+    expect(resultRowFromOutcome(outcome).amdResult).toBeUndefined();
+  });
+
+  it("carries the last written recording's path and length; a failed one leaves the columns empty", () => {
+    const attempt = { uri: 'sip:1', startedAt: 5_000, state: 'done' as const, sipCode: 200 };
+    const recorded: CallOutcome = {
+      ...outcome,
+      status: 'answered',
+      attempts: [
+        {
+          ...attempt,
+          attempt: 1,
+          id: 'a',
+          recording: { path: '/rec/a-1.wav', durationMs: 4020, channels: 2 },
+        },
+        { ...attempt, attempt: 2, id: 'b', recording: { path: '/rec/a-2.wav', error: 'ENOSPC: no space' } },
+      ],
+    };
+    const row = resultRowFromOutcome(recorded);
+    expect(row).toMatchObject({ recordingPath: '/rec/a-1.wav', recordingMs: 4020 });
+    expect(resultCsvLine(row)).toMatch(/,\/rec\/a-1\.wav,4020$/);
+    const failed = resultRowFromOutcome({ ...recorded, attempts: recorded.attempts.slice(1) });
+    expect(failed.recordingPath).toBeUndefined();
+    expect(failed.recordingMs).toBeUndefined();
   });
 });

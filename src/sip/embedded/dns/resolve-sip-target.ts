@@ -37,18 +37,27 @@ export interface SipServiceEntry {
   readonly targets: readonly SipTarget[];
 }
 
-const DEFAULT_PORT = 5060;
+/** RFC 3261 §19.1.2: 5060 for UDP and TCP, 5061 for TLS. */
+function defaultPort(transport: 'udp' | 'tcp' | 'tls'): number {
+  return transport === 'tls' ? 5061 : 5060;
+}
+
+/** RFC 3263 §4.2: TLS is looked up as `_sips._tcp`. */
+function srvName(host: string, transport: 'udp' | 'tcp' | 'tls'): string {
+  return transport === 'tls' ? `_sips._tcp.${host}` : `_sip._${transport}.${host}`;
+}
 
 /**
  * Addresses for a SIP `target` (`host`, `host:port`, `[v6]`, `[v6]:port`), in the order to try
  * them, per RFC 3263 without NAPTR: an IP literal is itself; a host with a port is its A then
- * AAAA records; a host without a port is its `_sip._udp` / `_sip._tcp` SRV records in RFC 2782
- * order, each resolved to A then AAAA, or, with no SRV, its A/AAAA records on port 5060.
+ * AAAA records; a host without a port is its `_sip._udp` / `_sip._tcp` / `_sips._tcp` (TLS) SRV
+ * records in RFC 2782 order, each resolved to A then AAAA, or, with no SRV, its A/AAAA records on
+ * port 5060 (5061 for TLS).
  * Rejects with `SipResolveError` when nothing resolves.
  */
 export async function resolveSipTarget(
   target: string,
-  transport: 'udp' | 'tcp',
+  transport: 'udp' | 'tcp' | 'tls',
   options: ResolveSipTargetOptions = {},
 ): Promise<SipTarget[]> {
   return orderSipService(await lookupSipService(target, transport, options), options.random);
@@ -57,13 +66,15 @@ export async function resolveSipTarget(
 /** The DNS half of `resolveSipTarget`: what to order, without ordering it (so caches can reorder per call). */
 export async function lookupSipService(
   target: string,
-  transport: 'udp' | 'tcp',
+  transport: 'udp' | 'tcp' | 'tls',
   options: ResolveSipTargetOptions = {},
 ): Promise<SipServiceEntry[]> {
   const { host, port } = splitTarget(target);
   const family = isIP(host);
   if (family === 4 || family === 6) {
-    return [{ priority: 0, weight: 0, targets: [{ address: host, port: port ?? DEFAULT_PORT, family }] }];
+    return [
+      { priority: 0, weight: 0, targets: [{ address: host, port: port ?? defaultPort(transport), family }] },
+    ];
   }
   const resolver = options.resolver ?? new dns.Resolver();
   const systemLookup = options.systemLookup ?? options.resolver === undefined;
@@ -72,16 +83,16 @@ export async function lookupSipService(
     return [{ priority: 0, weight: 0, targets }];
   }
 
-  const srvName = `_sip._${transport}.${host}`;
+  const service = srvName(host, transport);
   // Any SRV failure (no such name, no data, a timeout) falls back to A/AAAA (RFC 3263 §4.2).
-  const srv = await resolver.resolveSrv(srvName).catch((): SrvRecord[] => []);
+  const srv = await resolver.resolveSrv(service).catch((): SrvRecord[] => []);
   const usable = srv.filter((record) => record.name !== '' && record.name !== '.');
   if (srv.length > 0 && usable.length === 0) {
     // A lone "." target means the domain declares it offers no SIP service on this transport.
-    throw new SipResolveError(host, `${srvName} says the service is not available`);
+    throw new SipResolveError(host, `${service} says the service is not available`);
   }
   if (usable.length === 0) {
-    const targets = await addressesOf(host, DEFAULT_PORT, resolver, systemLookup);
+    const targets = await addressesOf(host, defaultPort(transport), resolver, systemLookup);
     return [{ priority: 0, weight: 0, targets }];
   }
   const entries = await Promise.all(
@@ -95,7 +106,7 @@ export async function lookupSipService(
   if (resolved.length === 0) {
     throw new SipResolveError(
       host,
-      `no SRV target of ${srvName} has an address (${usable.map((r) => r.name).join(', ')})`,
+      `no SRV target of ${service} has an address (${usable.map((r) => r.name).join(', ')})`,
     );
   }
   return resolved;

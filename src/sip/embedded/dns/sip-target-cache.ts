@@ -39,7 +39,7 @@ export class SipTargetCache {
   }
 
   /** Addresses for `target` in the order to try them. Rejects with `SipResolveError`. */
-  async resolve(target: string, transport: 'udp' | 'tcp'): Promise<SipTarget[]> {
+  async resolve(target: string, transport: 'udp' | 'tcp' | 'tls'): Promise<SipTarget[]> {
     const entries = await this.#lookup(target, transport);
     return orderSipService(entries, this.#options.random);
   }
@@ -49,7 +49,7 @@ export class SipTargetCache {
     this.#entries.clear();
   }
 
-  #lookup(target: string, transport: 'udp' | 'tcp'): Promise<readonly SipServiceEntry[]> {
+  #lookup(target: string, transport: 'udp' | 'tcp' | 'tls'): Promise<readonly SipServiceEntry[]> {
     const key = `${transport} ${target}`;
     const cached = this.#entries.get(key);
     if (cached !== undefined && cached.expiresAt > this.#clock.now()) return Promise.resolve(cached.entries);

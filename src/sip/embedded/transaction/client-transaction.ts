@@ -40,4 +40,9 @@ export interface ClientTransaction {
   receive(response: SipResponse): void;
   /** Stops every timer without telling the user (engine shutdown). */
   terminate(): void;
+  /**
+   * The connection the request went on is gone before a final response (TLS/TCP: the answer
+   * could only have come on it): ends like a failed send, at once rather than at Timer B/F.
+   */
+  abort(error: Error): void;
 }

@@ -130,6 +130,12 @@ export class InviteClientTransaction implements ClientTransaction {
     else this.#timerEnd = this.init.clock.setTimer(lingerMs, () => this.#terminate());
   }
 
+  abort(error: Error): void {
+    if (this.#state !== 'calling' && this.#state !== 'proceeding') return;
+    this.#terminate();
+    this.init.user.onTransportError(error);
+  }
+
   terminate(): void {
     this.#terminate();
   }

@@ -106,6 +106,12 @@ export class NonInviteClientTransaction implements ClientTransaction {
     else this.#timerK = this.init.clock.setTimer(this.init.timers.t4, () => this.#terminate());
   }
 
+  abort(error: Error): void {
+    if (this.#state !== 'trying' && this.#state !== 'proceeding') return;
+    this.#terminate();
+    this.init.user.onTransportError(error);
+  }
+
   terminate(): void {
     this.#terminate();
   }

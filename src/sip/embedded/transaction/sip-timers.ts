@@ -10,24 +10,5 @@ export interface SipTimerValues {
 
 export const defaultSipTimers: SipTimerValues = Object.freeze({ t1: 500, t2: 4000, t4: 5000 });
 
-export interface TimerHandle {
-  cancel(): void;
-}
-
-/**
- * The clock transactions run on. Real time in production; tests drive a fake one to check
- * the retransmission schedule exactly without waiting 32 seconds.
- */
-export interface Clock {
-  now(): number;
-  setTimer(ms: number, fn: () => void): TimerHandle;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimer(ms, fn) {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
-    return { cancel: () => clearTimeout(timer) };
-  },
-};
+// The clock is engine-neutral (the registration loop runs on it too); transactions keep importing it from here.
+export { systemClock, type Clock, type TimerHandle } from '../../clock.js';

@@ -1,7 +1,8 @@
 import type { TypedEventEmitter } from '../../../kernel/index.js';
 import type { SipMessage } from '../message/sip-message.js';
 
-export type TransportKind = 'udp' | 'tcp';
+/** `tls` is TCP with TLS on top (RFC 3261 §26.2): our own connections to carriers only. */
+export type TransportKind = 'udp' | 'tcp' | 'tls';
 
 /** Where a message came from or goes to. */
 export interface RemoteAddress {

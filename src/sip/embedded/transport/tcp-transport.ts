@@ -4,6 +4,7 @@ import type { Logger } from '../../../log/index.js';
 import { parseMessage } from '../message/parse-message.js';
 import { SipStreamFramer } from '../message/stream-framer.js';
 import { SipTransportError } from './sip-transport-error.js';
+import { writeToSocket } from './write-to-socket.js';
 import type { TcpCloseReason, TcpLimits } from './tcp-limits.js';
 import {
   remoteKey,
@@ -138,15 +139,7 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
   async send(data: Buffer, to: RemoteAddress): Promise<void> {
     if (this.#closed) throw new SipTransportError('tcp transport is closed');
     const socket = await this.#connection(to);
-    await new Promise<void>((resolve, reject) => {
-      socket.write(data, (error) => {
-        if (error)
-          reject(
-            new SipTransportError(`tcp send to ${remoteKey(to)} failed: ${error.message}`, { cause: error }),
-          );
-        else resolve();
-      });
-    });
+    await writeToSocket(socket, data, `tcp send to ${remoteKey(to)}`);
   }
 
   #connection(to: RemoteAddress): Promise<net.Socket> {

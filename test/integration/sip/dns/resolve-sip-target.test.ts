@@ -19,6 +19,8 @@ const RECORDS: Record<string, DnsRecords> = {
     ],
   },
   '_sip._tcp.srv.test': { SRV: [{ priority: 10, weight: 0, port: 5090, target: 'tcp.srv.test' }] },
+  '_sips._tcp.srv.test': { SRV: [{ priority: 10, weight: 0, port: 5091, target: 'tls.srv.test' }] },
+  'tls.srv.test': { A: ['192.0.2.41'] },
   'srv.test': { A: ['192.0.2.99'] },
   'a.srv.test': { A: ['192.0.2.20'] },
   'b.srv.test': { A: ['192.0.2.30'], AAAA: ['2001:db8::30'] },
@@ -55,7 +57,7 @@ beforeEach(() => {
   server.queries.length = 0;
 });
 
-const resolve = (target: string, transport: 'udp' | 'tcp' = 'udp') =>
+const resolve = (target: string, transport: 'udp' | 'tcp' | 'tls' = 'udp') =>
   resolveSipTarget(target, transport, { resolver });
 
 describe('resolveSipTarget', () => {
@@ -92,6 +94,23 @@ describe('resolveSipTarget', () => {
   it('asks _sip._tcp for TCP', async () => {
     expect(await resolve('srv.test', 'tcp')).toStrictEqual([
       { address: '192.0.2.40', port: 5090, family: 4 },
+    ]);
+  });
+
+  it('asks _sips._tcp for TLS (RFC 3263 §4.2), not _sip._tcp', async () => {
+    expect(await resolve('srv.test', 'tls')).toStrictEqual([
+      { address: '192.0.2.41', port: 5091, family: 4 },
+    ]);
+    expect(server.queriesFor('_sip._tcp.srv.test')).toStrictEqual([]);
+  });
+
+  it('falls back to A/AAAA on port 5061 for TLS, and an IP literal without a port is 5061 too', async () => {
+    expect(await resolve('v4only.test', 'tls')).toStrictEqual([
+      { address: '192.0.2.11', port: 5061, family: 4 },
+    ]);
+    expect(server.queriesFor('_sips._tcp.v4only.test')).toHaveLength(1);
+    expect(await resolve('192.0.2.7', 'tls')).toStrictEqual([
+      { address: '192.0.2.7', port: 5061, family: 4 },
     ]);
   });
 

@@ -1,0 +1,274 @@
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+import { TypedEventEmitter } from '../../../kernel/index.js';
+import type { Logger } from '../../../log/index.js';
+import { parseMessage } from '../message/parse-message.js';
+import { SipStreamFramer } from '../message/stream-framer.js';
+import { SipTransportError } from './sip-transport-error.js';
+import { writeToSocket } from './write-to-socket.js';
+import {
+  remoteKey,
+  type RemoteAddress,
+  type SipTransport,
+  type SipTransportEvents,
+} from './sip-transport.js';
+import { TlsCertificateRejectedError } from './tls-certificate-rejected-error.js';
+import type { TlsKeepAlive } from './tls-keep-alive.js';
+import type { TlsPeer } from './tls-peer.js';
+
+export interface TlsTransportOptions {
+  /** What Via and Contact name: the engine's listen address and port. */
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly logger: Logger;
+  /** How to reach and check each remote; undefined refuses the send (no TLS settings known). */
+  readonly peerOf: (remote: RemoteAddress) => TlsPeer | undefined;
+  readonly keepAlive: TlsKeepAlive;
+  /** An established connection closed (by the carrier, the network or a missed pong). */
+  readonly onFlowLost?: (remote: RemoteAddress) => void;
+  /** Default: 65535. */
+  readonly maxMessageBytes?: number;
+  /** Connect plus handshake, ms. Default: 5000. */
+  readonly connectTimeoutMs?: number;
+}
+
+const PING = Buffer.from('\r\n\r\n', 'latin1');
+
+/**
+ * SIP over TLS to carriers (RFC 3261 §26.2): one client connection per carrier address, opened on
+ * first use, reused for every request and for what the carrier sends back on it, kept alive with
+ * CRLF pings (RFC 5626 §4.4.1). It does not listen: a carrier reaches us on the connection we
+ * opened (a TLS server would need a certificate of ours). A certificate that fails verification
+ * rejects the send with `TlsCertificateRejectedError`; nothing here falls back to plain TCP.
+ */
+export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implements SipTransport {
+  readonly kind = 'tls' as const;
+  readonly #options: TlsTransportOptions;
+  readonly #connections = new Map<string, Promise<tls.TLSSocket>>();
+  readonly #sockets = new Set<tls.TLSSocket>();
+  readonly #maxBytes: number;
+  readonly #connectTimeoutMs: number;
+  /**
+   * `remote|reason` of certificate refusals already logged: a carrier whose certificate expired
+   * refuses every call of a storm, and one warning says it (the next good handshake clears it).
+   */
+  readonly #refusalsLogged = new Set<string>();
+  #malformed = 0;
+  #pings = 0;
+  #pongs = 0;
+  #closed = false;
+
+  constructor(options: TlsTransportOptions) {
+    super();
+    this.#options = options;
+    this.#maxBytes = options.maxMessageBytes ?? 65535;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  }
+
+  get localAddress(): string {
+    return this.#options.localAddress;
+  }
+
+  get localPort(): number {
+    return this.#options.localPort;
+  }
+
+  get malformedCount(): number {
+    return this.#malformed;
+  }
+
+  /** Established connections and keep-alive counts (engine stats). */
+  get counts(): { connections: number; pings: number; pongs: number } {
+    return { connections: this.#sockets.size, pings: this.#pings, pongs: this.#pongs };
+  }
+
+  async send(data: Buffer, to: RemoteAddress): Promise<void> {
+    if (this.#closed) throw new SipTransportError('tls transport is closed');
+    const socket = await this.#connection(to);
+    await writeToSocket(socket, data, `tls send to ${remoteKey(to)}`);
+  }
+
+  #connection(to: RemoteAddress): Promise<tls.TLSSocket> {
+    const key = remoteKey(to);
+    const existing = this.#connections.get(key);
+    if (existing) return existing;
+    const peer = this.#options.peerOf(to);
+    if (!peer)
+      return Promise.reject(new SipTransportError(`no TLS settings for ${key}: it is no trunk's address`));
+    const connecting = this.#connect(to, key, peer);
+    this.#connections.set(key, connecting);
+    connecting.catch(() => {
+      if (this.#connections.get(key) === connecting) this.#connections.delete(key);
+    });
+    return connecting;
+  }
+
+  #connect(to: RemoteAddress, key: string, peer: TlsPeer): Promise<tls.TLSSocket> {
+    return new Promise<tls.TLSSocket>((resolve, reject) => {
+      const socket = tls.connect({
+        host: to.address,
+        port: to.port,
+        // SNI carries host names only (RFC 6066 §3).
+        ...(isIP(peer.identity) === 0 ? { servername: peer.identity } : {}),
+        secureContext: peer.context,
+        rejectUnauthorized: peer.rejectUnauthorized,
+        // Checked against the SIP domain (RFC 5922), not the address we happened to resolve.
+        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(peer.identity, cert),
+      });
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(
+          new SipTransportError(
+            `tls connect to ${key} (trunk ${peer.trunk}) timed out after ${this.#connectTimeoutMs} ms`,
+          ),
+        );
+      }, this.#connectTimeoutMs);
+      const onError = (error: Error): void => {
+        clearTimeout(timer);
+        reject(this.#connectError(error, key, peer));
+      };
+      socket.once('error', onError);
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        for (const logged of this.#refusalsLogged)
+          if (logged.startsWith(`${key}|`)) this.#refusalsLogged.delete(logged);
+        if (!socket.authorized) {
+          this.#options.logger.warn(
+            { trunk: peer.trunk, remote: key, reason: String(socket.authorizationError) },
+            'TLS certificate NOT verified (tls.insecure): for tests only',
+          );
+        }
+        if (this.#closed) {
+          socket.destroy();
+          reject(new SipTransportError('tls transport is closed'));
+          return;
+        }
+        this.#adopt(socket, to, key);
+        resolve(socket);
+      });
+    });
+  }
+
+  #connectError(error: Error, key: string, peer: TlsPeer): Error {
+    const reason = TlsCertificateRejectedError.verifyFailureOf(error);
+    if (reason !== undefined) {
+      const rejected = new TlsCertificateRejectedError({
+        trunk: peer.trunk,
+        remote: key,
+        identity: peer.identity,
+        reason,
+        detail: error.message,
+        cause: error,
+      });
+      const once = `${key}|${reason}`;
+      const level = this.#refusalsLogged.has(once) ? 'debug' : 'warn';
+      // Bounded by remotes × verification codes, and cleared by a good handshake.
+      this.#refusalsLogged.add(once);
+      this.#options.logger[level]({ trunk: peer.trunk, remote: key, reason }, rejected.message);
+      return rejected;
+    }
+    return new SipTransportError(`tls connect to ${key} (trunk ${peer.trunk}) failed: ${error.message}`, {
+      cause: error,
+    });
+  }
+
+  #adopt(socket: tls.TLSSocket, remote: RemoteAddress, key: string): void {
+    this.#sockets.add(socket);
+    // Again on the connected socket: before the connect it may not reach the TCP handle.
+    socket.setNoDelay(true);
+    const framer = new SipStreamFramer({ maxMessageBytes: this.#maxBytes });
+    const { intervalMs, timeoutMs } = this.#options.keepAlive;
+    let ping: NodeJS.Timeout | undefined;
+    let pong: NodeJS.Timeout | undefined;
+    const armPing = (): void => {
+      if (intervalMs <= 0) return;
+      // RFC 5626 §4.4.1: 80–100 % of the interval, so a fleet restarted at once does not ping in step.
+      ping = setTimeout(
+        () => {
+          if (socket.destroyed) return;
+          socket.write(PING);
+          this.#pings += 1;
+          pong = setTimeout(() => {
+            this.#options.logger.warn(
+              { remote: key, timeoutMs },
+              'no CRLF pong from the carrier: closing the TLS connection',
+            );
+            socket.destroy();
+          }, timeoutMs);
+          pong.unref();
+        },
+        intervalMs * (0.8 + 0.2 * Math.random()),
+      );
+      ping.unref();
+    };
+    armPing();
+    socket.on('data', (chunk: Buffer) => {
+      // Any byte back (the CRLF pong, a message) proves the flow is alive.
+      if (pong !== undefined) {
+        this.#pongs += 1;
+        clearTimeout(pong);
+        pong = undefined;
+        armPing();
+      }
+      let frames: Buffer[];
+      try {
+        frames = framer.push(chunk);
+      } catch (error) {
+        this.#dropMalformed(remote, error instanceof Error ? error.message : String(error));
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        let message;
+        try {
+          message = parseMessage(frame, { maxMessageBytes: this.#maxBytes });
+        } catch (error) {
+          this.#dropMalformed(remote, error instanceof Error ? error.message : String(error));
+          continue;
+        }
+        this.emit('message', message, remote, frame);
+      }
+    });
+    socket.on('error', (error) =>
+      this.#options.logger.debug({ err: error, remote: key }, 'tls connection error'),
+    );
+    socket.on('close', () => {
+      clearTimeout(ping);
+      clearTimeout(pong);
+      framer.close();
+      this.#sockets.delete(socket);
+      void this.#connections.get(key)?.then(
+        (current) => {
+          if (current === socket) this.#connections.delete(key);
+        },
+        () => undefined,
+      );
+      if (!this.#closed) {
+        this.#options.logger.info({ remote: key }, 'TLS connection to the carrier closed');
+        this.#options.onFlowLost?.(remote);
+      }
+    });
+  }
+
+  #dropMalformed(remote: RemoteAddress, reason: string): void {
+    this.#malformed += 1;
+    this.#options.logger.debug(
+      { remote: remoteKey(remote), reason, malformed: this.#malformed },
+      'dropped malformed SIP message',
+    );
+    this.emit('malformed', remote, reason);
+  }
+
+  /** Closes every connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closing = [...this.#sockets].map(
+      (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()).destroy()),
+    );
+    await Promise.all(closing);
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,266 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallScript } from '../../../src/jobs/dial-job.js';
+import { silentLogger } from '../../../src/log/index.js';
+import { MediaScheduler, PromptCache, type RtpPortPool } from '../../../src/media/index.js';
+import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
+import { newAttemptRecord, placeAttempt, type PlacedAttempt } from '../../../src/workers/place-attempt.js';
+import { startSipp, type SippPeer, type WireMessage } from '../../helpers/sipp.js';
+import { openTestPool } from './open-test-pool.js';
+
+/**
+ * A far end that moves its media (RFC 3311 UPDATE before the answer, RFC 3261 §14 re-INVITE after
+ * it) and one that offers what we cannot take or offers in glare: sipp drives the signalling and
+ * checks our answers (200 with SDP, 488, 491); two UDP sockets of the test stand where its SDP
+ * says media goes, and count what RTP reaches each, in arrival order.
+ */
+
+let engine: EmbeddedSipEngine;
+let pool: RtpPortPool;
+
+beforeAll(async () => {
+  engine = new EmbeddedSipEngine({ listen: { host: '127.0.0.1', port: 0 } });
+  await engine.start();
+  pool = await openTestPool(1);
+});
+
+afterAll(async () => {
+  await engine?.close();
+  await pool?.close();
+});
+
+/** RTP reaching one address: payload types in arrival order, numbered on a clock shared by both. */
+interface MediaSink {
+  readonly port: number;
+  readonly arrivals: Array<{
+    order: number;
+    payloadType: number;
+    from: string;
+    seq: number;
+    timestamp: number;
+    marker: boolean;
+  }>;
+  close(): void;
+}
+
+let arrivalClock = 0;
+
+async function sink(): Promise<MediaSink> {
+  const socket: Socket = createSocket('udp4');
+  const arrivals: MediaSink['arrivals'] = [];
+  socket.on('message', (packet, rinfo) => {
+    if (packet.length < 12) return;
+    arrivals.push({
+      order: arrivalClock++,
+      payloadType: packet[1]! & 0x7f,
+      from: `${rinfo.address}:${rinfo.port}`,
+      seq: packet.readUInt16BE(2),
+      timestamp: packet.readUInt32BE(4),
+      marker: (packet[1]! & 0x80) !== 0,
+    });
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: (socket.address() as AddressInfo).port, arrivals, close: () => socket.close() };
+}
+
+async function moving(scenario: string): Promise<{ sipp: SippPeer; a: MediaSink; b: MediaSink }> {
+  const [a, b] = await Promise.all([sink(), sink()]);
+  const sipp = await startSipp({ scenario, vars: { porta: String(a.port), portb: String(b.port) } });
+  return { sipp, a, b };
+}
+
+function call(
+  sipp: SippPeer,
+  script?: CallScript,
+  on: { engine: EmbeddedSipEngine; transport?: 'tcp' } = { engine },
+): Promise<PlacedAttempt> {
+  const uri = 'sip:5534984149880@carrier.test';
+  return placeAttempt(
+    {
+      engine: on.engine,
+      ports: pool,
+      trunk: {
+        name: 'carrier',
+        proxy: sipp.uri,
+        domain: 'carrier.test',
+        ...(on.transport ? { transport: on.transport } : {}),
+      },
+      job: {
+        v: 1,
+        number: '+5534984149880',
+        trunk: 'carrier',
+        enqueuedAt: Date.now(),
+        ...(script ? { script } : {}),
+      },
+      uri,
+      attempt: 1,
+      dialFormat: 'e164-digits',
+      ringTimeoutMs: 10_000,
+      maxCallLengthMs: 30_000,
+      workerId: 'moves-test',
+      logger: silentLogger(),
+      signal: new AbortController().signal,
+      jobId: 'moves-test',
+      media: {
+        settings: {
+          promptsDir: '/nonexistent',
+          recordingsDir: '/nonexistent',
+          deadCallMs: 20_000,
+          rtcpIntervalMs: 1000,
+        },
+        scheduler: MediaScheduler.shared(),
+        prompts: new PromptCache({ directory: '/nonexistent' }),
+      },
+    },
+    newAttemptRecord({ attempt: 1, uri, dialFormat: 'e164-digits', workerId: 'moves-test' }),
+  );
+}
+
+/** What sipp received (we sent) answering `method` with `status`. */
+function answersTo(wire: readonly WireMessage[], method: string): WireMessage[] {
+  return wire.filter(
+    (m) =>
+      m.direction === 'received' &&
+      m.status !== undefined &&
+      new RegExp(`\\d+ ${method}$`).test(m.headers['cseq'] ?? ''),
+  );
+}
+
+/** Packets that reached `a` after the first one reached `b`: the move is not undone. */
+function lateAt(a: MediaSink, b: MediaSink): number {
+  const first = b.arrivals[0]?.order ?? Infinity;
+  return a.arrivals.filter((p) => p.order > first).length;
+}
+
+describe('media that moves in the dialog, against sipp', () => {
+  it('re-INVITE to a new port: 200 with our answer (our codec kept, their telephone-event type), RTP goes there; a G.729-only re-INVITE gets 488 and the call goes on', async () => {
+    const { sipp, a, b } = await moving('uas-reinvite-move.xml');
+    try {
+      const { record } = await call(sipp);
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+      const wire = await sipp.messages();
+      const reinvites = answersTo(wire, 'INVITE').filter((m) => m.status !== 100);
+      expect(reinvites.map((m) => m.status)).toEqual([200, 488]);
+      const answer = reinvites[0]!.body;
+      expect(answer).toMatch(/^m=audio \d+ RTP\/AVP 0 96\r?$/m);
+      expect(answer).toMatch(/^a=rtpmap:96 telephone-event\/8000\r?$/m);
+      // Our SDP changed (one codec now): its o= version went up by one (RFC 3264 §8).
+      expect(answer).toMatch(/^o=- \d+ 1 /m);
+      expect(a.arrivals.length).toBeGreaterThan(0);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      expect(lateAt(a, b)).toBeLessThanOrEqual(2);
+      expect(new Set([...a.arrivals, ...b.arrivals].map((p) => p.payloadType))).toEqual(new Set([0]));
+      // Everything we sent reached a or b (nothing went to the refused 127.0.0.2), the last at b.
+      const media = record.media!;
+      expect(media.remote).toBe(`127.0.0.1:${b.port}`);
+      expect(a.arrivals.length + b.arrivals.length).toBeGreaterThanOrEqual(media.packetsSent - 3);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('glare: an UPDATE offer while our offer (in the 200 to an offerless re-INVITE) awaits its ACK gets 491; the ACK answer moves RTP; a lower CSeq gets 500', async () => {
+    const { sipp, a, b } = await moving('uas-reinvite-glare.xml');
+    try {
+      const { record } = await call(sipp);
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+      const wire = await sipp.messages();
+      expect(answersTo(wire, 'UPDATE').map((m) => m.status)).toEqual([491, 500]);
+      const offer = answersTo(wire, 'INVITE').find((m) => m.status === 200)!;
+      expect(offer.body).toMatch(/^m=audio \d+ RTP\/AVP 0 8 101\r?$/m);
+      expect(a.arrivals.length).toBeGreaterThan(0);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      expect(lateAt(a, b)).toBeLessThanOrEqual(2);
+      expect(record.media!.remote).toBe(`127.0.0.1:${b.port}`);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('glare with our own session-refresh re-INVITE: their re-INVITE meanwhile gets 491 and does not move the media', async () => {
+    const { sipp, a, b } = await moving('uas-refresh-glare.xml');
+    try {
+      const { record } = await call(sipp);
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+      expect(answersTo(await sipp.messages(), 'INVITE').map((m) => m.status)).toEqual([491]);
+      expect(b.arrivals).toHaveLength(0);
+      expect(record.media!.remote).toBe(`127.0.0.1:${a.port}`);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('hold (a=sendonly) is answered recvonly and our RTP stops; the resume elsewhere is answered sendrecv and RTP restarts there, marked', async () => {
+    const { sipp, a, b } = await moving('uas-reinvite-hold.xml');
+    try {
+      const { record } = await call(sipp);
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+      const answers = answersTo(await sipp.messages(), 'INVITE').filter((m) => m.status === 200);
+      expect(answers.map((m) => /^a=(\w+)\r?$/m.exec(m.body)?.[1])).toEqual(['recvonly', 'sendrecv']);
+      expect(a.arrivals.length).toBeGreaterThan(0);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      const lastHeld = a.arrivals.at(-1)!;
+      const resumed = b.arrivals[0]!;
+      // Nothing went out while held: the next packet's sequence number follows the last one's,
+      // while the media clock ran on for at least most of the 400 ms sipp held the call.
+      expect((resumed.seq - lastHeld.seq) & 0xffff).toBe(1);
+      expect((resumed.timestamp - lastHeld.timestamp) >>> 0).toBeGreaterThan(8 * 200);
+      expect(resumed.marker).toBe(true);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('TCP: an offer in our 200 whose ACK never comes ends the call after 64×T1 (the 200 is not re-sent there)', async () => {
+    const tcp = new EmbeddedSipEngine({
+      listen: { host: '127.0.0.1', port: 0 },
+      transport: 'tcp',
+      timers: { t1: 20, t2: 160, t4: 200 },
+    });
+    await tcp.start();
+    const a = await sink();
+    try {
+      const sipp = await startSipp({
+        scenario: 'uas-reinvite-no-ack.xml',
+        transport: 'tcp',
+        vars: { porta: String(a.port) },
+      });
+      const { record } = await call(sipp, undefined, { engine: tcp, transport: 'tcp' });
+      expect(record).toMatchObject({ hangupBy: 'local', endReason: 'ack-timeout' });
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(answersTo(await sipp.messages(), 'INVITE').filter((m) => m.status === 200)).toHaveLength(1);
+    } finally {
+      a.close();
+      await tcp.close();
+    }
+  });
+
+  it('UPDATE before the answer: 200 with our answer (PCMA, their first), a G.729-only UPDATE 488; after a 200 without SDP, RTP goes where the UPDATE said', async () => {
+    const { sipp, a, b } = await moving('uas-early-update-move.xml');
+    try {
+      const { record } = await call(sipp, { hangupAfterMs: 600 });
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(record).toMatchObject({ hangupBy: 'local', endReason: 'hangup-after' });
+      const wire = await sipp.messages();
+      const updates = answersTo(wire, 'UPDATE');
+      expect(updates.map((m) => m.status)).toEqual([200, 488]);
+      expect(updates[0]!.body).toMatch(/^m=audio \d+ RTP\/AVP 8\r?$/m);
+      expect(a.arrivals).toHaveLength(0);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      expect(new Set(b.arrivals.map((p) => p.payloadType))).toEqual(new Set([8]));
+      expect(record.media).toMatchObject({ codec: 'PCMA', remote: `127.0.0.1:${b.port}` });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});

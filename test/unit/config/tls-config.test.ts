@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../../src/config/index.js';
+import { createSipEngine, EngineFeatureUnsupportedError } from '../../../src/sip/index.js';
+import { silentLogger } from '../../../src/log/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sip-dialer-tls-config-'));
+const ca = join(dir, 'ca.pem');
+const cert = join(dir, 'client.pem');
+const key = join(dir, 'client.key');
+// Only readability is checked at load; the engine parses the PEM (its own test).
+for (const file of [ca, cert, key]) writeFileSync(file, '-----BEGIN CERTIFICATE-----\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const trunk = (lines: string) =>
+  `trunks:\n  - name: carrier\n    domain: carrier.test\n    proxy: 192.0.2.1\n${lines
+    .split('\n')
+    .map((line) => (line ? `    ${line}` : line))
+    .join('\n')}\n`;
+
+function issues(yaml: string): Array<{ path: string; message: string }> {
+  try {
+    parseConfig(yaml, {});
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map(({ path, message }) => ({ path, message }));
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('transport tls in the config', () => {
+  it('reads a TLS trunk: files as paths, verification on by default, keep-alive defaults', () => {
+    const config = parseConfig(
+      trunk(
+        `transport: tls\nsips: true\ntls: { ca: ${ca}, cert: ${cert}, key: ${key}, servername: sbc.carrier.test }`,
+      ),
+      {},
+    );
+    expect(config.trunks[0]).toMatchObject({
+      transport: 'tls',
+      sips: true,
+      tls: { ca, cert, key, servername: 'sbc.carrier.test', rejectUnauthorized: true },
+    });
+    expect(config.trunks[0]?.tls).not.toHaveProperty('insecure');
+    expect(config.sip.tls).toStrictEqual({ keepAliveMs: 30_000, keepAliveTimeoutMs: 10_000 });
+  });
+
+  it('takes tls from sip.transport for trunks that do not say', () => {
+    const config = parseConfig(`sip: { transport: tls, tls: { keepAlive: 0 } }\n${trunk('tls: {}')}`, {});
+    expect(config.trunks[0]?.transport).toBe('tls');
+    expect(config.sip.tls.keepAliveMs).toBe(0);
+  });
+
+  it('refuses rejectUnauthorized: false without the insecure acknowledgement, and takes it with', () => {
+    expect(issues(trunk('transport: tls\ntls: { rejectUnauthorized: false }'))).toStrictEqual([
+      {
+        path: 'trunks[0].tls.rejectUnauthorized',
+        message: expect.stringMatching(/accepts any certificate.*for tests only.*tls\.insecure: true/),
+      },
+    ]);
+    const config = parseConfig(
+      trunk('transport: tls\ntls: { rejectUnauthorized: false, insecure: true }'),
+      {},
+    );
+    expect(config.trunks[0]?.tls?.rejectUnauthorized).toBe(false);
+  });
+
+  it('names a CA bundle that cannot be read, with its path', () => {
+    const missing = join(dir, 'nope.pem');
+    expect(issues(trunk(`transport: tls\ntls: { ca: ${missing} }`))).toStrictEqual([
+      { path: 'trunks[0].tls.ca', message: `cannot be read (ENOENT) (got ${JSON.stringify(missing)})` },
+    ]);
+    expect(issues(trunk(`transport: tls\ntls: { ca: ${dir} }`))[0]?.message).toMatch(/^is not a file/);
+  });
+
+  it('wants a client certificate and its key together', () => {
+    expect(issues(trunk(`transport: tls\ntls: { cert: ${cert} }`))).toStrictEqual([
+      { path: 'trunks[0].tls.key', message: 'is required with tls.cert: a client certificate needs its key' },
+    ]);
+  });
+
+  it('refuses tls settings or sips on a trunk that does not use tls', () => {
+    expect(issues(trunk(`transport: tcp\nsips: true\ntls: { ca: ${ca} }`)).map((i) => i.path)).toStrictEqual([
+      'trunks[0].tls',
+      'trunks[0].sips',
+    ]);
+    expect(issues(trunk('sips: true'))[0]?.message).toBe(
+      "is set but the trunk's transport is udp: set transport: tls (got true)",
+    );
+  });
+
+  it('the drachtio engine refuses a tls trunk at start with SIP_ENGINE_FEATURE_UNSUPPORTED', () => {
+    const config = parseConfig(
+      `engine: drachtio\ndrachtio: { host: 127.0.0.1, secret: cymru }\n${trunk('transport: tls')}`,
+      {},
+    );
+    let error: unknown;
+    try {
+      createSipEngine(config, { logger: silentLogger() });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EngineFeatureUnsupportedError);
+    expect((error as EngineFeatureUnsupportedError).code).toBe('SIP_ENGINE_FEATURE_UNSUPPORTED');
+    expect((error as Error).message).toMatch(
+      /^trunks\.carrier: transport tls is not supported by the drachtio engine/,
+    );
+  });
+});

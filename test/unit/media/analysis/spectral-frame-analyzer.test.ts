@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { SpectralFrameAnalyzer } from '../../../../src/media/analysis/index.js';
+import {
+  consonant,
+  dtmf,
+  music,
+  frames,
+  pinkNoise,
+  seededRandom,
+  speechBurst,
+  tone,
+  toPcm,
+  whiteNoise,
+} from '../../../helpers/call-audio.js';
+
+function kinds(pcm: Int16Array): { kinds: string[]; hz: number[] } {
+  const a = new SpectralFrameAnalyzer();
+  const kinds: string[] = [];
+  const hz: number[] = [];
+  for (const f of frames(pcm)) {
+    const x = a.analyze(f);
+    kinds.push(x.tone);
+    hz.push(x.peakHz);
+  }
+  // The first and last frames hold the tone's edges.
+  return { kinds: kinds.slice(1, -1), hz: hz.slice(1, -1) };
+}
+
+describe('SpectralFrameAnalyzer', () => {
+  it.each([350, 425, 440, 913.8, 1000, 1370.6, 1776.7, 2400])(
+    'finds a pure %s Hz tone as single, within 8 Hz',
+    (hz) => {
+      const r = kinds(toPcm(tone([hz], 400, -20), 'PCMU'));
+      expect(r.kinds.every((k) => k === 'single')).toBe(true);
+      for (const f of r.hz) expect(Math.abs(f - hz)).toBeLessThan(8);
+    },
+  );
+
+  it.each([
+    ['US ringback', [440, 480]],
+    ['UK ringback', [400, 450]],
+    ['US dial tone', [350, 440]],
+  ])('calls %s dual, never single, although its two tones share one spectral lobe', (_name, freqs) => {
+    const r = kinds(toPcm(tone(freqs, 1000, -20), 'PCMU'));
+    expect(r.kinds.filter((k) => k === 'single')).toEqual([]);
+    expect(r.kinds.filter((k) => k === 'dual').length).toBeGreaterThan(r.kinds.length * 0.9);
+  });
+
+  it('calls every DTMF digit dual', () => {
+    const a = new SpectralFrameAnalyzer();
+    for (const d of '0123456789*#ABCD') {
+      const pcm = toPcm(dtmf(d, 100, 0), 'PCMA');
+      const seen = [...frames(pcm)].slice(1, -1).map((f) => a.analyze(f).tone);
+      expect(seen, d).toEqual(seen.map(() => 'dual'));
+    }
+  });
+
+  it('finds no tone in noise or in speech-like bursts', () => {
+    const random = seededRandom(7);
+    const noise = [
+      ...kinds(toPcm(whiteNoise(1000, -30, random))).kinds,
+      ...kinds(toPcm(pinkNoise(1000, -30, random))).kinds,
+    ];
+    expect(noise.filter((k) => k !== 'none')).toEqual([]);
+    const speech: string[] = [];
+    for (let i = 0; i < 20; i++) speech.push(...kinds(toPcm(speechBurst(300, -20, random), 'PCMU')).kinds);
+    expect(speech.filter((k) => k === 'single').length).toBeLessThan(speech.length * 0.02);
+  });
+
+  it('measures level and flatness: white noise is flat, a tone is not', () => {
+    const a = new SpectralFrameAnalyzer();
+    const noise = [...frames(toPcm(whiteNoise(200, -30, seededRandom(3))))].map((f) => ({ ...a.analyze(f) }));
+    for (const n of noise) {
+      expect(n.energyDb).toBeGreaterThan(-32);
+      expect(n.energyDb).toBeLessThan(-28);
+      expect(n.flatness).toBeGreaterThan(0.35);
+    }
+    const t = a.analyze(toPcm(tone([1000], 20, -20)).subarray(0, 160));
+    expect(t.flatness).toBeLessThan(0.05);
+  });
+
+  it('measures the share above 2 kHz: high for a consonant hiss, low for vowels and music', () => {
+    const share = (x: Float64Array): number[] => {
+      const a = new SpectralFrameAnalyzer();
+      return [...frames(toPcm(x, 'PCMU'))].slice(1, -1).map((f) => a.analyze(f).highShare);
+    };
+    for (const s of share(consonant(200, -25, seededRandom(4)))) expect(s).toBeGreaterThan(0.5);
+    for (const s of share(tone([2800], 200, -20))) expect(s).toBeGreaterThan(0.95);
+    for (const s of share(tone([600], 200, -20))) expect(s).toBeLessThan(0.01);
+    for (const s of share(music(1000, 300, -20, seededRandom(5)))) expect(s).toBeLessThan(0.2);
+  });
+});
