@@ -29,6 +29,13 @@ export async function freePortPair(): Promise<number> {
   throw new Error(`no port free for both UDP and TCP on ${HOST} after 200 attempts`);
 }
 
+/** Whether every UDP port from `first` to `last` on 127.0.0.1 can be bound right now. */
+export async function udpPortsAreFree(first: number, last: number): Promise<boolean> {
+  const ports = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  const free = await Promise.all(ports.map((port) => udpPortIsFree(port)));
+  return free.every(Boolean);
+}
+
 async function tcpPortIsFree(port: number): Promise<boolean> {
   try {
     await listenTcp(port);

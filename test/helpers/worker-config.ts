@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { DialerConfig } from '../../src/config/config-schema.js';
 import { freePortPair } from './free-port.js';
+import { reserveRtpRange } from './rtp-port-range.js';
 
 export interface WorkerConfigInput {
   readonly redisUrl: string;
@@ -20,17 +21,17 @@ export interface WorkerConfigInput {
   readonly maxCallLength?: string;
 }
 
-/** A worker config for a test: fresh queue prefix, free SIP port, a random RTP range, short retries. */
+/** A worker config for a test: fresh queue prefix, free SIP port, an RTP range of its own, short retries. */
 export async function workerConfig(
   input: WorkerConfigInput,
 ): Promise<{ config: DialerConfig; yaml: string; prefix: string }> {
   const prefix = input.prefix ?? `{t-${randomUUID().slice(0, 8)}}`;
   const sipPort = await freePortPair();
-  const rtpBase = 30000 + Math.floor(Math.random() * 1400) * 20;
+  const rtp = await reserveRtpRange();
   const yaml = `redis: ${input.redisUrl}
 queuePrefix: "${prefix}"
 sip: { listen: 127.0.0.1:${sipPort}, timers: { t1: 100ms, t2: 800ms, t4: 1s } }
-media: { address: 127.0.0.1, ports: ${rtpBase}-${rtpBase + 19}${Object.entries(input.media ?? {})
+media: { address: 127.0.0.1, ports: ${rtp.first}-${rtp.last}${Object.entries(input.media ?? {})
     .map(([k, v]) => `, ${k}: "${v}"`)
     .join('')} }
 trunks:

@@ -3,18 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePortPair } from '../../helpers/free-port.js';
+import { reserveRtpRange } from '../../helpers/rtp-port-range.js';
 import { runCliCaptured, type CliRun } from '../../helpers/run-cli-captured.js';
 import { startSipp, type SippPeer } from '../../helpers/sipp.js';
 
 async function configFor(peer: SippPeer | { uri: string }, extra = ''): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'probe-'));
   const sipPort = await freePortPair();
-  const rtpBase = 30000 + Math.floor(Math.random() * 1000) * 20;
+  const rtp = await reserveRtpRange();
   const file = join(dir, 'dialer.yaml');
   await writeFile(
     file,
     `sip: { listen: 127.0.0.1:${sipPort} }
-media: { address: 127.0.0.1, ports: ${rtpBase}-${rtpBase + 19} }
+media: { address: 127.0.0.1, ports: ${rtp.first}-${rtp.last} }
 trunks:
   - name: carrier
     proxy: ${peer.uri}

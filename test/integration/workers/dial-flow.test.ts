@@ -3,6 +3,7 @@ import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { silentLogger } from '../../../src/log/create-logger.js';
 import { DialerWorker } from '../../../src/workers/dialer-worker.js';
 import { startSipp, type SippPeer } from '../../helpers/sipp.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { workerConfig } from '../../helpers/worker-config.js';
 
 const redisUrl = inject('redisUrl');
@@ -33,7 +34,8 @@ describe('enqueue → worker → call → classified outcome', () => {
     const call = await producer.enqueueCall({ number: '+55 34 98414-9880', script: { hangupAfterMs: 100 } });
     expect(call.number).toBe('+5534984149880');
     const outcome = await producer.waitForOutcome(call.jobId, { timeoutMs: 15_000 });
-    await new Promise((r) => setTimeout(r, 50));
+    // The worker emits `completed` after the outcome is written, so it may come a moment later.
+    await waitFor(() => events.includes('completed'), { what: 'the completed event' });
     expect(events).toEqual([
       'initiated',
       'attempt-ended',

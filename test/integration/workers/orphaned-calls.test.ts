@@ -4,19 +4,10 @@ import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import type { RegisteredDialog } from '../../../src/workers/dialog-registry.js';
 import { startSipp } from '../../helpers/sipp.js';
 import { startWorkerProcess, writeConfigFile } from '../../helpers/worker-process.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { workerConfig } from '../../helpers/worker-config.js';
 
 const redisUrl = inject('redisUrl');
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The dialogs every worker has registered in Redis, as another worker would find them. */
 async function registeredDialogs(client: DialerClient): Promise<RegisteredDialog[]> {
@@ -43,8 +34,9 @@ describe('calls of a worker that died', () => {
     try {
       const first = await startWorkerProcess(file);
       const call = await client.enqueueCall({ number: '+5534984149880', maxCallLengthMs: 600_000 });
-      const dialog = await until(async () =>
-        (await registeredDialogs(client)).find((d) => d.snapshot.state === 'confirmed'),
+      const dialog = await waitFor(
+        async () => (await registeredDialogs(client)).find((d) => d.snapshot.state === 'confirmed'),
+        { what: 'the answered dialog registered' },
       );
       first.kill('SIGKILL');
       await first.exited;
@@ -88,24 +80,29 @@ describe('calls of a worker that died', () => {
     try {
       const first = await startWorkerProcess(file);
       const call = await client.enqueueCall({ number: '+5534984149881', ringTimeoutMs: 300_000 });
-      const dialog = await until(async () =>
-        (await registeredDialogs(client)).find((d) => d.snapshot.state === 'early'),
+      const dialog = await waitFor(
+        async () => (await registeredDialogs(client)).find((d) => d.snapshot.state === 'early'),
+        { what: 'the ringing dialog registered' },
       );
       first.kill('SIGKILL');
       await first.exited;
       const second = await startWorkerProcess(file);
-      const cancel = await until(async () =>
-        (await peer.messages()).find((m) => m.direction === 'received' && m.method === 'CANCEL'),
+      const cancel = await waitFor(
+        async () => (await peer.messages()).find((m) => m.direction === 'received' && m.method === 'CANCEL'),
+        { what: 'the CANCEL at the carrier' },
       );
       const invite = (await peer.messages()).find((m) => m.direction === 'received' && m.method === 'INVITE');
       // The carrier matches a CANCEL to its INVITE by the top Via: it must be the dead worker's.
       expect(cancel.headers['via']).toBe(invite?.headers['via']);
       expect(cancel.headers['call-id']).toBe(dialog.snapshot.callId);
-      const record = await until(async () => {
-        const json = await client.redis.hget(client.keys.attempts(call.jobId), dialog.attemptId);
-        const parsed = json ? (JSON.parse(json) as AttemptRecord) : undefined;
-        return parsed?.orphan ? parsed : undefined;
-      });
+      const record = await waitFor(
+        async () => {
+          const json = await client.redis.hget(client.keys.attempts(call.jobId), dialog.attemptId);
+          const parsed = json ? (JSON.parse(json) as AttemptRecord) : undefined;
+          return parsed?.orphan ? parsed : undefined;
+        },
+        { what: 'the orphan CANCEL on the attempt' },
+      );
       expect(record).toMatchObject({ endReason: 'orphan-cancel', orphan: { method: 'CANCEL' } });
       // The carrier may still answer the CANCELled INVITE to the dead worker: the fence holds.
       expect(await client.redis.pttl(client.keys.liveCall('+5534984149881'))).toBeGreaterThan(0);
@@ -127,8 +124,9 @@ describe('a worker that stalls with a call up', () => {
     const first = await startWorkerProcess(file);
     try {
       const call = await client.enqueueCall({ number: '+5534984149882', maxCallLengthMs: 600_000 });
-      await until(async () =>
-        (await registeredDialogs(client)).find((d) => d.snapshot.state === 'confirmed'),
+      await waitFor(
+        async () => (await registeredDialogs(client)).find((d) => d.snapshot.state === 'confirmed'),
+        { what: 'the answered dialog registered' },
       );
       // A frozen event loop, as under a long GC pause or a starved VM: no lease renewals, no lock.
       first.kill('SIGSTOP');
@@ -137,9 +135,9 @@ describe('a worker that stalls with a call up', () => {
       const second = await startWorkerProcess(await writeConfigFile(other.yaml));
       const outcome = await client.waitForOutcome(call.jobId, { timeoutMs: 60_000 });
       first.kill('SIGCONT');
-      await until(async () =>
-        first.lines.some((l) => l.includes('liveness lease had lapsed')) ? true : undefined,
-      );
+      await waitFor(() => first.lines.some((l) => l.includes('liveness lease had lapsed')), {
+        what: 'the woken worker says its lease lapsed',
+      });
       const wire = await peer.messages();
       second.kill('SIGTERM');
       await second.exited;
