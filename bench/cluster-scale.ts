@@ -368,7 +368,14 @@ async function runPhase(
         async () => {
           const dead = workers.find((w) => w.process.exitCode !== null);
           if (dead) throw new Error(`a worker exited: ${dead.output()}`);
-          return (await client.queue(t.name).getWorkersCount()) >= workerCount;
+          // The client's queue connection keeps no offline queue: asked before its cluster
+          // connection is up, it fails ("Cluster isn't ready"), and the next ask makes a new one.
+          return (
+            (await client
+              .queue(t.name)
+              .getWorkersCount()
+              .catch(() => 0)) >= workerCount
+          );
         },
         { what: `${workerCount} workers on trunk ${t.name}`, timeoutMs: 60_000 },
       );

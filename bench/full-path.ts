@@ -51,7 +51,7 @@ import {
   formatCommandSample,
   sampledCommands,
   type CommandSample,
-} from './redis-command-sampler.js';
+} from './helpers/redis-command-sampler.js';
 
 const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
@@ -423,6 +423,11 @@ interface FullResult {
   readonly cpuUsPerCall: { worker: number; redis: number; sipp: number; bench: number };
   /** redis-server CPU per call, µs, from its own `INFO cpu` (finer than /proc's clock ticks). */
   readonly redisInfoCpuUsPerCall: number;
+  /**
+   * µs per call the server spent in Lua scripts (commandstats usec of EVALSHA and EVAL): elapsed
+   * time, so on a loaded machine it counts time the server was descheduled, and can pass INFO cpu.
+   */
+  readonly redisScriptUsPerCall: number;
   /** Redis commands per call over the measured phase (Lua scripts' inner calls included), by command. */
   readonly redisCommandsPerCall: Map<string, number>;
   /** Calls enqueued one by one at a fixed rate below saturation; undefined when skipped. */
@@ -440,11 +445,17 @@ async function redisCpuSeconds(redis: RedisConnection): Promise<number> {
   return field('used_cpu_sys') + field('used_cpu_user');
 }
 
-/** `INFO commandstats` as command → calls. */
-async function commandCounts(redis: RedisConnection): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+/** `INFO commandstats` as command → calls, and the µs the server spent in each (`usec`). */
+async function commandCounts(
+  redis: RedisConnection,
+): Promise<Map<string, number> & { readonly usec: Map<string, number> }> {
+  const counts = Object.assign(new Map<string, number>(), { usec: new Map<string, number>() });
+  for (const match of (await redis.info('commandstats')).matchAll(
+    /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm,
+  )) {
     counts.set(match[1] ?? '', Number(match[2]));
+    counts.usec.set(match[1] ?? '', Number(match[3]));
+  }
   return counts;
 }
 
@@ -509,7 +520,10 @@ async function dequeueLatency(
 ): Promise<DequeueLatency> {
   const pipeline = client.redis.pipeline();
   for (const id of ids) pipeline.hget(`${client.keys.queueKey(TRUNK)}:${id}`, 'processedOn');
-  const processedOn = ((await pipeline.exec()) ?? []).map(([, value]) => Number(value));
+  // A job hash already removed (removeOnComplete) has no processedOn: left out, not read as 0.
+  const processedOn = ((await pipeline.exec()) ?? []).map(([, value]) =>
+    value === null || value === undefined ? Number.NaN : Number(value),
+  );
   const total: number[] = [];
   const gate: number[] = [];
   const fence: number[] = [];
@@ -602,6 +616,11 @@ async function runFullPath(
         .filter(([, perCall]) => perCall > 0)
         .sort((a, b) => b[1] - a[1]),
     );
+    // A script's usec holds the commands it ran, which are also counted under their own names.
+    const scriptUsec = ['evalsha', 'eval'].reduce(
+      (sum, name) => sum + (commandsAfter.usec.get(name) ?? 0) - (commandsBefore.usec.get(name) ?? 0),
+      0,
+    );
     const perCall = (before: number, after: number): number => ((after - before) * 1e6) / options.calls;
     const cpuUsPerCall = {
       worker: perCall(cpuBefore.worker, await cpuSeconds(pids.worker)),
@@ -661,6 +680,7 @@ async function runFullPath(
       saturated,
       cpuUsPerCall,
       redisInfoCpuUsPerCall: ((redisCpuAfter - redisCpuBefore) * 1e6) / options.calls,
+      redisScriptUsPerCall: scriptUsec / options.calls,
       redisCommandsPerCall,
       paced,
       breakdown,
@@ -721,7 +741,8 @@ async function main(): Promise<void> {
       `full path:   ${full.ok} calls in ${(full.wallMs / 1000).toFixed(2)} s (enqueue ${(full.enqueueMs / 1000).toFixed(2)} s), ` +
         `statuses ${[...full.statuses].map(([s, n]) => `${s} ${n}`).join(', ')}\n` +
         `  CPU µs/call: worker ${fixed(cpu.worker)}, redis-server ${fixed(cpu.redis)} ` +
-        `(its INFO cpu: ${fixed(full.redisInfoCpuUsPerCall)}), sipp ${fixed(cpu.sipp)}, bench process ${fixed(cpu.bench)}`,
+        `(its INFO cpu: ${fixed(full.redisInfoCpuUsPerCall)}; time in Lua scripts, commandstats usec ` +
+        `of EVALSHA, elapsed so inflated on a loaded machine: ${fixed(full.redisScriptUsPerCall)}), sipp ${fixed(cpu.sipp)}, bench process ${fixed(cpu.bench)}`,
     );
     const commands = [...full.redisCommandsPerCall];
     console.log(
@@ -828,6 +849,7 @@ async function main(): Promise<void> {
         cpuUsPerCall: { bareEngine: bare.cpuUsPerCall, ...cpu },
         redisCommandsPerCall: [...full.redisCommandsPerCall].reduce((sum, [, n]) => sum + n, 0),
         redisInfoCpuUsPerCall: full.redisInfoCpuUsPerCall,
+        redisScriptUsPerCall: full.redisScriptUsPerCall,
         sampledCommandsPerCall: full.breakdown
           ? sampledCommands(full.breakdown.sample) / full.breakdown.calls
           : null,

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { LuaScript } from '../src/redis/index.js';
+import { LuaScript } from '../../src/redis/index.js';
 
 export interface ScriptRuns {
   /** How many times the script ran. */
