@@ -16,8 +16,11 @@
  * - paced: then calls enqueued one by one at half that rate, so the worker is not saturated and
  *   dequeue → INVITE is the path's own latency rather than queueing behind C calls.
  *
+ * - where the Redis commands go: then B more calls with C in flight under MONITOR (which costs
+ *   Redis CPU, so no CPU is measured then), each command billed to the script that ran it.
+ *
  * Run: npx tsx bench/full-path.ts [--calls N] [--concurrency C] [--warmup W]
- *        [--paced-calls P] [--paced-rate R] [--worker-prof DIR]
+ *        [--paced-calls P] [--paced-rate R] [--breakdown-calls B] [--worker-prof DIR]
  * `--worker-prof DIR` runs the worker under `node --cpu-prof --cpu-prof-dir DIR`.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -40,6 +43,15 @@ import { createSipEngine } from '../src/sip/create-sip-engine.js';
 import type { SipEngine } from '../src/sip/engine.js';
 import { SipFailure } from '../src/sip/index.js';
 import type { SipTrunk } from '../src/sip/sip-trunk.js';
+// Loaded for its Lua scripts' names (LuaScript.nameOf), which the command breakdown prints.
+import '../src/workers/index.js';
+import {
+  bullmqScriptNames,
+  CommandSampler,
+  formatCommandSample,
+  sampledCommands,
+  type CommandSample,
+} from './helpers/redis-command-sampler.js';
 
 const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
@@ -47,7 +59,12 @@ const HOST = '127.0.0.1';
 const TRUNK = 'bench';
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 /** Goals from the issue. */
-const GOAL = { ratio: 0.5, dequeueToInviteP99Ms: 5 } as const;
+const GOAL = {
+  ratio: 0.5,
+  dequeueToInviteP99Ms: 5,
+  redisCommandsPerCall: 30,
+  redisCpuUsPerCall: 250,
+} as const;
 
 interface Options {
   readonly calls: number;
@@ -58,6 +75,8 @@ interface Options {
   readonly pacedCalls: number | undefined;
   /** calls/s of the paced phase; undefined: half the saturated full-path rate. */
   readonly pacedRate: number | undefined;
+  /** Calls of the MONITOR phase that bills each command to its script (0 skips it). */
+  readonly breakdownCalls: number;
 }
 
 interface Percentiles {
@@ -76,6 +95,7 @@ function readOptions(): Options {
       'worker-prof': { type: 'string' },
       'paced-calls': { type: 'string' },
       'paced-rate': { type: 'string' },
+      'breakdown-calls': { type: 'string', default: '100' },
     },
     strict: true,
   });
@@ -94,6 +114,7 @@ function readOptions(): Options {
       values['paced-calls'] === undefined ? undefined : integer('paced-calls', values['paced-calls'], 0),
     pacedRate:
       values['paced-rate'] === undefined ? undefined : integer('paced-rate', values['paced-rate'], 1),
+    breakdownCalls: integer('breakdown-calls', values['breakdown-calls'], 0),
   };
 }
 
@@ -400,19 +421,41 @@ interface FullResult {
   readonly saturated: DequeueLatency;
   /** CPU per call, µs, over the measured phase (first enqueue → last outcome). */
   readonly cpuUsPerCall: { worker: number; redis: number; sipp: number; bench: number };
+  /** redis-server CPU per call, µs, from its own `INFO cpu` (finer than /proc's clock ticks). */
+  readonly redisInfoCpuUsPerCall: number;
+  /**
+   * µs per call the server spent in Lua scripts (commandstats usec of EVALSHA and EVAL): elapsed
+   * time, so on a loaded machine it counts time the server was descheduled, and can pass INFO cpu.
+   */
+  readonly redisScriptUsPerCall: number;
   /** Redis commands per call over the measured phase (Lua scripts' inner calls included), by command. */
   readonly redisCommandsPerCall: Map<string, number>;
   /** Calls enqueued one by one at a fixed rate below saturation; undefined when skipped. */
   readonly paced:
     | { readonly calls: number; readonly rate: number; readonly ok: number; readonly latency: DequeueLatency }
     | undefined;
+  /** Where the commands of B more calls went, from MONITOR; undefined when skipped. */
+  readonly breakdown: { readonly calls: number; readonly sample: CommandSample } | undefined;
 }
 
-/** `INFO commandstats` as command → calls. */
-async function commandCounts(redis: RedisConnection): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+/** redis-server's own CPU seconds so far (`INFO cpu`: used_cpu_sys + used_cpu_user). */
+async function redisCpuSeconds(redis: RedisConnection): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+  return field('used_cpu_sys') + field('used_cpu_user');
+}
+
+/** `INFO commandstats` as command → calls, and the µs the server spent in each (`usec`). */
+async function commandCounts(
+  redis: RedisConnection,
+): Promise<Map<string, number> & { readonly usec: Map<string, number> }> {
+  const counts = Object.assign(new Map<string, number>(), { usec: new Map<string, number>() });
+  for (const match of (await redis.info('commandstats')).matchAll(
+    /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm,
+  )) {
     counts.set(match[1] ?? '', Number(match[2]));
+    counts.usec.set(match[1] ?? '', Number(match[3]));
+  }
   return counts;
 }
 
@@ -477,7 +520,10 @@ async function dequeueLatency(
 ): Promise<DequeueLatency> {
   const pipeline = client.redis.pipeline();
   for (const id of ids) pipeline.hget(`${client.keys.queueKey(TRUNK)}:${id}`, 'processedOn');
-  const processedOn = ((await pipeline.exec()) ?? []).map(([, value]) => Number(value));
+  // A job hash already removed (removeOnComplete) has no processedOn: left out, not read as 0.
+  const processedOn = ((await pipeline.exec()) ?? []).map(([, value]) =>
+    value === null || value === undefined ? Number.NaN : Number(value),
+  );
   const total: number[] = [];
   const gate: number[] = [];
   const fence: number[] = [];
@@ -555,18 +601,25 @@ async function runFullPath(
       bench: process.cpuUsage(),
     };
     const commandsBefore = await commandCounts(client.redis);
+    const redisCpuBefore = await redisCpuSeconds(client.redis);
     const started = performance.now();
     const ids = await enqueue(options.calls);
     const enqueued = performance.now();
     const found = await outcomes.waitAll(ids, worker, callTimeoutMs);
     const done = performance.now();
     const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const redisCpuAfter = await redisCpuSeconds(client.redis);
     const commandsAfter = await commandCounts(client.redis);
     const redisCommandsPerCall = new Map(
       [...commandsAfter]
         .map(([name, count]) => [name, (count - (commandsBefore.get(name) ?? 0)) / options.calls] as const)
         .filter(([, perCall]) => perCall > 0)
         .sort((a, b) => b[1] - a[1]),
+    );
+    // A script's usec holds the commands it ran, which are also counted under their own names.
+    const scriptUsec = ['evalsha', 'eval'].reduce(
+      (sum, name) => sum + (commandsAfter.usec.get(name) ?? 0) - (commandsBefore.usec.get(name) ?? 0),
+      0,
     );
     const perCall = (before: number, after: number): number => ((after - before) * 1e6) / options.calls;
     const cpuUsPerCall = {
@@ -605,6 +658,16 @@ async function runFullPath(
         latency: await dequeueLatency(client, pacedIds, pacedFound),
       };
     }
+    let breakdown: FullResult['breakdown'];
+    if (options.breakdownCalls > 0) {
+      const names = await bullmqScriptNames({ host: HOST, port: parts.redisPort });
+      const sampler = await CommandSampler.start({ host: HOST, port: parts.redisPort }, names);
+      try {
+        await outcomes.waitAll(await enqueue(options.breakdownCalls), worker, callTimeoutMs);
+      } finally {
+        breakdown = { calls: options.breakdownCalls, sample: sampler.stop() };
+      }
+    }
     return {
       ok,
       failed: options.calls - ok,
@@ -616,8 +679,11 @@ async function runFullPath(
       callsPerSecondAfterEnqueue: (ok / (done - enqueued)) * 1000,
       saturated,
       cpuUsPerCall,
+      redisInfoCpuUsPerCall: ((redisCpuAfter - redisCpuBefore) * 1e6) / options.calls,
+      redisScriptUsPerCall: scriptUsec / options.calls,
       redisCommandsPerCall,
       paced,
+      breakdown,
     };
   } finally {
     reader.disconnect();
@@ -674,7 +740,9 @@ async function main(): Promise<void> {
     console.log(
       `full path:   ${full.ok} calls in ${(full.wallMs / 1000).toFixed(2)} s (enqueue ${(full.enqueueMs / 1000).toFixed(2)} s), ` +
         `statuses ${[...full.statuses].map(([s, n]) => `${s} ${n}`).join(', ')}\n` +
-        `  CPU µs/call: worker ${fixed(cpu.worker)}, redis-server ${fixed(cpu.redis)}, sipp ${fixed(cpu.sipp)}, bench process ${fixed(cpu.bench)}`,
+        `  CPU µs/call: worker ${fixed(cpu.worker)}, redis-server ${fixed(cpu.redis)} ` +
+        `(its INFO cpu: ${fixed(full.redisInfoCpuUsPerCall)}; time in Lua scripts, commandstats usec ` +
+        `of EVALSHA, elapsed so inflated on a loaded machine: ${fixed(full.redisScriptUsPerCall)}), sipp ${fixed(cpu.sipp)}, bench process ${fixed(cpu.bench)}`,
     );
     const commands = [...full.redisCommandsPerCall];
     console.log(
@@ -698,6 +766,13 @@ async function main(): Promise<void> {
       );
     }
 
+    if (full.breakdown) {
+      console.log(
+        `where the Redis commands go (${full.breakdown.calls} more calls, ${options.concurrency} in flight):`,
+      );
+      for (const line of formatCommandSample(full.breakdown.sample, full.breakdown.calls)) console.log(line);
+    }
+
     const ratio = full.callsPerSecond / bare.callsPerSecond;
     const ratioAfter = full.callsPerSecondAfterEnqueue / bare.callsPerSecond;
     const s = full.saturated.total;
@@ -714,6 +789,16 @@ async function main(): Promise<void> {
         `${full.ok}/${full.failed} ok/failed`,
       ],
       ['full path (enqueue done → last outcome), calls/s', full.callsPerSecondAfterEnqueue.toFixed(0), ''],
+      [
+        'redis commands per call',
+        [...full.redisCommandsPerCall].reduce((sum, [, n]) => sum + n, 0).toFixed(1),
+        `goal ≤ ${GOAL.redisCommandsPerCall}`,
+      ],
+      [
+        'redis CPU µs per call (INFO cpu)',
+        fixed(full.redisInfoCpuUsPerCall),
+        `goal ≤ ${GOAL.redisCpuUsPerCall}`,
+      ],
       [
         'full path / bare engine',
         `${ratio.toFixed(2)}×`,
@@ -763,6 +848,11 @@ async function main(): Promise<void> {
         },
         cpuUsPerCall: { bareEngine: bare.cpuUsPerCall, ...cpu },
         redisCommandsPerCall: [...full.redisCommandsPerCall].reduce((sum, [, n]) => sum + n, 0),
+        redisInfoCpuUsPerCall: full.redisInfoCpuUsPerCall,
+        redisScriptUsPerCall: full.redisScriptUsPerCall,
+        sampledCommandsPerCall: full.breakdown
+          ? sampledCommands(full.breakdown.sample) / full.breakdown.calls
+          : null,
         goalsMet: {
           ratio: ratioMet,
           dequeueToInviteP99Saturated: saturatedMet,

@@ -141,6 +141,15 @@ const SUITE: readonly Entry[] = [
           ratio: '',
           goal: `p99 < 5 ms: ${met(goals.dequeueToInviteP99Saturated)}`,
         },
+        {
+          bench: 'full-path',
+          figure: 'Redis commands / CPU µs per call (INFO commandstats / INFO cpu)',
+          value: `${num(r.redisCommandsPerCall).toFixed(1)} / ${num(r.redisInfoCpuUsPerCall).toFixed(0)}`,
+          baseline: '',
+          baselineValue: '',
+          ratio: '',
+          goal: '≤ 30 / ≤ 250',
+        },
       ];
       if (latency.paced !== null && latency.paced !== undefined)
         rows.push({

@@ -7,6 +7,9 @@ import type { RedisConnection } from './redis-connection.js';
  * Typed, unlike ioredis `defineCommand`, whose commands are invisible to the compiler.
  */
 export class LuaScript {
+  /** Every script made in this process, by SHA1: so a benchmark sampling MONITOR can name them. */
+  static readonly #known = new Map<string, string>();
+
   readonly sha: string;
 
   constructor(
@@ -14,6 +17,12 @@ export class LuaScript {
     readonly source: string,
   ) {
     this.sha = createHash('sha1').update(source).digest('hex');
+    LuaScript.#known.set(this.sha, name);
+  }
+
+  /** The name of a script of ours by its SHA1; undefined for any other (BullMQ's, a stranger's). */
+  static nameOf(sha: string): string | undefined {
+    return LuaScript.#known.get(sha);
   }
 
   async run(

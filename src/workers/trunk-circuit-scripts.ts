@@ -29,8 +29,9 @@ local function done(...)
 end
 local function load()
   local f = redis.call('HMGET', h, 'state', 'failures', 'kind', 'reason', 'until', 'probeUntil')
+  -- Every write to the hash sets its state field, so no state field means no hash.
   local s = {
-    state = f[1] or 'closed', failures = tonumber(f[2]) or 0, kind = f[3] or '', reason = f[4] or '',
+    stored = f[1] ~= false, state = f[1] or 'closed', failures = tonumber(f[2]) or 0, kind = f[3] or '', reason = f[4] or '',
     untilMs = tonumber(f[5]) or 0, probeUntil = tonumber(f[6]) or 0,
   }
   if s.state == 'open' and now >= s.untilMs then
@@ -92,7 +93,8 @@ export const circuitSuccessScript = new LuaScript(
   `${PRELUDE}
 local s = load()
 if s.state == 'open' then return done('open') end
-redis.call('DEL', h)
+-- Nothing to clear on the usual call (no hash): no DEL, this runs after every call.
+if s.stored then redis.call('DEL', h) end
 if s.state == 'half-open' then publish('closed', 'probe succeeded', '', 0) end
 return done('closed')
 `,

@@ -47,15 +47,21 @@ local function ringAdd(key, now, field, by, slots)
   keepFor(key, slots * BUCKET + ${KEY_SLACK_MS})
 end
 -- Effective learned ceiling: it rises linearly back to the cap over decayMs after it was learned.
-local function ceilingNow(key, now, cap, decayMs)
-  local c = tonumber(redis.call('HGET', key, 'ceiling'))
+-- From the fields already read (ceiling, learnedAt: strings or false), so a script that needs
+-- other fields of the pace hash too reads them all in one HMGET.
+local function ceilingOf(ceiling, learnedAt, now, cap, decayMs)
+  local c = tonumber(ceiling)
   if not c then return nil end
-  local at = tonumber(redis.call('HGET', key, 'learnedAt')) or now
+  local at = tonumber(learnedAt) or now
   local dt = now - at
   if dt < 0 then dt = 0 end
   if decayMs > 0 then c = c + (cap - c) * dt / decayMs end
   if c >= cap then return nil end
   return c
+end
+local function ceilingNow(key, now, cap, decayMs)
+  local f = redis.call('HMGET', key, 'ceiling', 'learnedAt')
+  return ceilingOf(f[1], f[2], now, cap, decayMs)
 end
 `;
 
@@ -73,16 +79,20 @@ export const acquireStartScript = new LuaScript(
   `${LUA_NOW}${HELPERS}
 local cap = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
-local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'pausedUntil')) or 0
+-- The pace hash and the TAT are each read once: this runs before every INVITE.
+local paceFields = redis.call('HMGET', KEYS[2], 'pausedUntil', 'cps')
+local pausedUntil = tonumber(paceFields[1]) or 0
 if now < pausedUntil then
   return {0, tostring(math.ceil(pausedUntil - now)), fmt(now), ''}
 end
-local rate = pace(KEYS[2], cap)
+local rate = tonumber(paceFields[2]) or cap
+if rate > cap then rate = cap end
 local interval = 1000 / rate
 local perSecond = math.max(1, math.floor(rate))
 if burst > perSecond then burst = perSecond end
 local tolerance = (burst - 1) * interval
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
+local stored = tonumber(redis.call('GET', KEYS[1]))
+local tat = stored or now
 if tat < now then tat = now end
 local wait = tat - tolerance - now
 local reserve = tonumber(ARGV[4]) or 0
@@ -90,7 +100,7 @@ if wait > reserve then
   return {0, tostring(math.max(1, math.ceil(wait))), fmt(now), ''}
 end
 if wait < 0 then wait = 0 end
-local before = tonumber(redis.call('GET', KEYS[1])) or 0
+local before = stored or 0
 tat = tat + interval
 redis.call('SET', KEYS[1], fmt(tat), 'PX', math.ceil(tat - now) + ${KEY_SLACK_MS})
 return {1, fmt(wait), fmt(now), fmt(tat), fmt(before)}
@@ -294,9 +304,12 @@ local margin = tonumber(ARGV[5])
 local probeStep = tonumber(ARGV[6])
 local probeInterval = tonumber(ARGV[7])
 local decayMs = tonumber(ARGV[8])
-local stored = tonumber(redis.call('HGET', KEYS[1], 'cps'))
-local ceiling = ceilingNow(KEYS[1], now, cap, decayMs)
-if not ceiling then redis.call('HDEL', KEYS[1], 'ceiling', 'learnedAt') end
+-- One read of the pace hash: this runs after every call the carrier handled.
+local f = redis.call('HMGET', KEYS[1], 'cps', 'ceiling', 'learnedAt', 'changedAt')
+local stored = tonumber(f[1])
+local ceiling = ceilingOf(f[2], f[3], now, cap, decayMs)
+-- Fields that are not there need no HDEL (at the cap with nothing learned: every call).
+if not ceiling and (f[2] or f[3]) then redis.call('HDEL', KEYS[1], 'ceiling', 'learnedAt') end
 if not stored then return {fmt(cap), fmt(cap), 0} end
 local cur = stored
 if cur > cap then cur = cap end
@@ -307,7 +320,7 @@ if ceiling then target = margin * ceiling end
 local quick = cur + probeStep < target
 local step, interval = probeStep, probeInterval
 if quick then step, interval = rampStep, rampInterval end
-local changedAt = tonumber(redis.call('HGET', KEYS[1], 'changedAt')) or 0
+local changedAt = tonumber(f[4]) or 0
 if cur < cap and now >= changedAt and now - changedAt < interval then
   return {fmt(cur), fmt(cur), 0}
 end
