@@ -60,11 +60,22 @@ function rtp(seq: number, ssrc = 0xcafebabe, payload = Buffer.alloc(16, 0xab)): 
 }
 
 describe('SrtpContext', () => {
-  it('encrypts the payload as libsrtp does for SSRC cafebabe, seq 0x1234', () => {
-    const out = new SrtpContext(key80).protectRtp(rtp(0x1234));
-    expect(out.length).toBe(12 + 16 + 10);
-    expect(out.subarray(0, 12).equals(rtp(0x1234).subarray(0, 12))).toBe(true);
-    expect(out.subarray(12, 28).toString('hex')).toBe('4e55dc4ce79978d88ca4d215949d2402');
+  // libsrtp's known-answer packets (test/srtp_driver.c) for the B.3 master key: an independent check
+  // of the IV, the tag over header, payload and ROC, and of SRTCP's layout.
+  const LIBSRTP_RTP = '800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402b78d6acc99ea179b8dbb';
+  const LIBSRTP_RTCP_PLAIN = '81c8000bcafebabe' + 'ab'.repeat(16);
+  const LIBSRTP_SRTCP = '81c8000bcafebabe7128035be487b9bdbef89041f977a5a880000001993e08cd54d6c1230798';
+
+  it('protects RTP byte for byte as libsrtp does (SSRC cafebabe, seq 0x1234), with both tag lengths', () => {
+    expect(new SrtpContext(key80).protectRtp(rtp(0x1234)).toString('hex')).toBe(LIBSRTP_RTP);
+    expect(
+      new SrtpContext({ ...key80, suite: 'AES_CM_128_HMAC_SHA1_32' }).protectRtp(rtp(0x1234)).toString('hex'),
+    ).toBe(LIBSRTP_RTP.slice(0, -12));
+    expect(new SrtpContext(key80).unprotectRtp(hex(LIBSRTP_RTP))).toEqual(rtp(0x1234));
+  });
+
+  it("unprotects libsrtp's SRTCP packet (E flag, index 1)", () => {
+    expect(new SrtpContext(key80).unprotectRtcp(hex(LIBSRTP_SRTCP))).toEqual(hex(LIBSRTP_RTCP_PLAIN));
   });
 
   it('round-trips RTP with both suites and drops a tampered, replayed or foreign-key packet', () => {
