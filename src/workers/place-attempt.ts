@@ -472,6 +472,7 @@ function attemptMediaOf(
     ...(call.prompt !== undefined ? { promptsPlayed: call.scriptResult?.played ?? 0 } : {}),
     ...(call.collector?.end !== undefined ? { collectEnd: call.collector.end } : {}),
     ...(stats.remoteReport !== undefined ? { remoteReport: stats.remoteReport } : {}),
+    ...(stats.srtp !== undefined ? { srtp: stats.srtp } : {}),
   };
 }
 

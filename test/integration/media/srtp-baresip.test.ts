@@ -152,6 +152,11 @@ describe.skipIf(!haveBaresip)(
         });
         expect(placed.result, peer.output()).toMatchObject({ kind: 'answered', status: 200 });
         expect(placed.record.media?.packetsReceived, peer.output()).toBeGreaterThan(40);
+        expect(placed.record.media?.srtp).toEqual({
+          suite: 'AES_CM_128_HMAC_SHA1_80', // baresip takes the first line it can
+          authFailures: 0,
+          replayed: 0,
+        });
         // baresip's libre decrypted our SRTP (it would log "failed to decrypt" otherwise) and said so.
         expect(peer.output()).toMatch(/SRTP is Enabled \(cryptosuite=AES_CM_128_HMAC_SHA1_(80|32)\)/);
         expect(peer.output()).not.toMatch(/failed to decrypt/);
