@@ -25,6 +25,8 @@ export class CallMediaMoves {
   #keys: SrtpKeys | undefined;
   /** Keys our last answer settled, for the session once the engine reports the new media. */
   #pendingKeys: SrtpKeys | undefined;
+  /** The last offer we answered with crypto, and the keys of that answer. */
+  #answered: { readonly offer: string; readonly keys: SrtpKeys } | undefined;
 
   constructor(logger: Logger, srtpMode: SrtpMode = 'off') {
     this.#logger = logger;
@@ -44,6 +46,7 @@ export class CallMediaMoves {
         },
       );
       this.#pendingKeys = answered.srtp;
+      this.#answered = answered.srtp !== undefined ? { offer, keys: answered.srtp } : undefined;
       return answered.sdp;
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
@@ -52,11 +55,20 @@ export class CallMediaMoves {
     }
   };
 
+  /**
+   * The keys of our answer when `sdp` is the far end's offer we answered (an UPDATE before the
+   * answer whose SDP the call goes on with): then they, not the 2xx, settle the call's SRTP.
+   */
+  keysAnswered(sdp: string): SrtpKeys | undefined {
+    return this.#answered?.offer === sdp ? this.#answered.keys : undefined;
+  }
+
   /** From the answer on: the session sends where the far end's accepted offers (or answers) say. */
   follow(leg: CallLeg, session: RtpSession, keys?: SrtpKeys): void {
     const codec = session.stats.codec;
     this.#codec = codec;
     this.#keys = keys;
+    this.#pendingKeys = undefined;
     leg.on('media', (sdp) => {
       try {
         const remote = parseSdpAnswer(sdp, {

@@ -171,7 +171,10 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
     }
     const earlySit = endEarlyMedia();
     const answeredAt = Date.now();
-    const refused = srtpRefusal(leg.remoteSdp, srtp);
+    // An UPDATE before the answer that we answered with crypto settled the keys when the call goes
+    // on with its SDP; otherwise the 2xx's answer to our offer does.
+    const answeredKeys = moves.keysAnswered(leg.remoteSdp);
+    const refused = answeredKeys === undefined ? srtpRefusal(leg.remoteSdp, srtp) : undefined;
     if (refused !== undefined) {
       // Answered, but media would go out in clear (or not be understood): end the call now.
       input.logger.warn({ callId: leg.callId, reason: refused.message }, 'SRTP not agreed: hanging up');
@@ -196,7 +199,7 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
       });
       held =
         earlySit === undefined
-          ? await holdCall(leg, input, lease, media, prompt, moves, srtp)
+          ? await holdCall(leg, input, lease, media, prompt, moves, srtp, answeredKeys)
           : // The network said the call failed before it answered: nobody is there to hear a script.
             { end: await leg.hangup('sit'), sit: attemptSitOf(earlySit, true), sitDecides: true };
     } finally {
@@ -265,6 +268,7 @@ async function holdCall(
   prompt: Prompt | undefined,
   moves: CallMediaMoves,
   srtp: SrtpOffer,
+  answeredKeys: SrtpKeys | undefined,
 ): Promise<HeldCall> {
   const script = input.job.script;
   const ends: Array<Promise<CallEnd>> = [new Promise<CallEnd>((resolve) => leg.on('ended', resolve))];
@@ -281,8 +285,9 @@ async function holdCall(
     }),
   );
 
-  const session = startSession(leg.remoteSdp, leg.callId, input, lease, media, false, srtp);
-  if (session !== undefined) moves.follow(leg, session, srtpKeysOf(leg.remoteSdp, srtp));
+  const keys = answeredKeys ?? srtpKeysOfOrNone(leg.remoteSdp, srtp);
+  const session = startSession(leg.remoteSdp, leg.callId, input, lease, media, false, srtp, keys);
+  if (session !== undefined) moves.follow(leg, session, keys);
   // Listening starts with the session, so the greeting's first word is not missed.
   const watch =
     session !== undefined && input.amd !== undefined ? new CallProgressWatch(session, input.amd) : undefined;
@@ -492,12 +497,13 @@ function startSession(
   media: CallMediaRuntime,
   early: boolean,
   srtp: SrtpOffer,
+  settled?: SrtpKeys,
 ): RtpSession | undefined {
   let answer: SdpAnswer;
   let keys: SrtpKeys | undefined;
   try {
     answer = parseSdpAnswer(remoteSdp, srtpOffered(srtp));
-    keys = srtpKeysOf(remoteSdp, srtp);
+    keys = settled ?? srtpKeysOf(remoteSdp, srtp);
   } catch (error) {
     input.logger.warn(
       { err: error, callId },
@@ -559,6 +565,15 @@ function srtpKeysOf(remoteSdp: string, srtp: SrtpOffer): SrtpKeys | undefined {
     if (error instanceof SrtpNegotiationError && srtp.mode === 'optional' && answer.savp !== true)
       return undefined;
     throw error;
+  }
+}
+
+/** `srtpKeysOf`, or undefined where it throws (startSession reports that SDP as unusable). */
+function srtpKeysOfOrNone(remoteSdp: string, srtp: SrtpOffer): SrtpKeys | undefined {
+  try {
+    return srtpKeysOf(remoteSdp, srtp);
+  } catch {
+    return undefined;
   }
 }
 

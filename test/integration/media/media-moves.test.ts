@@ -259,6 +259,28 @@ describe('media that moves in the dialog, against sipp', () => {
     }
   });
 
+  it('SRTP: an UPDATE before the answer with a=crypto settles the keys when the 200 has no SDP: RTP goes there under the key of our answer', async () => {
+    const { sipp, a, b } = await moving('uas-srtp-early-update.xml');
+    try {
+      const { record, result } = await call(sipp, { hangupAfterMs: 600 }, { engine, srtp: 'required' });
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(result.kind, result.reason).toBe('answered');
+      const updates = answersTo(await sipp.messages(), 'UPDATE');
+      expect(updates.map((m) => m.status)).toEqual([200, 488]);
+      const line = /^a=crypto:(4 AES_CM_128_HMAC_SHA1_32 .*?)\r?$/m.exec(updates[0]!.body)![1]!;
+      const context = new SrtpContext(parseSdesCrypto(line).key);
+      expect(a.arrivals).toHaveLength(0);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      expect(b.arrivals.filter((p) => !isSrtpDrop(context.unprotectRtp(p.packet)))).toHaveLength(
+        b.arrivals.length,
+      );
+      expect(record.media?.srtp?.suite).toBe('AES_CM_128_HMAC_SHA1_32');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('TCP: an offer in our 200 whose ACK never comes ends the call after 64×T1 (the 200 is not re-sent there)', async () => {
     const tcp = new EmbeddedSipEngine({
       listen: { host: '127.0.0.1', port: 0 },
