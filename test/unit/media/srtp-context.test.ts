@@ -154,3 +154,24 @@ describe('SrtpContext', () => {
     });
   });
 });
+
+describe('SrtpReplayWindow', () => {
+  it('takes each index once, out of order within 64 behind the highest, never older ones', async () => {
+    const { SrtpReplayWindow } = await import('../../../src/media/srtp-replay-window.js');
+    const w = new SrtpReplayWindow();
+    const take = (i: number): boolean => {
+      const ok = w.check(i);
+      if (ok) w.accept(i);
+      return ok;
+    };
+    expect([take(100), take(100), take(90), take(90), take(300)]).toEqual([true, false, true, false, true]);
+    expect([take(237), take(236), take(237), take(250)]).toEqual([true, false, false, true]);
+    // 2^40 + n: 48-bit indices stay exact in a double.
+    expect([take(2 ** 40), take(2 ** 40 - 63), take(2 ** 40 - 64), take(2 ** 40 - 63)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});
