@@ -209,6 +209,30 @@ const SUITE: readonly Entry[] = [
     ],
   },
   {
+    script: 'srtp-packets',
+    args: ['100000'],
+    rows: (r) => [
+      {
+        bench: 'srtp-packets',
+        figure: 'µs per 172-byte RTP packet, SRTP protect (AES-CM + HMAC-SHA1-80)',
+        value: millis(num(r.protectUs)),
+        baseline: 'building the plain RTP packet',
+        baselineValue: millis(num(r.baselineUs)),
+        ratio: times(num(r.protectUs), num(r.baselineUs)),
+        goal: '',
+      },
+      {
+        bench: 'srtp-packets',
+        figure: 'µs per packet, SRTP unprotect (ROC, replay window, tag, decrypt)',
+        value: millis(num(r.unprotectUs)),
+        baseline: 'building the plain RTP packet',
+        baselineValue: millis(num(r.baselineUs)),
+        ratio: times(num(r.unprotectUs), num(r.baselineUs)),
+        goal: '',
+      },
+    ],
+  },
+  {
     script: 'campaign-import',
     args: ['1000000'],
     rows: (r) => {

@@ -57,6 +57,21 @@ export type PAssertedIdentityForm = (typeof P_ASSERTED_IDENTITY_FORMS)[number];
  * setting existed. Used by the config and by an engine handed a trunk without the setting.
  */
 export const DEFAULT_P_ASSERTED_IDENTITY: PAssertedIdentityForm = 'sip';
+
+/**
+ * SRTP with SDES keys (RFC 4568) per trunk: `off` plain RTP; `optional` RTP/AVP offered with
+ * `a=crypto` lines, either answer taken; `required` RTP/SAVP, an answer without usable crypto
+ * ends the call (`SRTP_NEGOTIATION_FAILED`).
+ */
+export const SRTP_MODES = ['off', 'optional', 'required'] as const;
+export type SrtpMode = (typeof SRTP_MODES)[number];
+/** Plain RTP: what carriers without SRTP take, and what the dialer did before the setting. */
+export const DEFAULT_SRTP_MODE: SrtpMode = 'off';
+
+/** A trunk's media settings. */
+export interface TrunkMediaConfig {
+  readonly srtp: SrtpMode;
+}
 export type EngineName = (typeof ENGINES)[number];
 
 export const DIAL_FORMATS = ['e164', 'e164-digits', 'national', 'national-significant'] as const;
@@ -202,6 +217,7 @@ export interface TrunkConfig {
   readonly concurrency: number;
   /** 403s after our credentials on this many different numbers in a row stop the trunk (circuit `auth`). */
   readonly authStrikes: number;
+  readonly media: TrunkMediaConfig;
 }
 
 export interface RetryDelaysConfig {
@@ -487,6 +503,7 @@ const trunkSchema = z
     maxChannels: withDefault(number({ min: 1, max: 100_000, integer: true }), 30),
     concurrency: optional(number({ min: 1, max: 100_000, integer: true })),
     authStrikes: withDefault(number({ min: 1, max: 1000, integer: true }), DEFAULT_AUTH_STRIKES),
+    media: z.strictObject({ srtp: withDefault(oneOf(SRTP_MODES), DEFAULT_SRTP_MODE) }).prefault({}),
   })
   .superRefine((trunk, ctx) => {
     if (trunk.register && trunk.username === undefined) {

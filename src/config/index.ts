@@ -37,6 +37,10 @@ export {
   DEFAULT_P_ASSERTED_IDENTITY,
   P_ASSERTED_IDENTITY_FORMS,
   type PAssertedIdentityForm,
+  DEFAULT_SRTP_MODE,
+  SRTP_MODES,
+  type SrtpMode,
+  type TrunkMediaConfig,
 } from './config-schema.js';
 export { parseCidr } from './parse-cidr.js';
 export { tryParseDuration } from './parse-duration.js';

@@ -35,9 +35,10 @@ export interface AttemptResult {
   /**
    * The stable code of a failure no carrier answer carries, when it says the trunk (not the
    * number) is at fault: `TLS_CERTIFICATE_REJECTED` (the carrier's certificate does not verify;
-   * no INVITE left). It decides the retry whatever the status.
+   * no INVITE left). It decides the retry whatever the status. `SRTP_NEGOTIATION_FAILED`: the
+   * far end answered without SRTP we accept while the trunk requires it; we hung up at once.
    */
-  readonly errorCode?: 'TLS_CERTIFICATE_REJECTED';
+  readonly errorCode?: 'TLS_CERTIFICATE_REJECTED' | 'SRTP_NEGOTIATION_FAILED';
   /** Reason phrase or error message. Searched for rate-limit hints. */
   readonly reason?: string;
 }

@@ -147,6 +147,15 @@ export interface AttemptMediaStats {
     readonly jitterMs: number;
     readonly rttMs?: number;
   };
+  /**
+   * Present when the call's media was SRTP: the suite, and the packets dropped because their tag
+   * did not verify (a wrong key, tampering) or they were replays. Never a key.
+   */
+  readonly srtp?: {
+    readonly suite: string;
+    readonly authFailures: number;
+    readonly replayed: number;
+  };
 }
 
 /** The one final outcome of a job. */
@@ -188,6 +197,14 @@ export const attemptMediaStatsSchema = z
         cumulativeLost: z.number(),
         jitterMs: z.number(),
         rttMs: z.number().optional(),
+      })
+      .loose()
+      .optional(),
+    srtp: z
+      .object({
+        suite: z.string(),
+        authFailures: z.number().int().min(0),
+        replayed: z.number().int().min(0),
       })
       .loose()
       .optional(),

@@ -8,13 +8,17 @@ export const SECRET_KEY = /password|passwd|secret|token|authorization|api[-_]?ke
 const URL_PASSWORD = /(\/\/[^/@\s:]*:)[^/@\s]+@/g;
 // `?password=` or `&password=` in a URL's query (ioredis and others read it there too).
 const QUERY_PASSWORD = /([?&](?:password|pass|pwd|secret|token)=)[^&#\s"']*/gi;
+// An SDES key in any SDP we log (`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<key||salt>|...`,
+// RFC 4568 §6.1): whoever reads it can decrypt the call. The base64 stops at `|`, space or line end.
+const SDES_INLINE_KEY = /(inline:)[A-Za-z0-9+/=]+/gi;
 const MAX_DEPTH = 8;
 const CENSOR = '[redacted]';
 
 /** `text` with the password of every URL in it masked. */
 export function censorText(text: string): string {
-  if (!text.includes('//') && !text.includes('=')) return text;
-  return text.replace(URL_PASSWORD, `$1${CENSOR}@`).replace(QUERY_PASSWORD, `$1${CENSOR}`);
+  const masked = /inline:/i.test(text) ? text.replace(SDES_INLINE_KEY, `$1${CENSOR}`) : text;
+  if (!masked.includes('//') && !masked.includes('=')) return masked;
+  return masked.replace(URL_PASSWORD, `$1${CENSOR}@`).replace(QUERY_PASSWORD, `$1${CENSOR}`);
 }
 
 /**

@@ -11,8 +11,27 @@ export {
   type SdpOfferInput,
   type SdpOffered,
   type SdpAnswer,
+  type SdpMediaProtocol,
 } from './sdp.js';
-export { answerSdpOffer, type SdpOfferAnswer } from './answer-sdp-offer.js';
+export { answerSdpOffer, type SdpOfferAnswer, type SrtpAnswering } from './answer-sdp-offer.js';
+export { SRTP_SUITES, type SrtpSuite } from './srtp-suite.js';
+export {
+  SrtpContext,
+  isSrtpDrop,
+  type SrtpKeyMaterial,
+  type SrtpDrop,
+  type SrtpDropReason,
+} from './srtp-context.js';
+export { parseSdesCrypto, formatSdesCrypto, type SdesCrypto } from './sdes-crypto-attribute.js';
+export {
+  offerSrtp,
+  cryptoValues,
+  acceptSrtpAnswer,
+  answerSrtpOffer,
+  freshSrtpKey,
+  type SrtpKeys,
+} from './srtp-negotiation.js';
+export { SrtpNegotiationError } from './srtp-negotiation-error.js';
 export { SdpError } from './sdp-error.js';
 export {
   MediaScheduler,
@@ -29,6 +48,7 @@ export {
   type DtmfEvent,
   type DeadMediaEvent,
   type PlayResult,
+  type SrtpReceiveStats,
 } from './rtp-session.js';
 export { MediaSessionError } from './media-session-error.js';
 export { parseRtpPacket, writeRtpHeader, type RtpHeader, type ParsedRtpPacket } from './rtp-packet.js';

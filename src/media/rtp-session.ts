@@ -10,6 +10,8 @@ import type { RtpPortLease } from './port-pool.js';
 import { buildRtcpCompound, parseRtcp, type LastSenderReport, type RemoteReport } from './rtcp.js';
 import { parseRtpPacket, RTP_HEADER_LENGTH, writeRtpHeader } from './rtp-packet.js';
 import { RtpReceiveStats } from './rtp-receive-stats.js';
+import { isSrtpDrop, SrtpContext, type SrtpDropReason } from './srtp-context.js';
+import type { SrtpKeys } from './srtp-negotiation.js';
 import type { G711Codec } from './sdp.js';
 import {
   dtmfDigitOf,
@@ -29,6 +31,8 @@ const END_REPEATS = 3;
 const LOST_END_MS = 600;
 /** Dead-call and lost-end checks run every this many ticks (100 ms), not on every packet. */
 const CHECK_EVERY_TICKS = 5;
+/** Packets failing SRTP checks are warned about at most once per this long (a flood must not flood the log). */
+const SRTP_WARN_EVERY_MS = 10_000;
 /** Telephone-event we accept when the answer named none (what carriers use). */
 const DEFAULT_TELEPHONE_EVENT_PT = 101;
 
@@ -56,6 +60,17 @@ export interface RtpSessionOptions {
   readonly logger?: Logger;
   /** RTCP SDES CNAME. Default: a random one per session. */
   readonly cname?: string;
+  /** SRTP and SRTCP (RFC 3711) with these SDES keys; absent: plain RTP. */
+  readonly srtp?: SrtpKeys;
+}
+
+/** What SRTP refused on a session: such packets are dropped, never taken as media. */
+export interface SrtpReceiveStats {
+  readonly suite: string;
+  /** RTP and RTCP packets whose tag did not verify (a wrong key, tampering, another sender). */
+  readonly authFailures: number;
+  /** Packets seen before or too old for the replay window. */
+  readonly replayed: number;
 }
 
 /** A digit from the far end. */
@@ -109,6 +124,8 @@ export interface RtpSessionStats {
   readonly remoteReport?: RemoteReport;
   /** Packets on the RTP port that were not RTP (too short, wrong version). */
   readonly invalidPackets: number;
+  /** Present on an SRTP session. */
+  readonly srtp?: SrtpReceiveStats;
 }
 
 interface DtmfSend {
@@ -183,6 +200,13 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   #rtcpReceived = 0;
   #invalid = 0;
   #remoteReport: RemoteReport | undefined;
+  #srtpOut: SrtpContext | undefined;
+  #srtpIn: SrtpContext | undefined;
+  #srtpKeys: SrtpKeys | undefined;
+  #srtpAuthFailures = 0;
+  #srtpReplayed = 0;
+  #srtpWarnedAt: number | undefined;
+  #srtpUnwarned = 0;
   #lastSr: LastSenderReport | undefined;
 
   #startedAt = 0;
@@ -229,6 +253,24 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     this.ssrc = randomInt(1, 0xffffffff);
     this.#seq = randomInt(0, 0x10000);
     this.#timestampBase = randomInt(0, 0xffffffff);
+    if (options.srtp !== undefined) this.rekey(options.srtp);
+  }
+
+  /**
+   * Takes the keys a new offer/answer in the dialog settled (RFC 4568 §7.1.4). A direction whose
+   * key did not change keeps its context, so its rollover counter and replay window go on.
+   */
+  rekey(keys: SrtpKeys): void {
+    const same = (a: SrtpKeys['inbound'] | undefined, b: SrtpKeys['inbound']): boolean =>
+      a !== undefined &&
+      a.suite === b.suite &&
+      a.masterKey.equals(b.masterKey) &&
+      a.masterSalt.equals(b.masterSalt) &&
+      a.mki?.value === b.mki?.value &&
+      a.mki?.length === b.mki?.length;
+    if (!same(this.#srtpKeys?.outbound, keys.outbound)) this.#srtpOut = new SrtpContext(keys.outbound);
+    if (!same(this.#srtpKeys?.inbound, keys.inbound)) this.#srtpIn = new SrtpContext(keys.inbound);
+    this.#srtpKeys = keys;
   }
 
   /** Starts sending and listening. Idempotent. */
@@ -360,6 +402,15 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       rtcpReceived: this.#rtcpReceived,
       ...(this.#remoteReport ? { remoteReport: this.#remoteReport } : {}),
       invalidPackets: this.#invalid,
+      ...(this.#srtpKeys !== undefined
+        ? {
+            srtp: {
+              suite: this.#srtpKeys.inbound.suite,
+              authFailures: this.#srtpAuthFailures,
+              replayed: this.#srtpReplayed,
+            },
+          }
+        : {}),
     };
   }
 
@@ -470,7 +521,12 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     this.#octetsSent += payloadBytes;
     this.#sentSinceReport = true;
     this.#lastSentTimestamp = timestamp;
-    this.#rtp.send(packet, this.#remotePort, this.#remoteAddress, this.#onSendError);
+    this.#rtp.send(
+      this.#srtpOut !== undefined ? this.#srtpOut.protectRtp(packet) : packet,
+      this.#remotePort,
+      this.#remoteAddress,
+      this.#onSendError,
+    );
   }
 
   readonly #onSendError = (error: Error | null): void => {
@@ -524,10 +580,49 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     });
     this.#sentSinceReport = false;
     this.#rtcpSent++;
-    this.#rtcp.send(packet, this.#rtcpPort, this.#rtcpAddress, this.#onSendError);
+    this.#rtcp.send(
+      this.#srtpOut !== undefined ? this.#srtpOut.protectRtcp(packet) : packet,
+      this.#rtcpPort,
+      this.#rtcpAddress,
+      this.#onSendError,
+    );
   }
 
-  readonly #onRtp = (buf: Buffer, rinfo: dgram.RemoteInfo): void => {
+  /** Counts a packet SRTP refused and warns, at most once per SRTP_WARN_EVERY_MS. */
+  #srtpDropped(reason: SrtpDropReason, what: 'RTP' | 'RTCP', rinfo: dgram.RemoteInfo): void {
+    if (reason === 'malformed') this.#invalid++;
+    else if (reason === 'auth') this.#srtpAuthFailures++;
+    else this.#srtpReplayed++;
+    const now = performance.now();
+    if (this.#srtpWarnedAt !== undefined && now - this.#srtpWarnedAt < SRTP_WARN_EVERY_MS) {
+      this.#srtpUnwarned++;
+      return;
+    }
+    this.#logger.warn(
+      {
+        reason,
+        from: `${rinfo.address}:${rinfo.port}`,
+        authFailures: this.#srtpAuthFailures,
+        replayed: this.#srtpReplayed,
+        sinceLastWarning: this.#srtpUnwarned,
+      },
+      `S${what} packet dropped: ${reason === 'auth' ? 'authentication failed (wrong key or tampered)' : reason === 'replay' ? 'replayed' : 'malformed'}`,
+    );
+    this.#srtpWarnedAt = now;
+    this.#srtpUnwarned = 0;
+  }
+
+  readonly #onRtp = (received: Buffer, rinfo: dgram.RemoteInfo): void => {
+    let buf = received;
+    if (this.#srtpIn !== undefined) {
+      // Before anything else, latching included: an unauthenticated packet must not steer us.
+      const plain = this.#srtpIn.unprotectRtp(received);
+      if (isSrtpDrop(plain)) {
+        this.#srtpDropped(plain.dropped, 'RTP', rinfo);
+        return;
+      }
+      buf = plain;
+    }
     const packet = parseRtpPacket(buf);
     if (packet === undefined) {
       this.#invalid++;
@@ -585,7 +680,16 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     this.emit('dtmf', { digit, durationMs: duration / SAMPLES_PER_MS, source: 'rtp' });
   }
 
-  readonly #onRtcp = (buf: Buffer, rinfo: dgram.RemoteInfo): void => {
+  readonly #onRtcp = (received: Buffer, rinfo: dgram.RemoteInfo): void => {
+    let buf = received;
+    if (this.#srtpIn !== undefined) {
+      const plain = this.#srtpIn.unprotectRtcp(received);
+      if (isSrtpDrop(plain)) {
+        this.#srtpDropped(plain.dropped, 'RTCP', rinfo);
+        return;
+      }
+      buf = plain;
+    }
     const parsed = parseRtcp(buf, this.ssrc, Date.now());
     if (parsed === undefined) return;
     this.#rtcpReceived++;

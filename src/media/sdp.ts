@@ -5,6 +5,8 @@ import { SdpError } from './sdp-error.js';
 
 export type G711Codec = 'PCMU' | 'PCMA';
 export type SdpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+/** The m= transport: plain RTP, or SRTP (RFC 3711 §12) keyed by `a=crypto`. */
+export type SdpMediaProtocol = 'RTP/AVP' | 'RTP/SAVP';
 
 /** RFC 3551 §6 static payload types of the codecs we speak. */
 const STATIC_PAYLOAD_TYPES: Readonly<Record<G711Codec, number>> = { PCMU: 0, PCMA: 8 };
@@ -13,6 +15,7 @@ const G711_CLOCK_RATE = 8000;
 const TELEPHONE_EVENT_PAYLOAD_TYPE = 101;
 const DIRECTIONS: readonly SdpDirection[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
 const DEFAULT_CODECS: readonly G711Codec[] = ['PCMU', 'PCMA'];
+const PROTOCOLS: readonly SdpMediaProtocol[] = ['RTP/AVP', 'RTP/SAVP'];
 
 export interface SdpOfferInput {
   /** IP literal we receive RTP on (the port pool's address): goes in o= and c=. */
@@ -36,12 +39,18 @@ export interface SdpOfferInput {
   ptime?: number;
   /** Default `sendrecv`. */
   direction?: SdpDirection;
+  /** Default `RTP/AVP`; `RTP/SAVP` when SRTP is required. */
+  protocol?: SdpMediaProtocol;
+  /** `a=crypto:` values (RFC 4568), in order of preference. They carry keys: never log the SDP unfiltered. */
+  crypto?: readonly string[];
 }
 
 /** What we offered, so an answer can be matched against it. Defaults are the offer's defaults. */
 export interface SdpOffered {
   codecs?: readonly G711Codec[];
   telephoneEvent?: boolean;
+  /** The m= protocols an answer may use. Default `['RTP/AVP']`. */
+  protocols?: readonly SdpMediaProtocol[];
 }
 
 export interface SdpAnswer {
@@ -67,6 +76,10 @@ export interface SdpAnswer {
    * is `sendonly` or `inactive`. Reported, not an error: the call is up.
    */
   held: boolean;
+  /** The m= line says `RTP/SAVP`: media is SRTP or nothing. */
+  savp?: true;
+  /** The audio block's `a=crypto:` values, as written (they carry keys: never logged). */
+  crypto?: readonly string[];
 }
 
 // Offers with default options differ only in address, port and session id: keep the text per
@@ -118,6 +131,10 @@ function buildOffer(input: SdpOfferInput): string {
   if (!Number.isInteger(ptime) || ptime < 1) {
     throw new SdpError(`offer ptime must be a positive integer (ms), got ${String(ptime)}`);
   }
+  const protocol = input.protocol ?? 'RTP/AVP';
+  if (!PROTOCOLS.includes(protocol)) {
+    throw new SdpError(`offer protocol must be one of ${PROTOCOLS.join('/')}, got ${String(protocol)}`);
+  }
   const direction = input.direction ?? 'sendrecv';
   if (!DIRECTIONS.includes(direction)) {
     throw new SdpError(`offer direction must be one of ${DIRECTIONS.join('/')}, got ${String(direction)}`);
@@ -157,12 +174,15 @@ function buildOffer(input: SdpOfferInput): string {
       {
         type: 'audio',
         port: input.rtpPort,
-        protocol: 'RTP/AVP',
+        protocol: input.protocol ?? 'RTP/AVP',
         payloads: rtp.map((r) => r.payload).join(' '),
         rtp,
         fmtp,
         ptime,
         direction,
+        ...(input.crypto !== undefined && input.crypto.length > 0
+          ? { crypto: input.crypto.map(cryptoOf) }
+          : {}),
       },
     ],
   };
@@ -189,8 +209,12 @@ export function parseSdpAnswer(sdp: string, offered: SdpOffered = {}): SdpAnswer
   if (!Number.isInteger(audio.port) || audio.port < 1 || audio.port > 65535) {
     throw new SdpError(`answer m=audio port is not a valid port: ${String(audio.port)}`);
   }
-  if (String(audio.protocol).toUpperCase() !== 'RTP/AVP') {
-    throw new SdpError(`answer m=audio protocol is ${String(audio.protocol)}, we offered RTP/AVP`);
+  const protocols = offered.protocols ?? ['RTP/AVP'];
+  const protocol = String(audio.protocol).toUpperCase();
+  if (!(protocols as readonly string[]).includes(protocol)) {
+    throw new SdpError(
+      `answer m=audio protocol is ${String(audio.protocol)}, we offered ${protocols.join(' or ')}`,
+    );
   }
 
   const connection = audio.connection ?? session.connection;
@@ -262,6 +286,11 @@ export function parseSdpAnswer(sdp: string, offered: SdpOffered = {}): SdpAnswer
       address === '0.0.0.0' || /^::?$/.test(address) || direction === 'sendonly' || direction === 'inactive',
   };
   if (telephoneEvent !== undefined) answer.telephoneEvent = telephoneEvent;
+  if (protocol === 'RTP/SAVP') answer.savp = true;
+  const crypto = (audio.crypto ?? []).map(
+    (c) => `${c.id} ${c.suite} ${c.config}${c.sessionConfig !== undefined ? ` ${c.sessionConfig}` : ''}`,
+  );
+  if (crypto.length > 0) answer.crypto = crypto;
   if (audio.ptime !== undefined) {
     const ptime = Number(audio.ptime);
     if (Number.isFinite(ptime) && ptime > 0) answer.ptime = ptime;
@@ -275,6 +304,21 @@ export function parseSdpAnswer(sdp: string, offered: SdpOffered = {}): SdpAnswer
     if (audio.rtcp.address !== undefined) answer.rtcpAddress = String(audio.rtcp.address);
   }
   return answer;
+}
+
+/** An `a=crypto:` value as sdp-transform writes it. */
+function cryptoOf(value: string): NonNullable<MediaDescription['crypto']>[number] {
+  const [id = '', suite = '', config = '', ...session] = value.trim().split(/\s+/);
+  if (!/^\d+$/.test(id) || suite === '' || config === '') {
+    // The value carries a key: name the field only.
+    throw new SdpError('offer crypto must be "<tag> <suite> <key-params>" values');
+  }
+  return {
+    id: Number(id),
+    suite,
+    config,
+    ...(session.length > 0 ? { sessionConfig: session.join(' ') } : {}),
+  };
 }
 
 const ORIGIN_LINE = /^o=(\S+) (\S+) (\d+) ([^\r\n]*)$/m;

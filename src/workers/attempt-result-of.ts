@@ -1,4 +1,5 @@
 import type { AttemptResult } from '../jobs/index.js';
+import { SrtpNegotiationError } from '../media/index.js';
 import { SipFailure, TlsCertificateRejectedError } from '../sip/index.js';
 
 /** What the retry policy needs to know of an INVITE's failure, and nothing of the wire. */
@@ -16,6 +17,8 @@ export function attemptResultOf(error: unknown): AttemptResult {
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     };
   }
+  if (error instanceof SrtpNegotiationError)
+    return { kind: 'error', errorCode: 'SRTP_NEGOTIATION_FAILED', reason: error.message };
   return { kind: 'error', reason: error instanceof Error ? error.message : String(error) };
 }
 

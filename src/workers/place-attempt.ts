@@ -19,6 +19,15 @@ import type { Prompt, WavFileResult } from '../media/index.js';
 import { RtpSession } from '../media/index.js';
 import { runCallScript, type CallScriptResult } from '../media/index.js';
 import { buildSdpOffer, parseSdpAnswer, type SdpAnswer } from '../media/index.js';
+import {
+  acceptSrtpAnswer,
+  cryptoValues,
+  offerSrtp,
+  SrtpNegotiationError,
+  type SdesCrypto,
+  type SrtpKeys,
+} from '../media/index.js';
+import { DEFAULT_SRTP_MODE, type SrtpMode } from '../config/index.js';
 import type { DialogSnapshot } from '../sip/index.js';
 import type { CallEnd, CallLeg, ProvisionalInfo, SipEngine } from '../sip/index.js';
 import type { SipTrunk } from '../sip/index.js';
@@ -31,7 +40,10 @@ import { mergeHeaders } from '../kernel/index.js';
 export interface PlaceAttemptInput {
   readonly engine: SipEngine;
   readonly ports: RtpPortPool;
-  readonly trunk: SipTrunk & { headers?: Readonly<Record<string, string>> };
+  readonly trunk: SipTrunk & {
+    headers?: Readonly<Record<string, string>>;
+    media?: { readonly srtp?: SrtpMode };
+  };
   readonly job: DialJob;
   /** The caller ID to present, settled by the call processor (pool, job, campaign, trunk). */
   readonly callerId?: string;
@@ -103,7 +115,19 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
         return failed(error);
       }
     }
-    const sdp = buildSdpOffer({ address: lease.address, rtpPort: lease.rtpPort });
+    const srtpMode = input.trunk.media?.srtp ?? DEFAULT_SRTP_MODE;
+    // Fresh keys per call (crypto.randomBytes); they live in this call's memory only.
+    const offeredCrypto = srtpMode === 'off' ? undefined : offerSrtp();
+    const sdp =
+      offeredCrypto === undefined
+        ? buildSdpOffer({ address: lease.address, rtpPort: lease.rtpPort })
+        : buildSdpOffer({
+            address: lease.address,
+            rtpPort: lease.rtpPort,
+            protocol: srtpMode === 'required' ? 'RTP/SAVP' : 'RTP/AVP',
+            crypto: cryptoValues(offeredCrypto),
+          });
+    const srtp: SrtpOffer = { mode: srtpMode, offered: offeredCrypto };
     const { callerId } = input;
     const headers = mergeHeaders(input.trunk.headers, input.job.headers);
     // With amd on, early media (a 183 with SDP) is listened to for a SIT until the final answer.
@@ -123,10 +147,10 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
         afterMs: p.afterMs,
       });
       if (p.sdp === undefined || early !== undefined || input.amd === undefined) return;
-      const session = startSession(p.sdp, undefined, input, lease, media, true);
+      const session = startSession(p.sdp, undefined, input, lease, media, true, srtp);
       if (session !== undefined) early = { session, watch: new EarlyMediaSitWatch(session, input.amd) };
     };
-    const moves = new CallMediaMoves(input.logger);
+    const moves = new CallMediaMoves(input.logger, srtpMode);
     let leg: CallLeg;
     try {
       leg = await input.engine.invite({
@@ -147,6 +171,20 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
     }
     const earlySit = endEarlyMedia();
     const answeredAt = Date.now();
+    // An UPDATE before the answer that we answered with crypto settled the keys when the call goes
+    // on with its SDP; otherwise the 2xx's answer to our offer does.
+    const answeredKeys = moves.keysAnswered(leg.remoteSdp);
+    const refused = answeredKeys === undefined ? srtpRefusal(leg.remoteSdp, srtp) : undefined;
+    if (refused !== undefined) {
+      // Answered, but media would go out in clear (or not be understood): end the call now.
+      input.logger.warn({ callId: leg.callId, reason: refused.message }, 'SRTP not agreed: hanging up');
+      const end = await leg.hangup('srtp-negotiation-failed');
+      const done = failed(refused, earlySit);
+      return {
+        result: done.result,
+        record: { ...done.record, sipCode: 200, callId: leg.callId, endedAt: end.at, hangupBy: end.by },
+      };
+    }
     let held: HeldCall;
     try {
       input.events?.({
@@ -161,7 +199,7 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
       });
       held =
         earlySit === undefined
-          ? await holdCall(leg, input, lease, media, prompt, moves)
+          ? await holdCall(leg, input, lease, media, prompt, moves, srtp, answeredKeys)
           : // The network said the call failed before it answered: nobody is there to hear a script.
             { end: await leg.hangup('sit'), sit: attemptSitOf(earlySit, true), sitDecides: true };
     } finally {
@@ -229,6 +267,8 @@ async function holdCall(
   media: CallMediaRuntime,
   prompt: Prompt | undefined,
   moves: CallMediaMoves,
+  srtp: SrtpOffer,
+  answeredKeys: SrtpKeys | undefined,
 ): Promise<HeldCall> {
   const script = input.job.script;
   const ends: Array<Promise<CallEnd>> = [new Promise<CallEnd>((resolve) => leg.on('ended', resolve))];
@@ -245,8 +285,9 @@ async function holdCall(
     }),
   );
 
-  const session = startSession(leg.remoteSdp, leg.callId, input, lease, media, false);
-  if (session !== undefined) moves.follow(leg, session);
+  const keys = answeredKeys ?? srtpKeysOfOrNone(leg.remoteSdp, srtp);
+  const session = startSession(leg.remoteSdp, leg.callId, input, lease, media, false, srtp, keys);
+  if (session !== undefined) moves.follow(leg, session, keys);
   // Listening starts with the session, so the greeting's first word is not missed.
   const watch =
     session !== undefined && input.amd !== undefined ? new CallProgressWatch(session, input.amd) : undefined;
@@ -436,6 +477,7 @@ function attemptMediaOf(
     ...(call.prompt !== undefined ? { promptsPlayed: call.scriptResult?.played ?? 0 } : {}),
     ...(call.collector?.end !== undefined ? { collectEnd: call.collector.end } : {}),
     ...(stats.remoteReport !== undefined ? { remoteReport: stats.remoteReport } : {}),
+    ...(stats.srtp !== undefined ? { srtp: stats.srtp } : {}),
   };
 }
 
@@ -454,10 +496,14 @@ function startSession(
   lease: RtpPortLease,
   media: CallMediaRuntime,
   early: boolean,
+  srtp: SrtpOffer,
+  settled?: SrtpKeys,
 ): RtpSession | undefined {
   let answer: SdpAnswer;
+  let keys: SrtpKeys | undefined;
   try {
-    answer = parseSdpAnswer(remoteSdp);
+    answer = parseSdpAnswer(remoteSdp, srtpOffered(srtp));
+    keys = settled ?? srtpKeysOf(remoteSdp, srtp);
   } catch (error) {
     input.logger.warn(
       { err: error, callId },
@@ -488,7 +534,58 @@ function startSession(
     rtcpIntervalMs: media.settings.rtcpIntervalMs,
     scheduler: media.scheduler,
     logger: input.logger,
+    ...(keys !== undefined ? { srtp: keys } : {}),
   }).start();
+}
+
+/** What the call offered for SRTP: the trunk's mode and our crypto lines (none when off). */
+interface SrtpOffer {
+  readonly mode: SrtpMode;
+  readonly offered: readonly SdesCrypto[] | undefined;
+}
+
+function srtpOffered(srtp: SrtpOffer): { protocols: Array<'RTP/AVP' | 'RTP/SAVP'> } {
+  return { protocols: srtp.mode === 'off' ? ['RTP/AVP'] : ['RTP/AVP', 'RTP/SAVP'] };
+}
+
+/**
+ * The keys an answer settles, or undefined for plain RTP (mode off, or optional and answered
+ * without crypto). Throws `SrtpNegotiationError` when SRTP was required (by us, or by an
+ * RTP/SAVP answer) and the answer's crypto is missing or not ours to accept; `SdpError` when the
+ * SDP is unusable anyway.
+ */
+function srtpKeysOf(remoteSdp: string, srtp: SrtpOffer): SrtpKeys | undefined {
+  if (srtp.offered === undefined) return undefined;
+  const answer = parseSdpAnswer(remoteSdp, srtpOffered(srtp));
+  if (answer.crypto === undefined && srtp.mode === 'optional' && answer.savp !== true) return undefined;
+  try {
+    return acceptSrtpAnswer(srtp.offered, answer.crypto ?? []);
+  } catch (error) {
+    // Optional: a crypto line we cannot use on an RTP/AVP answer still leaves plain RTP.
+    if (error instanceof SrtpNegotiationError && srtp.mode === 'optional' && answer.savp !== true)
+      return undefined;
+    throw error;
+  }
+}
+
+/** `srtpKeysOf`, or undefined where it throws (startSession reports that SDP as unusable). */
+function srtpKeysOfOrNone(remoteSdp: string, srtp: SrtpOffer): SrtpKeys | undefined {
+  try {
+    return srtpKeysOf(remoteSdp, srtp);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reason an answered call cannot go on for SRTP, or undefined. */
+function srtpRefusal(remoteSdp: string, srtp: SrtpOffer): SrtpNegotiationError | undefined {
+  try {
+    srtpKeysOf(remoteSdp, srtp);
+    return undefined;
+  } catch (error) {
+    if (error instanceof SrtpNegotiationError) return error;
+    return undefined; // an unusable SDP is the call-without-media path, as before SRTP
+  }
 }
 
 function eventBase(input: PlaceAttemptInput): {

@@ -3,7 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallScript } from '../../../src/jobs/dial-job.js';
 import { silentLogger } from '../../../src/log/index.js';
-import { MediaScheduler, PromptCache, type RtpPortPool } from '../../../src/media/index.js';
+import {
+  isSrtpDrop,
+  MediaScheduler,
+  parseSdesCrypto,
+  PromptCache,
+  SrtpContext,
+  type RtpPortPool,
+} from '../../../src/media/index.js';
+import type { SrtpMode } from '../../../src/config/index.js';
 import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
 import { newAttemptRecord, placeAttempt, type PlacedAttempt } from '../../../src/workers/place-attempt.js';
 import { startSipp, type SippPeer, type WireMessage } from '../../helpers/sipp.js';
@@ -40,6 +48,7 @@ interface MediaSink {
     seq: number;
     timestamp: number;
     marker: boolean;
+    packet: Buffer;
   }>;
   close(): void;
 }
@@ -58,6 +67,7 @@ async function sink(): Promise<MediaSink> {
       seq: packet.readUInt16BE(2),
       timestamp: packet.readUInt32BE(4),
       marker: (packet[1]! & 0x80) !== 0,
+      packet,
     });
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
@@ -73,7 +83,7 @@ async function moving(scenario: string): Promise<{ sipp: SippPeer; a: MediaSink;
 function call(
   sipp: SippPeer,
   script?: CallScript,
-  on: { engine: EmbeddedSipEngine; transport?: 'tcp' } = { engine },
+  on: { engine: EmbeddedSipEngine; transport?: 'tcp'; srtp?: SrtpMode } = { engine },
 ): Promise<PlacedAttempt> {
   const uri = 'sip:5534984149880@carrier.test';
   return placeAttempt(
@@ -85,6 +95,7 @@ function call(
         proxy: sipp.uri,
         domain: 'carrier.test',
         ...(on.transport ? { transport: on.transport } : {}),
+        ...(on.srtp ? { media: { srtp: on.srtp } } : {}),
       },
       job: {
         v: 1,
@@ -214,6 +225,56 @@ describe('media that moves in the dialog, against sipp', () => {
       expect((resumed.seq - lastHeld.seq) & 0xffff).toBe(1);
       expect((resumed.timestamp - lastHeld.timestamp) >>> 0).toBeGreaterThan(8 * 200);
       expect(resumed.marker).toBe(true);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('SRTP: a re-INVITE with a=crypto is answered with our line of its tag and suite, and our RTP there is SRTP under that key; one without crypto gets 488', async () => {
+    const { sipp, a, b } = await moving('uas-srtp-reinvite.xml');
+    try {
+      const { record } = await call(sipp, undefined, { engine, srtp: 'required' });
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+      const wire = await sipp.messages();
+      const offer = wire.find((m) => m.direction === 'received' && m.method === 'INVITE')!.body;
+      const reinvites = answersTo(wire, 'INVITE').filter((m) => m.status !== 100);
+      expect(reinvites.map((m) => m.status)).toEqual([200, 488]);
+      const answer = reinvites[0]!.body;
+      expect(answer).toMatch(/^m=audio \d+ RTP\/SAVP 0\r?$/m);
+      const ours = (body: string, tag: number): SrtpContext =>
+        new SrtpContext(parseSdesCrypto(new RegExp(`^a=crypto:(${tag} .*?)\\r?$`, 'm').exec(body)![1]!).key);
+      const decrypts = (sink: MediaSink, context: SrtpContext): number =>
+        sink.arrivals.filter((p) => !isSrtpDrop(context.unprotectRtp(p.packet))).length;
+      // Before the move: SRTP under our offered tag-1 key; after it, under the key of our tag-3 answer.
+      expect(a.arrivals.length).toBeGreaterThan(0);
+      expect(decrypts(a, ours(offer, 1))).toBe(a.arrivals.length);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      expect(decrypts(b, ours(answer, 3))).toBe(b.arrivals.length);
+      expect(record.media?.srtp?.suite).toBe('AES_CM_128_HMAC_SHA1_32');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('SRTP: an UPDATE before the answer with a=crypto settles the keys when the 200 has no SDP: RTP goes there under the key of our answer', async () => {
+    const { sipp, a, b } = await moving('uas-srtp-early-update.xml');
+    try {
+      const { record, result } = await call(sipp, { hangupAfterMs: 600 }, { engine, srtp: 'required' });
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(result.kind, result.reason).toBe('answered');
+      const updates = answersTo(await sipp.messages(), 'UPDATE');
+      expect(updates.map((m) => m.status)).toEqual([200, 488]);
+      const line = /^a=crypto:(4 AES_CM_128_HMAC_SHA1_32 .*?)\r?$/m.exec(updates[0]!.body)![1]!;
+      const context = new SrtpContext(parseSdesCrypto(line).key);
+      expect(a.arrivals).toHaveLength(0);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      expect(b.arrivals.filter((p) => !isSrtpDrop(context.unprotectRtp(p.packet)))).toHaveLength(
+        b.arrivals.length,
+      );
+      expect(record.media?.srtp?.suite).toBe('AES_CM_128_HMAC_SHA1_32');
     } finally {
       a.close();
       b.close();

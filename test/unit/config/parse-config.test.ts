@@ -118,6 +118,7 @@ describe('parseConfig', () => {
           concurrency: 8,
           authStrikes: 3,
           pAssertedIdentity: 'sip',
+          media: { srtp: 'off' },
         },
         {
           name: 'backup_2',
@@ -133,6 +134,7 @@ describe('parseConfig', () => {
           concurrency: 30,
           authStrikes: 3,
           pAssertedIdentity: 'sip',
+          media: { srtp: 'off' },
         },
       ],
       defaults: {
@@ -208,6 +210,7 @@ describe('parseConfig', () => {
           concurrency: 30,
           authStrikes: 3,
           pAssertedIdentity: 'sip',
+          media: { srtp: 'off' },
         },
       ],
       defaults: {

@@ -29,6 +29,15 @@ describe('censorSecrets', () => {
     expect(censorText('GET /x?a=1&token=t0k&b=2')).toBe('GET /x?a=1&token=[redacted]&b=2');
   });
 
+  it('masks SDES keys (a=crypto inline:) in any logged SDP, keeping lifetime and MKI', () => {
+    const key = 'PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR';
+    const sdp = `v=0\r\nm=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key}|2^20|1:4\r\na=crypto:2 AES_CM_128_HMAC_SHA1_32 INLINE:${key}\r\n`;
+    const censored = censorSecrets({ sip: { body: sdp }, msg: `answer ${sdp}` });
+    expect(JSON.stringify(censored)).not.toContain(key.slice(0, 12));
+    expect(censored.sip.body).toContain('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[redacted]|2^20|1:4\r\n');
+    expect(censorText(`inline:${key}`)).toBe('inline:[redacted]');
+  });
+
   it('returns the very same object when there is nothing to censor', () => {
     const clean = { jobId: 'j', attempts: [{ sipCode: 200 }], url: 'http://example.com/x' };
     expect(censorSecrets(clean)).toBe(clean);

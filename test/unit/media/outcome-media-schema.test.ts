@@ -28,6 +28,7 @@ describe('attempt records with media', () => {
       promptsPlayed: 1,
       collectEnd: 'terminator',
       remoteReport: { fractionLost: 0, cumulativeLost: 0, jitterMs: 0.1, rttMs: 0.3 },
+      srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', authFailures: 2, replayed: 0 },
     },
   };
 
