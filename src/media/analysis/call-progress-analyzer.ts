@@ -247,8 +247,8 @@ export class CallProgressAnalyzer {
 
   #decide(result: AnsweredBy, reason: DecisionReason, beepAtMs?: number): void {
     if (this.#decision !== undefined) return;
-    // The voice detector's inputs are no longer needed.
-    this.#spectrum.shape = false;
+    // From now on only a beep (or a SIT) is listened for.
+    this.#spectrum.onlySingleTones = true;
     this.#decision = {
       type: 'decision',
       result,

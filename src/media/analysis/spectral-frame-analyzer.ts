@@ -25,6 +25,8 @@ const SINGLE_MAX_SECOND = 0.032;
 const HARMONIC_MAX_SECOND = 0.25;
 /** Share of the band in one lobe a single tone needs, and in one or two lobes a dual tone needs. */
 const SINGLE_PURITY = 0.8;
+/** Loudest over quietest 5 ms RMS within which a frame's envelope is steady, as one tone's is. */
+const STEADY_ENVELOPE = 1.35;
 const DUAL_PURITY = 0.85;
 /** Under this share in one or two lobes a frame is nowhere near a tone (a tone needs 0.8). */
 const NEAR_TONE_PURITY = 0.5;
@@ -113,10 +115,13 @@ export class SpectralFrameAnalyzer {
     fresh: false,
   };
   /**
-   * Whether flatness and the share above 2 kHz are wanted (the voice detector's inputs). Once
-   * who answered is decided only tones matter, and these cost logarithms every frame.
+   * Only single tones are asked for (a beep, a SIT): set once who answered is decided, when the
+   * voice detector and the dual-tone tracker have no more use for a frame. Then flatness and the
+   * share above 2 kHz (logarithms every frame) are not computed, and a frame whose 5 ms envelope
+   * swings is not transformed at all: a single steady tone's envelope never does, so it could
+   * only be dual or no tone, and to a beep or SIT both are the same.
    */
-  shape = true;
+  onlySingleTones = false;
   /** The last transform found nothing near a tone: the next frame may keep its spectral shape. */
   #steady = false;
 
@@ -172,13 +177,18 @@ export class SpectralFrameAnalyzer {
       f.fresh = false;
       return f;
     }
+    if (this.onlySingleTones && f.envelopeRatio > STEADY_ENVELOPE) {
+      f.tone = 'none';
+      f.fresh = false;
+      return f;
+    }
     f.fresh = true;
     this.#pack(frame);
     this.#fft();
     const power = this.#power;
     this.#unpack();
     let total = 0;
-    if (this.shape) total = this.#shape();
+    if (!this.onlySingleTones) total = this.#shape();
     else for (let k = LOW_BIN; k <= HIGH_BIN; k++) total += power[k]!;
     let peak = LOW_BIN;
     let peakPower = power[LOW_BIN]!;
@@ -422,11 +432,11 @@ function classifyTone(f: FrameFeatures, secondToFirst: number): ToneKind {
   // A beep's own harmonics (2f, 3f) are allowed up to 6 dB down: cheap beepers are not pure.
   const harmonic = f.peakHz > 0 && isHarmonic(f.secondPeakHz / f.peakHz);
   const secondLimit = harmonic ? HARMONIC_MAX_SECOND : SINGLE_MAX_SECOND;
-  if (f.purity >= SINGLE_PURITY && f.envelopeRatio <= 1.35 && f.secondPeakRatio < secondLimit)
+  if (f.purity >= SINGLE_PURITY && f.envelopeRatio <= STEADY_ENVELOPE && f.secondPeakRatio < secondLimit)
     return 'single';
   // Two tones closer than the lobe (ringback 440+480, dial tone 350+440) make one lobe, but
   // they beat, so their 5 ms envelope swings; two tones far apart (DTMF) make two lobes.
-  if (f.purity >= DUAL_PURITY && f.envelopeRatio > 1.35) return 'dual';
+  if (f.purity >= DUAL_PURITY && f.envelopeRatio > STEADY_ENVELOPE) return 'dual';
   if (f.twoPeakPurity >= DUAL_PURITY && secondToFirst >= 0.05) return 'dual';
   return 'none';
 }

@@ -138,4 +138,18 @@ describe('SpectralFrameAnalyzer', () => {
     const during = seen.slice(first, 35);
     expect(during.every((f) => f.fresh && f.tone === 'single')).toBe(true);
   });
+
+  it('asked for single tones only, skips frames whose envelope swings yet still finds every frame of a tone', () => {
+    const random = seededRandom(13);
+    const a = new SpectralFrameAnalyzer();
+    a.onlySingleTones = true;
+    // Ringback beats (its envelope swings within 20 ms): never transformed, never a tone.
+    const ring = [...frames(toPcm(tone([440, 480], 400, -20)))].map((f) => ({ ...a.analyze(f) }));
+    expect(ring.filter((f) => f.fresh)).toEqual([]);
+    expect(ring.filter((f) => f.tone !== 'none')).toEqual([]);
+    const beep = [...frames(toPcm(mix(tone([1400], 200, -20), whiteNoise(200, -45, random))))]
+      .slice(1, -1)
+      .map((f) => a.analyze(f).tone);
+    expect(beep).toEqual(beep.map(() => 'single'));
+  });
 });
