@@ -138,6 +138,7 @@ interface Figures {
   readonly humanP50: number;
   readonly humanP95: number;
   readonly humanAfterSpeechP50: number;
+  readonly speechEndP50: number;
   readonly machineP50: number;
   readonly machineP95: number;
   readonly beepFound: number;
@@ -180,6 +181,12 @@ function report(name: string, outcomes: Outcome[], hasTones: boolean): Figures {
     .map((o) => o.decisionMs - o.speechEndMs!);
   console.log(
     `      of which after the person stopped       p50 ${quantile(hAfter, 0.5)} ms  p95 ${quantile(hAfter, 0.95)} ms`,
+  );
+  // The floor under any decision that waits for the person to stop: when they stop, from the
+  // answer (ringback or music before them included).
+  const speechEnds = humans.flatMap((o) => (o.speechEndMs !== undefined ? [o.speechEndMs] : []));
+  console.log(
+    `      people stop speaking, from the answer   p50 ${quantile(speechEnds, 0.5)} ms  p95 ${quantile(speechEnds, 0.95)} ms (${pct(speechEnds.filter((e) => e > 1500).length, speechEnds.length)} still speaking at 1500 ms)`,
   );
   console.log(
     `    decision time, machines rightly machine   p50 ${quantile(mT, 0.5)} ms  p95 ${quantile(mT, 0.95)} ms`,
@@ -244,6 +251,7 @@ function report(name: string, outcomes: Outcome[], hasTones: boolean): Figures {
     humanP50: quantile(hT, 0.5),
     humanP95: quantile(hT, 0.95),
     humanAfterSpeechP50: quantile(hAfter, 0.5),
+    speechEndP50: quantile(speechEnds, 0.5),
     machineP50: quantile(mT, 0.5),
     machineP95: quantile(mT, 0.95),
     beepFound: withBeep.length ? found / withBeep.length : 0,
