@@ -138,6 +138,7 @@ interface Figures {
   readonly humanP50: number;
   readonly humanP95: number;
   readonly humanAfterSpeechP50: number;
+  readonly speechEndP50: number;
   readonly machineP50: number;
   readonly machineP95: number;
   readonly beepFound: number;
@@ -145,6 +146,8 @@ interface Figures {
   readonly falseBeepsOther: number;
   readonly sitRight: number;
   readonly cpuUsPerFrame: number;
+  /** The robust figure: least CPU per frame of several passes over the split. */
+  readonly cpuUsPerFrameLeast?: number;
 }
 
 function report(name: string, outcomes: Outcome[], hasTones: boolean): Figures {
@@ -178,6 +181,12 @@ function report(name: string, outcomes: Outcome[], hasTones: boolean): Figures {
     .map((o) => o.decisionMs - o.speechEndMs!);
   console.log(
     `      of which after the person stopped       p50 ${quantile(hAfter, 0.5)} ms  p95 ${quantile(hAfter, 0.95)} ms`,
+  );
+  // The floor under any decision that waits for the person to stop: when they stop, from the
+  // answer (ringback or music before them included).
+  const speechEnds = humans.flatMap((o) => (o.speechEndMs !== undefined ? [o.speechEndMs] : []));
+  console.log(
+    `      people stop speaking, from the answer   p50 ${quantile(speechEnds, 0.5)} ms  p95 ${quantile(speechEnds, 0.95)} ms (${pct(speechEnds.filter((e) => e > 1500).length, speechEnds.length)} still speaking at 1500 ms)`,
   );
   console.log(
     `    decision time, machines rightly machine   p50 ${quantile(mT, 0.5)} ms  p95 ${quantile(mT, 0.95)} ms`,
@@ -220,7 +229,7 @@ function report(name: string, outcomes: Outcome[], hasTones: boolean): Figures {
   const nFrames = outcomes.reduce((s, o) => s + o.frames, 0);
   const usPerFrame = (cpu * 1000) / nFrames;
   console.log(
-    `    CPU per analysed call                     ${(cpu / outcomes.length).toFixed(2)} ms (${(nFrames / outcomes.length).toFixed(0)} frames), ${usPerFrame.toFixed(1)} µs per 20 ms frame = ${((usPerFrame / 20000) * 100 * 100).toFixed(2)} % of a core per 100 calls`,
+    `    CPU per analysed call, one pass           ${(cpu / outcomes.length).toFixed(2)} ms (${(nFrames / outcomes.length).toFixed(0)} frames), ${usPerFrame.toFixed(1)} µs per 20 ms frame = ${((usPerFrame / 20000) * 100 * 100).toFixed(2)} % of a core per 100 calls`,
   );
   if (values['show-errors']) {
     for (const o of outcomes) {
@@ -242,6 +251,7 @@ function report(name: string, outcomes: Outcome[], hasTones: boolean): Figures {
     humanP50: quantile(hT, 0.5),
     humanP95: quantile(hT, 0.95),
     humanAfterSpeechP50: quantile(hAfter, 0.5),
+    speechEndP50: quantile(speechEnds, 0.5),
     machineP50: quantile(mT, 0.5),
     machineP95: quantile(mT, 0.95),
     beepFound: withBeep.length ? found / withBeep.length : 0,
@@ -270,6 +280,58 @@ console.log('baseline: app_amd algorithm with its defaults (test/helpers/app-amd
 // Warm the JIT on a few items so the first split does not pay for compilation.
 for (const item of corpus.slice(0, 10)) runOurs(item, audio.get(item.id)!);
 
+/** Passes over a split for the CPU figure; the least CPU of them is the one reported. */
+const CPU_PASSES = 7;
+
+/**
+ * CPU per 20 ms frame of `analyse` over `items`, robust to a noisy shared machine: the frames are
+ * cut beforehand (so only the analysis is timed), each pass runs every item as the accuracy run
+ * does (until the analyzer is done), process.cpuUsage brackets a whole pass (not one call, whose
+ * few hundred µs its granularity and the syscall would blur), and of several passes the least
+ * is kept: other load only ever adds to it.
+ */
+function cpuPerFrame(items: CorpusItem[], analyse: (frames: readonly Int16Array[]) => number): number {
+  const cut = items.map((i) => [...frames(audio.get(i.id)!.pcm)]);
+  let best = Infinity;
+  let nFrames = 0;
+  for (let pass = 0; pass < CPU_PASSES; pass++) {
+    nFrames = 0;
+    const cpu = process.cpuUsage();
+    for (const f of cut) nFrames += analyse(f);
+    const used = process.cpuUsage(cpu);
+    best = Math.min(best, used.user + used.system);
+  }
+  return best / nFrames;
+}
+
+function analyseOurs(frames: readonly Int16Array[]): number {
+  const analyzer = new CallProgressAnalyzer(overrides);
+  let n = 0;
+  for (const f of frames) {
+    n++;
+    analyzer.push(f);
+    if (analyzer.done) break;
+  }
+  analyzer.flush();
+  return n;
+}
+
+function analyseBaseline(frames: readonly Int16Array[]): number {
+  const amd = new AppAmdBaseline();
+  let n = 0;
+  for (const f of frames) {
+    n++;
+    if (amd.push(f)) break;
+  }
+  return n;
+}
+
+function printCpu(name: string, usPerFrame: number): void {
+  console.log(
+    `    CPU per 20 ms frame, least of ${CPU_PASSES} passes  ${name.padEnd(10)} ${usPerFrame.toFixed(2)} µs = ${(((usPerFrame * 50 * 100) / 1e6) * 100).toFixed(2)} % of a core per 100 calls`,
+  );
+}
+
 const result: Record<string, Figures> = {};
 for (const split of ['train', 'held-out'] as Split[]) {
   const items = corpus.filter((i) => i.split === split);
@@ -277,8 +339,12 @@ for (const split of ['train', 'held-out'] as Split[]) {
   console.log(`\n== ${split} (${items.length} items) ==`);
   const ours = items.map((i) => runOurs(i, audio.get(i.id)!));
   const base = items.map((i) => runBaseline(i, audio.get(i.id)!));
-  result[`${split}.ours`] = report('ours', ours, true);
-  result[`${split}.baseline`] = report('baseline: app_amd', base, false);
+  const oursCpu = cpuPerFrame(items, analyseOurs);
+  const baseCpu = cpuPerFrame(items, analyseBaseline);
+  result[`${split}.ours`] = { ...report('ours', ours, true), cpuUsPerFrameLeast: oursCpu };
+  printCpu('ours', oursCpu);
+  result[`${split}.baseline`] = { ...report('baseline: app_amd', base, false), cpuUsPerFrameLeast: baseCpu };
+  printCpu('app_amd', baseCpu);
 }
 console.log(
   '\ngoals: live people as machine <= 2 %, accuracy >= 95 %, human p50 <= 1500 ms, beep found >= 98 %, 0 false beeps on ringback',

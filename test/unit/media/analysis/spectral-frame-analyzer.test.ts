@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SpectralFrameAnalyzer } from '../../../../src/media/analysis/index.js';
 import {
+  concat,
   consonant,
   dtmf,
   music,
   frames,
+  mix,
   pinkNoise,
   seededRandom,
   speechBurst,
@@ -88,5 +90,66 @@ describe('SpectralFrameAnalyzer', () => {
     for (const s of share(tone([2800], 200, -20))) expect(s).toBeGreaterThan(0.95);
     for (const s of share(tone([600], 200, -20))) expect(s).toBeLessThan(0.01);
     for (const s of share(music(1000, 300, -20, seededRandom(5)))) expect(s).toBeLessThan(0.2);
+  });
+
+  it('matches a plain 256-point DFT of the Hann-windowed frame (flatness, share above 2 kHz, peak)', () => {
+    const random = seededRandom(11);
+    const x = mix(tone([1234.5], 20, -20), whiteNoise(20, -35, random));
+    const frame = toPcm(x).subarray(0, 160);
+    // The reference: the textbook DFT, bin by bin, over 250–3500 Hz (bins 8–112).
+    const power: number[] = [];
+    for (let k = 0; k <= 128; k++) {
+      let re = 0;
+      let im = 0;
+      for (let n = 0; n < 160; n++) {
+        const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / 159);
+        re += frame[n]! * w * Math.cos((2 * Math.PI * k * n) / 256);
+        im -= frame[n]! * w * Math.sin((2 * Math.PI * k * n) / 256);
+      }
+      power.push(re * re + im * im);
+    }
+    const band = power.slice(8, 113);
+    const total = band.reduce((a, b) => a + b, 0);
+    const high = power.slice(64, 113).reduce((a, b) => a + b, 0);
+    const geo = Math.exp(band.reduce((a, p) => a + Math.log(p + 1e-3), 0) / band.length);
+    const peak = 8 + band.indexOf(Math.max(...band));
+    const f = new SpectralFrameAnalyzer().analyze(frame);
+    expect(f.highShare).toBeCloseTo(high / total, 9);
+    expect(f.flatness).toBeCloseTo(geo / (total / band.length + 1e-3), 9);
+    expect(Math.abs(f.peakHz - peak * 31.25)).toBeLessThanOrEqual(15.625);
+    expect(Math.abs(f.peakHz - 1234.5)).toBeLessThan(10);
+  });
+
+  it('transforms every frame of a tone but only every other frame of noise, so a tone after noise is seen at most one frame late', () => {
+    const random = seededRandom(12);
+    const pcm = toPcm(
+      concat(whiteNoise(410, -40, random), mix(tone([950], 300, -20), whiteNoise(300, -40, random))),
+    );
+    const a = new SpectralFrameAnalyzer();
+    const seen = [...frames(pcm)].map((f) => ({ ...a.analyze(f) }));
+    const noise = seen.slice(0, 20);
+    expect(noise.filter((f) => f.fresh).length).toBe(10);
+    // Stale frames carry the last measured shape, never a tone.
+    for (const f of noise) expect(f.tone).toBe('none');
+    // The tone starts 410 ms in, inside frame 20; frame 21 is its first whole frame.
+    const first = seen.findIndex((f) => f.tone === 'single');
+    expect(first).toBeGreaterThanOrEqual(21);
+    expect(first).toBeLessThanOrEqual(22);
+    const during = seen.slice(first, 35);
+    expect(during.every((f) => f.fresh && f.tone === 'single')).toBe(true);
+  });
+
+  it('asked for single tones only, skips frames whose envelope swings yet still finds every frame of a tone', () => {
+    const random = seededRandom(13);
+    const a = new SpectralFrameAnalyzer();
+    a.onlySingleTones = true;
+    // Ringback beats (its envelope swings within 20 ms): never transformed, never a tone.
+    const ring = [...frames(toPcm(tone([440, 480], 400, -20)))].map((f) => ({ ...a.analyze(f) }));
+    expect(ring.filter((f) => f.fresh)).toEqual([]);
+    expect(ring.filter((f) => f.tone !== 'none')).toEqual([]);
+    const beep = [...frames(toPcm(mix(tone([1400], 200, -20), whiteNoise(200, -45, random))))]
+      .slice(1, -1)
+      .map((f) => a.analyze(f).tone);
+    expect(beep).toEqual(beep.map(() => 'single'));
   });
 });
