@@ -5,8 +5,11 @@ import { renderConsoleLayout } from './console-layout.js';
 import { escapeHtml } from './escape-html.js';
 import { roleAllows } from './required-role.js';
 
-/** Where the form is and where it posts its upload. */
-export const CAMPAIGN_CREATE_PATH = '/campaigns/new';
+/**
+ * Where the form is and where it posts its upload. Not under `/campaigns/`: every path there is
+ * a campaign's page, and `new` is a campaign name like any other.
+ */
+export const CAMPAIGN_CREATE_PATH = '/new-campaign';
 
 /** Bad rows shown under an import's result; the rest are counted. */
 const SHOWN_BAD_ROWS = 20;
@@ -22,8 +25,8 @@ export interface CampaignCreatePageInput {
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
 /**
- * `GET /campaigns/new`: name, trunk, caller ID, window, days, attempts and a CSV. The console
- * script sends the file as the body of `POST /campaigns/new` (text/csv, settings in the query,
+ * `GET /new-campaign`: name, trunk, caller ID, window, days, attempts and a CSV. The console
+ * script sends the file as the body of `POST /new-campaign` (text/csv, settings in the query,
  * the CSRF token in a header), the very import `POST /v1/campaigns` runs, and shows its result.
  */
 export function renderCampaignCreatePage(input: CampaignCreatePageInput): string {

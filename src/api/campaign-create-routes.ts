@@ -17,7 +17,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 const CSV_TYPES = ['text/csv', 'application/csv'];
 
 /**
- * `GET /campaigns/new`: the form; `POST /campaigns/new`: its upload (operator role by the role
+ * `GET /new-campaign`: the form; `POST /new-campaign`: its upload (operator role by the role
  * check, the session's CSRF token in `x-csrf-token`), streamed into the API's own CSV import
  * within api.bodyLimit (413 naming the limit past it), answered with the import's result as HTML.
  */
