@@ -27,7 +27,9 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 /**
  * `GET /new-campaign`: name, trunk, caller ID, window, days, attempts and a CSV. The console
  * script sends the file as the body of `POST /new-campaign` (text/csv, settings in the query,
- * the CSRF token in a header), the very import `POST /v1/campaigns` runs, and shows its result.
+ * the CSRF token in a header), the very import `POST /v1/campaigns` runs, and shows its result;
+ * without script the browser posts the form itself (multipart, the `csrf` field first, the file
+ * last) to the same import.
  */
 export function renderCampaignCreatePage(input: CampaignCreatePageInput): string {
   const allowed =
@@ -46,7 +48,8 @@ export function renderCampaignCreatePage(input: CampaignCreatePageInput): string
   ).join(' ');
   const form = !allowed
     ? '<p class="notice" data-testid="create-not-allowed">Creating a campaign needs the operator role and a browser session.</p>'
-    : `<form class="create" method="post" action="${CAMPAIGN_CREATE_PATH}" data-upload data-testid="create-form">
+    : `<form class="create" method="post" action="${CAMPAIGN_CREATE_PATH}" enctype="multipart/form-data" data-upload data-testid="create-form">
+<!-- The first field, so the server checks it before it reads the file (without script the form is posted as it stands). -->
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken ?? '')}">
 <label>Name <input name="name" required pattern="[A-Za-z0-9][A-Za-z0-9_.-]{0,63}" maxlength="64" data-testid="create-name"></label>
 <label>Trunk <select name="trunk" data-testid="create-trunk">${trunks}</select></label>
@@ -60,7 +63,6 @@ export function renderCampaignCreatePage(input: CampaignCreatePageInput): string
 <label class="day"><input type="checkbox" name="paused" value="true"> create it paused</label>
 <label>CSV file (at most ${formatBytes(input.limitBytes)}) <input name="file" type="file" accept=".csv,text/csv" required data-testid="create-file"></label>
 <button type="submit" data-testid="create-submit">Upload and create</button>
-<noscript><p class="notice">The upload needs JavaScript; without it use <code>dialer campaign create</code>.</p></noscript>
 </form>
 <div data-testid="create-result" aria-live="polite"></div>`;
   return renderConsoleLayout({
