@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallOutcome } from '../../../src/jobs/call-outcome.js';
 import { TOKEN, apiFixture, type ApiFixture } from './api-fixture.js';
+import { campaignOutcome, seedCampaign } from './seed-outcomes.js';
 
 // The console's pages and forms without a browser: what plain HTTP (a browser without script, a
 // route table) sees. The browser tests are in console.test.ts.
@@ -160,5 +162,39 @@ describe('console pages and forms over plain HTTP', () => {
     expect(head).toMatch(/^HTTP\/1\.1 403 /);
     expect(head).toContain('CSRF_REJECTED');
     expect(await f.server.client.redis.exists(f.server.client.keys.campaign('forged'))).toBe(0);
+  });
+
+  it('the campaign page shows the post-dial delay now: the median of the last five minutes, live', async () => {
+    // A server of its own: the stream scans behind the figures are shared for 10 s per server,
+    // and the other tests' pages would have read them before these outcomes existed.
+    const f = await apiFixture();
+    try {
+      const numbers = ['+5534984180031', '+5534984180032', '+5534984180033', '+5534984180034'];
+      // Three calls whose INVITE left seconds ago, and one of ten minutes ago, outside the window.
+      const at = (outcome: CallOutcome, agoMs: number): CallOutcome => ({
+        ...outcome,
+        attempts: outcome.attempts.map((a) => ({
+          ...a,
+          startedAt: Date.now() - agoMs,
+          inviteSentAt: Date.now() - agoMs,
+        })),
+      });
+      await seedCampaign(f, 'pdd', numbers, [
+        at(campaignOutcome('pdd', numbers[0] as string, 'answered', 0, 1000), 30_000),
+        at(campaignOutcome('pdd', numbers[1] as string, 'busy', 0, 2500), 20_000),
+        at(campaignOutcome('pdd', numbers[2] as string, 'answered', 0, 1800), 10_000),
+        at(campaignOutcome('pdd', numbers[3] as string, 'busy', 0, 100), 600_000),
+      ]);
+      const live = await f.request({ method: 'GET', url: '/campaigns/pdd/live.json' });
+      expect(live.json()).toMatchObject({
+        fields: { 'pdd-now': '1800 ms', 'pdd-now-note': 'median, last 5 min · 3 calls' },
+      });
+      // The page shows the same figures under the ids the script rewrites from live.json.
+      const page = await f.request({ method: 'GET', url: '/campaigns/pdd' });
+      expect(page.body).toContain('<span data-testid="pdd-now">1800 ms</span>');
+      expect(page.body).toContain('<span data-testid="pdd-now-note">median, last 5 min · 3 calls</span>');
+    } finally {
+      await f.close();
+    }
   });
 });
