@@ -273,7 +273,7 @@ describe('status callbacks', () => {
     expect(completed?.outcome).toEqual(outcome);
   });
 
-  it('uses the campaign URL for its calls unless the job names its own', async () => {
+  it('uses the campaign URL for its calls unless the job names its own, and for its completion', async () => {
     const campaignHook = await startReceiver(() => 200);
     const jobHook = await startReceiver(() => 200);
     cleanups.push(
@@ -289,6 +289,8 @@ describe('status callbacks', () => {
       { trunk: 'carrier', callbackUrl: campaignHook.url() },
       { state: 'running' },
     );
+    // Both calls counted in the campaign: the worker's write of the second outcome completes it.
+    await new CampaignStore({ redis, keys: client.keys }).addTotal('spring', 2);
     expect(config.callbacks?.secret).toBe(SECRET);
     const viaCampaign = await client.enqueueCall({ number: '+5534984149880', campaign: 'spring' });
     const own = await client.enqueueCall({
@@ -304,12 +306,25 @@ describe('status callbacks', () => {
         jobHook.accepted().some((r) => r.event.type === 'completed'),
       { what: 'both completed events' },
     );
+    const done = await waitFor(
+      () => campaignHook.accepted().find((r) => r.headers['x-dialer-event'] === 'campaign.completed'),
+      { what: 'the campaign.completed event' },
+    );
+    expect(JSON.parse(done.raw)).toMatchObject({
+      campaign: 'spring',
+      total: 2,
+      done: 2,
+      counts: { declined: 2 },
+    });
     // 603 Declined: no ringing, no answer; the outcome says declined.
-    expect(campaignHook.received.map((r) => [r.event.jobId, r.event.type])).toEqual([
+    const callEvents = campaignHook.received.filter(
+      (r) => r.headers['x-dialer-event'] !== 'campaign.completed',
+    );
+    expect(callEvents.map((r) => [r.event.jobId, r.event.type])).toEqual([
       [viaCampaign.jobId, 'initiated'],
       [viaCampaign.jobId, 'completed'],
     ]);
-    expect(campaignHook.received[1]?.event).toMatchObject({
+    expect(callEvents[1]?.event).toMatchObject({
       campaign: 'spring',
       outcome: { status: 'declined' },
     });
