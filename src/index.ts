@@ -58,3 +58,9 @@ export {
   type ObservedWorker,
 } from './workers/index.js';
 export { startWorkerProcess, type WorkerProcess } from './cli/index.js';
+export {
+  verifyCallbackSignature,
+  type VerifyCallbackInput,
+  type CallbackEvent,
+  type CampaignCompletedEvent,
+} from './callbacks/index.js';

@@ -14,7 +14,15 @@ export const AUTH_COOKIE = 'dialer_session';
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/favicon.ico']);
 
 /** Pages a person opens in a browser, where a cookie or a one-time `?token=` is accepted too. */
-const BROWSER_PREFIXES = ['/docs', '/admin/queues', '/campaigns', '/calls', '/trunks', '/console'];
+const BROWSER_PREFIXES = [
+  '/docs',
+  '/admin/queues',
+  '/campaigns',
+  '/new-campaign',
+  '/calls',
+  '/trunks',
+  '/console',
+];
 
 /**
  * Whether `given` is the token, in time that does not depend on where they differ: both sides are
@@ -42,7 +50,8 @@ export function pathOf(url: string): string {
 /**
  * Requires a token on every request but `/healthz` and `/readyz`, and sets `request.principal`:
  * - `Authorization: Bearer <token>` everywhere;
- * - on browser pages (`/`, `/campaigns`, `/calls`, `/trunks`, `/console`, `/docs`, `/admin/queues`)
+ * - on browser pages (`/`, `/campaigns`, `/new-campaign`, `/calls`, `/trunks`, `/console`, `/docs`,
+ *   `/admin/queues`)
  *   also the session cookie, which a
  *   `GET …?token=<token>` sets (HttpOnly, SameSite=Strict, Max-Age `sessionTtlMs`, Secure when
  *   the request came over HTTPS, directly or from a trusted proxy) before redirecting to the same

@@ -5,8 +5,11 @@ import { renderConsoleLayout } from './console-layout.js';
 import { escapeHtml } from './escape-html.js';
 import { roleAllows } from './required-role.js';
 
-/** Where the form is and where it posts its upload. */
-export const CAMPAIGN_CREATE_PATH = '/campaigns/new';
+/**
+ * Where the form is and where it posts its upload. Not under `/campaigns/`: every path there is
+ * a campaign's page, and `new` is a campaign name like any other.
+ */
+export const CAMPAIGN_CREATE_PATH = '/new-campaign';
 
 /** Bad rows shown under an import's result; the rest are counted. */
 const SHOWN_BAD_ROWS = 20;
@@ -22,9 +25,11 @@ export interface CampaignCreatePageInput {
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
 /**
- * `GET /campaigns/new`: name, trunk, caller ID, window, days, attempts and a CSV. The console
- * script sends the file as the body of `POST /campaigns/new` (text/csv, settings in the query,
- * the CSRF token in a header), the very import `POST /v1/campaigns` runs, and shows its result.
+ * `GET /new-campaign`: name, trunk, caller ID, window, days, attempts and a CSV. The console
+ * script sends the file as the body of `POST /new-campaign` (text/csv, settings in the query,
+ * the CSRF token in a header), the very import `POST /v1/campaigns` runs, and shows its result;
+ * without script the browser posts the form itself (multipart, the `csrf` field first, the file
+ * last) to the same import.
  */
 export function renderCampaignCreatePage(input: CampaignCreatePageInput): string {
   const allowed =
@@ -43,7 +48,8 @@ export function renderCampaignCreatePage(input: CampaignCreatePageInput): string
   ).join(' ');
   const form = !allowed
     ? '<p class="notice" data-testid="create-not-allowed">Creating a campaign needs the operator role and a browser session.</p>'
-    : `<form class="create" method="post" action="${CAMPAIGN_CREATE_PATH}" data-upload data-testid="create-form">
+    : `<form class="create" method="post" action="${CAMPAIGN_CREATE_PATH}" enctype="multipart/form-data" data-upload data-testid="create-form">
+<!-- The first field, so the server checks it before it reads the file (without script the form is posted as it stands). -->
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken ?? '')}">
 <label>Name <input name="name" required pattern="[A-Za-z0-9][A-Za-z0-9_.-]{0,63}" maxlength="64" data-testid="create-name"></label>
 <label>Trunk <select name="trunk" data-testid="create-trunk">${trunks}</select></label>
@@ -57,7 +63,6 @@ export function renderCampaignCreatePage(input: CampaignCreatePageInput): string
 <label class="day"><input type="checkbox" name="paused" value="true"> create it paused</label>
 <label>CSV file (at most ${formatBytes(input.limitBytes)}) <input name="file" type="file" accept=".csv,text/csv" required data-testid="create-file"></label>
 <button type="submit" data-testid="create-submit">Upload and create</button>
-<noscript><p class="notice">The upload needs JavaScript; without it use <code>dialer campaign create</code>.</p></noscript>
 </form>
 <div data-testid="create-result" aria-live="polite"></div>`;
   return renderConsoleLayout({

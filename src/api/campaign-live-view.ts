@@ -1,7 +1,7 @@
 import { FINAL_STATUSES } from '../jobs/index.js';
 import type { CampaignAmdCounts } from './campaign-amd-counts.js';
 import type { CampaignBacklog } from './campaign-backlog.js';
-import type { CampaignRate } from './campaign-rates.js';
+import { PDD_NOW_WINDOW_MS, type CampaignRate } from './campaign-rates.js';
 import type { CampaignSummary } from './campaign-summary.js';
 import { formatEta } from './format-eta.js';
 
@@ -10,7 +10,7 @@ export interface CampaignFigures {
   readonly summary: CampaignSummary;
   readonly backlog: CampaignBacklog;
   readonly amd: CampaignAmdCounts;
-  /** Absent when nothing of the campaign finished in the last minute. */
+  /** Absent when nothing of the campaign finished within the rates' windows (a minute, five for PDD). */
   readonly rate?: CampaignRate;
 }
 
@@ -48,6 +48,8 @@ export function campaignLiveView(figures: CampaignFigures): CampaignLiveView {
     'amd-human': String(amd.human),
     'amd-machine': String(amd.machine),
     'amd-unknown': String(amd.unknown),
+    'pdd-now': rate?.postDialDelay === undefined ? '–' : `${rate.postDialDelay.p50Ms} ms`,
+    'pdd-now-note': `median, last ${PDD_NOW_WINDOW_MS / 60_000} min · ${rate?.postDialDelay?.samples ?? 0} call${rate?.postDialDelay?.samples === 1 ? '' : 's'}`,
   };
   const widths: Record<string, string> = { 'progress-bar': `${(100 * progress).toFixed(1)}%` };
   for (const status of FINAL_STATUSES) {

@@ -87,7 +87,7 @@ ${actions(input, path)}
   ${card('Answer rate', f('answer-rate'))}
   ${card('Calls/s now', f('cps'), 'last minute')}
   ${card('ETA', f('eta'), 'at the last minute’s pace')}
-  ${card('PDD median', `<span data-testid="pdd">${pdd.p50Ms === null ? '–' : `${pdd.p50Ms} ms`}</span>`, pdd.p95Ms === null ? undefined : `p95 ${pdd.p95Ms} ms`, 'pdd-note')}
+  <div class="card"><div class="label">PDD now</div><div class="value">${f('pdd-now')}</div><div class="note">${f('pdd-now-note')}</div><div class="note">newest outcomes: median <span data-testid="pdd">${pdd.p50Ms === null ? '–' : `${pdd.p50Ms} ms`}</span>${pdd.p95Ms === null ? '' : `, <span data-testid="pdd-note">p95 ${pdd.p95Ms} ms</span>`}</div></div>
 </div>
 
 <div class="cards">

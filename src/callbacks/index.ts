@@ -26,3 +26,4 @@ export {
   type DeliverCallbackInput,
 } from './deliver-callback.js';
 export { StatusCallbacks, type StatusCallbacksOptions } from './status-callbacks.js';
+export { CAMPAIGN_COMPLETED, type CampaignCompletedEvent } from './campaign-completed-event.js';

@@ -7,6 +7,7 @@ import type { CallbackDeliveryJob } from './callback-delivery-job.js';
 import { CallbackKeys } from './callback-keys.js';
 import { CallbackPublisher } from './callback-publisher.js';
 import { CallbackWorker } from './callback-worker.js';
+import { CampaignCompletionDrain } from './campaign-completion-drain.js';
 
 export interface StatusCallbacksOptions {
   readonly config: CallbacksConfig;
@@ -16,11 +17,18 @@ export interface StatusCallbacksOptions {
   /** Base of a trunk queue's keys (`DialerKeys.queueKey`), to read a job's own URL. */
   readonly queueKey: (trunk: string) => string;
   readonly campaignUrl: (campaign: string) => Promise<string | undefined>;
+  /** `DialerKeys.campaignCompletions`: where campaign completions wait for their callback. */
+  readonly completionsKey: string;
+  /** How often completions are looked for besides when this process completes one. */
+  readonly completionSweepMs?: number;
   readonly logger: Logger;
 }
 
 // Sequence marks outlive the longest a job's retries may spread (calling hours, busy retries).
 const KEY_TTL_MS = 14 * 86_400_000;
+// A completion this process did not write (a resume from the API, a worker that died after its
+// last outcome) is queued within this long; its own are queued at once.
+const COMPLETION_SWEEP_MS = 10_000;
 
 /**
  * Status callbacks of one worker process: events are queued in Redis (`<prefix>:callbacks`) as
@@ -31,6 +39,7 @@ export class StatusCallbacks {
   readonly #publisher: CallbackPublisher;
   readonly #worker: CallbackWorker;
   readonly #queue: Queue<CallbackDeliveryJob>;
+  readonly #completions: CampaignCompletionDrain;
   readonly #logger: Logger;
   #closing: Promise<void> | undefined;
 
@@ -38,11 +47,13 @@ export class StatusCallbacks {
     publisher: CallbackPublisher,
     worker: CallbackWorker,
     queue: Queue<CallbackDeliveryJob>,
+    completions: CampaignCompletionDrain,
     logger: Logger,
   ) {
     this.#publisher = publisher;
     this.#worker = worker;
     this.#queue = queue;
+    this.#completions = completions;
     this.#logger = logger;
   }
 
@@ -81,14 +92,31 @@ export class StatusCallbacks {
       keyTtlMs: KEY_TTL_MS,
       logger,
     });
-    return new StatusCallbacks(publisher, worker, queue, logger);
+    const completions = new CampaignCompletionDrain({
+      redis,
+      noticesKey: options.completionsKey,
+      queue,
+      maxAttempts: config.maxAttempts,
+      backoffMs: config.backoffMs,
+      sweepMs: options.completionSweepMs ?? COMPLETION_SWEEP_MS,
+      logger,
+    });
+    return new StatusCallbacks(publisher, worker, queue, completions, logger);
   }
 
   /** The queue name, for metrics. */
   static readonly queueName = new CallbackKeys('').queueName;
 
   /** The DialerWorker `call` listener: returns at once, never throws. */
-  readonly publish = (event: CallLifecycleEvent): void => this.#publisher.publish(event);
+  readonly publish = (event: CallLifecycleEvent): void => {
+    this.#publisher.publish(event);
+    if (event.type === 'completed' && event.campaignCompletedAt !== undefined) this.#completions.drainSoon();
+  };
+
+  /** Queues every campaign completion waiting for its callback now (a sweep does it anyway). */
+  drainCompletions(): Promise<void> {
+    return this.#completions.drain();
+  }
 
   /**
    * Queues what was published, then stops delivering (deliveries in flight finish; the rest stay
@@ -96,6 +124,7 @@ export class StatusCallbacks {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.#completions.close();
       await this.#publisher
         .flush()
         .catch((error: unknown) => this.#logger.warn({ err: error }, 'callback flush failed'));

@@ -35,6 +35,7 @@ function observersOf(config: DialerConfig, onMetrics: (metrics: WorkerMetrics) =
         prefix: keys.prefix,
         queueKey: (trunk) => keys.queueKey(trunk),
         campaignUrl: async (name) => (await campaign(name))?.settings.callbackUrl,
+        completionsKey: keys.campaignCompletions,
         logger,
       });
       return { name: 'status callbacks', observe: started.publish, close: () => started.close() };

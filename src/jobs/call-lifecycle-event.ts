@@ -32,6 +32,11 @@ export type CallLifecycleEvent =
   | (EventBase & { readonly type: 'attempt-ended'; readonly record: AttemptRecord })
   /** Taken but not dialed now (pace, channels, circuit, calling hours, a live call…): back in the queue until `until`. */
   | (EventBase & { readonly type: 'deferred'; readonly reason: string; readonly until: number })
-  | (EventBase & { readonly type: 'completed'; readonly outcome: CallOutcome });
+  | (EventBase & {
+      readonly type: 'completed';
+      readonly outcome: CallOutcome;
+      /** Set when this outcome was its campaign's last: the campaign's completedAt. */
+      readonly campaignCompletedAt?: number;
+    });
 
 export type CallEventSink = (event: CallLifecycleEvent) => void;

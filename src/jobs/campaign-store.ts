@@ -80,7 +80,7 @@ if current == 'cancelled' and ARGV[1] ~= 'cancelled' then return {2, current} en
 if current == 'completed' then return {2, current} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
-if ARGV[1] == 'running' then completeIfDone(KEYS[1], ARGV[2], ARGV[4]) end
+if ARGV[1] == 'running' then completeIfDone(KEYS[1], ARGV[2], ARGV[4], KEYS[2]) end
 return {1, current}
 `;
 
@@ -203,8 +203,9 @@ export class CampaignStore {
     const message: CampaignControlMessage = { type: 'campaign', name, state };
     const [code, previous] = (await this.#redis.eval(
       SET_STATE,
-      1,
+      2,
       this.#keys.campaign(name),
+      this.#keys.campaignCompletions,
       state,
       this.#keys.control,
       JSON.stringify(message),

@@ -25,7 +25,8 @@ if ARGV[7] == '1' then
   redis.call('HINCRBY', KEYS[3], 'status:' .. ARGV[2], 1)
   redis.call('HINCRBY', KEYS[3], 'attempts', tonumber(ARGV[3]))
   redis.call('HINCRBY', KEYS[3], 'done', 1)
-  completeIfDone(KEYS[3], ARGV[8], ARGV[9])
+  local completedAt = completeIfDone(KEYS[3], ARGV[8], ARGV[9], KEYS[4])
+  if completedAt then return completedAt end
 end
 return false
 `,
@@ -45,8 +46,13 @@ export class OutcomeStore {
     this.#retentionMs = options.retentionMs ?? 30 * 86_400_000;
   }
 
-  /** Writes the outcome unless one exists; returns the one that stands. */
-  async writeOnce(outcome: CallOutcome): Promise<{ written: boolean; outcome: CallOutcome }> {
+  /**
+   * Writes the outcome unless one exists; returns the one that stands, and when this write
+   * completed its campaign, the campaign's `completedAt`.
+   */
+  async writeOnce(
+    outcome: CallOutcome,
+  ): Promise<{ written: boolean; outcome: CallOutcome; campaignCompletedAt?: number }> {
     const json = JSON.stringify(outcome);
     const campaignKey =
       outcome.campaign !== undefined
@@ -55,7 +61,7 @@ export class OutcomeStore {
     const attempts = new Set(outcome.attempts.map((a) => a.attempt)).size;
     const existing = (await WRITE_ONCE.run(
       this.#redis,
-      [this.#keys.outcome(outcome.jobId), this.#keys.outcomes, campaignKey],
+      [this.#keys.outcome(outcome.jobId), this.#keys.outcomes, campaignKey, this.#keys.campaignCompletions],
       [
         json,
         outcome.status,
@@ -67,8 +73,10 @@ export class OutcomeStore {
         this.#keys.control,
         outcome.campaign ?? '',
       ],
-    )) as string | null;
+    )) as string | number | null;
     if (existing === null) return { written: true, outcome };
+    // A number is the completedAt of the campaign this write completed (an existing outcome is JSON).
+    if (typeof existing === 'number') return { written: true, outcome, campaignCompletedAt: existing };
     return { written: false, outcome: JSON.parse(existing) as CallOutcome };
   }
 

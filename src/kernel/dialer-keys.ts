@@ -100,6 +100,14 @@ export class DialerKeys {
     return `${this.prefix}:campaign:${name}`;
   }
 
+  /**
+   * Campaign completions whose `campaign.completed` callback is still to be queued: a sorted set
+   * (score completedAt) of JSON notices, written by the step that completes the campaign.
+   */
+  get campaignCompletions(): string {
+    return `${this.prefix}:campaign-completions`;
+  }
+
   /** Names of every campaign: a set. */
   get campaigns(): string {
     return `${this.prefix}:campaigns`;

@@ -449,7 +449,12 @@ async function finish(
   const outcome = buildCallOutcome({ jobId, job: data, status, reason, attempts });
   const stored = await deps.outcomes.writeOnce(outcome);
   if (stored.written)
-    deps.events?.({ type: 'completed', ...eventBase(jobId, data), outcome: stored.outcome });
+    deps.events?.({
+      type: 'completed',
+      ...eventBase(jobId, data),
+      outcome: stored.outcome,
+      ...(stored.campaignCompletedAt !== undefined && { campaignCompletedAt: stored.campaignCompletedAt }),
+    });
   logger.info(
     { status: stored.outcome.status, attempts: attempts.length, written: stored.written },
     'final outcome',

@@ -212,6 +212,9 @@ export class TrunkRuntime {
           to: data.number,
           at: Date.now(),
           outcome: stored.outcome,
+          ...(stored.campaignCompletedAt !== undefined && {
+            campaignCompletedAt: stored.campaignCompletedAt,
+          }),
         });
     } catch (writeError) {
       this.#logger.error({ jobId, err: writeError }, 'could not record the outcome of a failed job');

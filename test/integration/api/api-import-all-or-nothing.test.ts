@@ -177,7 +177,7 @@ describe('an import is all or nothing', () => {
     // The console's upload runs the same import, within the same limit, and says which.
     const page = await f.request({
       method: 'POST',
-      url: '/campaigns/new?name=page',
+      url: '/new-campaign?name=page',
       headers: { 'content-type': 'text/csv' },
       payload: `number,name\n${rows(0, 1000)}`,
     });

@@ -23,13 +23,13 @@ const BODIES: Record<string, unknown> = {
 const PARAMS: Record<string, string> = { name: 'spring', id: 'job-1', number: encodeURIComponent(NUMBER) };
 const WITHOUT_REDIS = new Set(['/healthz', '/readyz']);
 /** Routes answered without Redis on one method only: the new-campaign form is static HTML. */
-const WITHOUT_REDIS_ROUTES = new Set(['GET /campaigns/new']);
+const WITHOUT_REDIS_ROUTES = new Set(['GET /new-campaign']);
 /** Bodies that are no JSON: the console's upload is the CSV itself. */
-const CSV_BODIES: Record<string, string> = { 'POST /campaigns/new': `number\n${NUMBER}\n` };
+const CSV_BODIES: Record<string, string> = { 'POST /new-campaign': `number\n${NUMBER}\n` };
 /** A query that makes a route read Redis (the call search page without one is an empty form, and a text that is no number or job id is answered without Redis). */
 const QUERIES: Record<string, string> = {
   '/calls': `?q=${encodeURIComponent(NUMBER)}`,
-  '/campaigns/new': '?name=spring',
+  '/new-campaign': '?name=spring',
 };
 
 interface Route {

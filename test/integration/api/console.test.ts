@@ -367,7 +367,7 @@ describe.skipIf(!haveChromium)(browserSuiteTitle('operator console'), () => {
   it('creates a campaign from an uploaded CSV (operator): counts, rejected rows as text, the new campaign', async () => {
     const { context, page } = await session(OPERATOR);
     await page.getByTestId('new-campaign').click();
-    await page.waitForURL(`${url}/campaigns/new`);
+    await page.waitForURL(`${url}/new-campaign`);
     await page.getByTestId('create-name').fill('autumn');
     await page.locator('input[name="windowStart"]').fill('09:00');
     await page.locator('input[name="windowEnd"]').fill('20:00');
@@ -378,7 +378,7 @@ describe.skipIf(!haveChromium)(browserSuiteTitle('operator console'), () => {
         .getByTestId('create-file')
         .setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
       const posted = page.waitForResponse(
-        (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/campaigns/new',
+        (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/new-campaign',
       );
       await page.getByTestId('create-submit').click();
       return (await posted).status();
@@ -413,7 +413,7 @@ describe.skipIf(!haveChromium)(browserSuiteTitle('operator console'), () => {
 
     // The upload without this session's CSRF token imports nothing.
     const forged = await page.evaluate(async () => {
-      const r = await fetch('/campaigns/new?name=forged', {
+      const r = await fetch('/new-campaign?name=forged', {
         method: 'POST',
         headers: { 'content-type': 'text/csv', 'x-csrf-token': 'not-the-token' },
         body: 'number\n+5534984170009\n',
@@ -432,7 +432,7 @@ describe.skipIf(!haveChromium)(browserSuiteTitle('operator console'), () => {
   it('refuses a viewer the upload (403) and shows it no form', async () => {
     const viewer = await f.server.app.inject({
       method: 'POST',
-      url: '/campaigns/new?name=viewed',
+      url: '/new-campaign?name=viewed',
       headers: { authorization: `Bearer ${VIEWER}`, 'content-type': 'text/csv' },
       payload: 'number\n+5534984170008\n',
     });
@@ -440,7 +440,7 @@ describe.skipIf(!haveChromium)(browserSuiteTitle('operator console'), () => {
     expect(viewer.json()).toMatchObject({ error: 'FORBIDDEN' });
     const form = await f.server.app.inject({
       method: 'GET',
-      url: '/campaigns/new',
+      url: '/new-campaign',
       headers: { authorization: `Bearer ${VIEWER}` },
     });
     expect(form.body).toContain('data-testid="create-not-allowed"');

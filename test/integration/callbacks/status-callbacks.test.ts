@@ -4,7 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { verifyCallbackSignature, type CallbackEvent } from '../../../src/callbacks/index.js';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  StatusCallbacks,
+  verifyCallbackSignature,
+  type CallbackEvent,
+  type CampaignCompletedEvent,
+} from '../../../src/callbacks/index.js';
+import { createCampaignAndImport } from '../../../src/jobs/create-campaign-and-import.js';
+import { CampaignControl } from '../../../src/jobs/campaign-control.js';
+import { OutcomeStore } from '../../../src/jobs/outcome-store.js';
+import { campaignOutcome } from '../api/seed-outcomes.js';
 import { CampaignStore } from '../../../src/jobs/campaign-store.js';
 import { DialerClient } from '../../../src/jobs/dialer-client.js';
 import { createLogger, silentLogger } from '../../../src/log/create-logger.js';
@@ -67,6 +78,129 @@ async function startReceiver(answer: (index: number, event: CallbackEvent) => nu
     },
   };
 }
+
+describe('campaign.completed callbacks', () => {
+  it('one signed delivery per completion, with several processes draining and a failed delivery retried', async () => {
+    const receiver = await startReceiver((index) => (index === 0 ? 503 : 204));
+    const client = new DialerClient({ redis: redisUrl, prefix: `{t-cbdone-${randomUUID()}}` });
+    const store = new CampaignStore({ redis: client.redis, keys: client.keys });
+    const outcomes = new OutcomeStore({ redis: client.redis, keys: client.keys });
+    // Two worker processes' callbacks; their sweeps never fire here: every drain is asked for.
+    const processes = [0, 1].map(() =>
+      StatusCallbacks.start({
+        config: {
+          secret: SECRET,
+          timeoutMs: 5000,
+          maxAttempts: 5,
+          backoffMs: 100,
+          concurrency: 4,
+          perHostConcurrency: 4,
+          allowPrivate: ['127.0.0.1/32'],
+        },
+        redis: client.redis,
+        prefix: client.keys.prefix,
+        queueKey: (trunk) => client.keys.queueKey(trunk),
+        campaignUrl: () => Promise.resolve(undefined),
+        completionsKey: client.keys.campaignCompletions,
+        completionSweepMs: 3_600_000,
+        logger: silentLogger(),
+      }),
+    );
+    const [a, b] = processes as [StatusCallbacks, StatusCallbacks];
+    try {
+      const importNumbers = async (numbers: readonly string[]) =>
+        createCampaignAndImport(
+          { client, store },
+          {
+            name: 'autumn',
+            settings: { trunk: 'carrier', callbackUrl: receiver.url('/done') },
+            stream: Readable.from([`number\n${numbers.join('\n')}\n`]),
+          },
+        );
+      const completions = () => receiver.accepted().map((r) => JSON.parse(r.raw) as CampaignCompletedEvent);
+      await importNumbers(['+5534984140001', '+5534984140002']);
+      await outcomes.writeOnce(campaignOutcome('autumn', '+5534984140001', 'busy', 0, 100));
+      const last = await outcomes.writeOnce(campaignOutcome('autumn', '+5534984140002', 'answered', 0, 100));
+      // A retried write of the last outcome completes nothing more.
+      const again = await outcomes.writeOnce(campaignOutcome('autumn', '+5534984140002', 'answered', 0, 100));
+      expect(again.campaignCompletedAt).toBeUndefined();
+      const completedAt = last.campaignCompletedAt;
+      expect(completedAt).toBe((await store.status('autumn')).completedAt);
+      const [notice] = await client.redis.zrange(client.keys.campaignCompletions, '0', '0');
+      // The process that wrote the last outcome hears of it on the call's completed event, while
+      // the other one sweeps the same notice.
+      a.publish({
+        type: 'completed',
+        jobId: 'autumn~+5534984140002',
+        trunk: 'carrier',
+        campaign: 'autumn',
+        to: '+5534984140002',
+        at: Date.now(),
+        outcome: last.outcome,
+        ...(completedAt !== undefined && { campaignCompletedAt: completedAt }),
+      });
+      await b.drainCompletions();
+      await waitFor(() => completions().length > 0, { what: 'the campaign.completed delivery' });
+      // A drainer that queued the notice and died before removing it leaves it behind: draining
+      // it again queues nothing new.
+      await client.redis.zadd(client.keys.campaignCompletions, completedAt ?? 0, notice ?? '');
+      await Promise.all([a.drainCompletions(), b.drainCompletions()]);
+      const queue = new Queue('callbacks', { connection: client.redis, prefix: client.keys.prefix });
+      const settled = async () => {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        return Object.values(counts).every((n) => n === 0);
+      };
+      await waitFor(settled, { what: 'nothing left to deliver' });
+      expect(await client.redis.zcard(client.keys.campaignCompletions)).toBe(0);
+
+      // Refused once (503), delivered once, under one id.
+      expect(receiver.received.map((r) => r.status)).toEqual([503, 204]);
+      expect(new Set(receiver.received.map((r) => r.headers['x-dialer-delivery']))).toEqual(
+        new Set([`campaign/autumn/${completedAt}`]),
+      );
+      const [event] = completions();
+      expect(event).toEqual({
+        id: `campaign/autumn/${completedAt}`,
+        type: 'campaign.completed',
+        campaign: 'autumn',
+        completedAt,
+        total: 2,
+        done: 2,
+        counts: { busy: 1, answered: 1 },
+      });
+      const delivered = receiver.accepted()[0];
+      expect(delivered?.headers['x-dialer-event']).toBe('campaign.completed');
+      expect(
+        verifyCallbackSignature({
+          secret: SECRET,
+          body: delivered?.raw ?? '',
+          timestamp: delivered?.headers['x-dialer-timestamp'] as string | undefined,
+          signature: delivered?.headers['x-dialer-signature'] as string | undefined,
+        }),
+      ).toBe(true);
+
+      // New numbers reopen it; paused when they end, it completes on resume (an API process's
+      // step, which no worker hears of but by the notice): a second completion, a second callback.
+      await importNumbers(['+5534984140003']);
+      const control = new CampaignControl(client, store);
+      await control.pause('autumn');
+      await outcomes.writeOnce(campaignOutcome('autumn', '+5534984140003', 'no-answer', 0, undefined));
+      await control.resume('autumn');
+      await b.drainCompletions();
+      await waitFor(() => completions().length === 2 && settled(), { what: 'the second completion' });
+      const second = completions()[1];
+      expect(second).toMatchObject({ campaign: 'autumn', total: 3, done: 3 });
+      expect(second?.id).not.toBe(event?.id);
+      await queue.close();
+    } finally {
+      await Promise.all(processes.map((p) => p.close()));
+      await receiver.close();
+      const found = await client.redis.keys(`${client.keys.prefix}*`);
+      if (found.length > 0) await client.redis.del(...found);
+      await client.close();
+    }
+  });
+});
 
 describe('status callbacks', () => {
   let worker: DialerWorker | undefined;
@@ -139,7 +273,7 @@ describe('status callbacks', () => {
     expect(completed?.outcome).toEqual(outcome);
   });
 
-  it('uses the campaign URL for its calls unless the job names its own', async () => {
+  it('uses the campaign URL for its calls unless the job names its own, and for its completion', async () => {
     const campaignHook = await startReceiver(() => 200);
     const jobHook = await startReceiver(() => 200);
     cleanups.push(
@@ -155,6 +289,8 @@ describe('status callbacks', () => {
       { trunk: 'carrier', callbackUrl: campaignHook.url() },
       { state: 'running' },
     );
+    // Both calls counted in the campaign: the worker's write of the second outcome completes it.
+    await new CampaignStore({ redis, keys: client.keys }).addTotal('spring', 2);
     expect(config.callbacks?.secret).toBe(SECRET);
     const viaCampaign = await client.enqueueCall({ number: '+5534984149880', campaign: 'spring' });
     const own = await client.enqueueCall({
@@ -170,12 +306,25 @@ describe('status callbacks', () => {
         jobHook.accepted().some((r) => r.event.type === 'completed'),
       { what: 'both completed events' },
     );
+    const done = await waitFor(
+      () => campaignHook.accepted().find((r) => r.headers['x-dialer-event'] === 'campaign.completed'),
+      { what: 'the campaign.completed event' },
+    );
+    expect(JSON.parse(done.raw)).toMatchObject({
+      campaign: 'spring',
+      total: 2,
+      done: 2,
+      counts: { declined: 2 },
+    });
     // 603 Declined: no ringing, no answer; the outcome says declined.
-    expect(campaignHook.received.map((r) => [r.event.jobId, r.event.type])).toEqual([
+    const callEvents = campaignHook.received.filter(
+      (r) => r.headers['x-dialer-event'] !== 'campaign.completed',
+    );
+    expect(callEvents.map((r) => [r.event.jobId, r.event.type])).toEqual([
       [viaCampaign.jobId, 'initiated'],
       [viaCampaign.jobId, 'completed'],
     ]);
-    expect(campaignHook.received[1]?.event).toMatchObject({
+    expect(callEvents[1]?.event).toMatchObject({
       campaign: 'spring',
       outcome: { status: 'declined' },
     });

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signCallback, verifyCallbackSignature } from '../../../src/callbacks/index.js';
+import * as sipDialer from '../../../src/index.js';
 import { callbackUrlProblem } from '../../../src/jobs/callback-url-problem.js';
 import { normalizeCampaignSettings } from '../../../src/jobs/campaign-settings.js';
 import { validateJobInput } from '../../../src/jobs/validate-job-input.js';
@@ -69,5 +70,9 @@ describe('callbackUrl at the edge', () => {
     expect(() => normalizeCampaignSettings({ trunk: 'carrier', callbackUrl: 'mailto:a@b.c' })).toThrow(
       expect.objectContaining({ code: 'CAMPAIGN_INVALID', field: 'callbackUrl' }),
     );
+  });
+
+  it('is exported from the package root, as the README says receivers can use it', () => {
+    expect(sipDialer.verifyCallbackSignature).toBe(verifyCallbackSignature);
   });
 });
