@@ -92,7 +92,12 @@ describe('callback delivery isolation', () => {
       await worker.close();
     });
 
-    await waitFor(() => healthy.received.length === 6, { what: "all of the healthy receiver's events" });
+    // A delivery's job is finished only after its receiver has the body, so both are waited for.
+    await waitFor(
+      async () =>
+        healthy.received.length === 6 && (await queue.getJobCountByTypes('delayed', 'wait', 'active')) === 6,
+      { what: "all of the healthy receiver's events delivered and their jobs finished" },
+    );
     expect([...healthy.received].sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `ok-${i}/1`));
     // Meanwhile the hung receiver got one request (its lane's one slot) and still holds it open.
     expect(hanging.received).toEqual(['hang-0/1']);
