@@ -40,9 +40,11 @@ const MIRRORED: Readonly<Record<SdpDirection, SdpDirection>> = {
  * Answers an offer the far end makes inside the dialog (an UPDATE before the answer, RFC 3311;
  * a re-INVITE or UPDATE after it, RFC 3261 §14) from the SDP we last sent, `ours`: same address,
  * port and session id, the first codec of the offer we can use (`codecs`: default PCMU and PCMA),
- * telephone-event at the offer's payload type when it has one. Throws `SdpError` when the offer
- * cannot be accepted (no codec in common, stream refused, not RTP/AVP): the caller answers 488
- * and the session stays as it was (RFC 3261 §14.2).
+ * or `keep` (the codec the call runs) when the offer still lists it (RFC 3264 §8.3.2: a change
+ * of codec is the offerer's to make, not ours), telephone-event at the offer's payload type when
+ * it has one. `remote.codec` is the codec the call runs once the answer is sent. Throws
+ * `SdpError` when the offer cannot be accepted (no codec in common, stream refused, not RTP/AVP):
+ * the caller answers 488 and the session stays as it was (RFC 3261 §14.2).
  *
  * With `srtp` other than off, an offer's `a=crypto` lines are answered with our line of the same
  * tag and suite (RFC 4568 §7.1.2); an offer without a usable one is refused when it is
@@ -53,9 +55,11 @@ export function answerSdpOffer(
   ours: string,
   codecs: readonly G711Codec[] = ['PCMU', 'PCMA'],
   srtp: SrtpAnswering = { mode: 'off' },
+  keep?: G711Codec,
 ): SdpOfferAnswer {
   const remote = parseSdpAnswer(offer, {
     codecs,
+    ...(keep !== undefined ? { prefer: keep } : {}),
     telephoneEvent: true,
     protocols: srtp.mode === 'off' ? ['RTP/AVP'] : ['RTP/AVP', 'RTP/SAVP'],
   });

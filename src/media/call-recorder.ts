@@ -1,6 +1,5 @@
 import { decodeG711 } from './g711.js';
 import type { RtpSession } from './rtp-session.js';
-import type { G711Codec } from './sdp.js';
 import { WavFileWriter, type WavFileResult } from './wav-file-writer.js';
 
 /** What a call's recording holds: the callee alone, or the callee and what we played. */
@@ -23,7 +22,6 @@ const MAX_QUEUED_SAMPLES = 10 * FRAME_SAMPLES;
 export class CallRecorder {
   readonly mode: RecordingMode;
   readonly #session: RtpSession;
-  readonly #codec: G711Codec;
   readonly #writer: WavFileWriter;
   /** Callee samples received and not yet written. */
   #queue = new Int16Array(MAX_QUEUED_SAMPLES + FRAME_SAMPLES * 4);
@@ -34,7 +32,6 @@ export class CallRecorder {
   constructor(session: RtpSession, path: string, mode: RecordingMode) {
     this.mode = mode;
     this.#session = session;
-    this.#codec = session.stats.codec;
     this.#writer = new WavFileWriter(path, mode === 'both' ? 2 : 1);
     this.#frame = new Int16Array(FRAME_SAMPLES * (mode === 'both' ? 2 : 1));
     session.on('audio', this.#onAudio);
@@ -74,7 +71,8 @@ export class CallRecorder {
       frame.set(this.#queue.subarray(0, take));
       frame.fill(0, take);
     } else {
-      const played = decodeG711(payload, this.#codec);
+      // `sent` frames are in the codec of the packet just sent, which an offer may have switched.
+      const played = decodeG711(payload, this.#session.codec);
       for (let i = 0; i < FRAME_SAMPLES; i++) {
         frame[2 * i] = i < take ? this.#queue[i]! : 0;
         frame[2 * i + 1] = played[i] ?? 0;

@@ -22,3 +22,24 @@ export function encodeG711(samples: Int16Array, codec: G711Codec): Uint8Array {
 export function decodeG711(bytes: Uint8Array, codec: G711Codec): Int16Array {
   return codec === 'PCMU' ? mulaw.decode(bytes) : alaw.decode(bytes);
 }
+
+/** Audio a session can play in whichever G.711 codec the call runs at the moment (a `Prompt` is one). */
+export interface G711Audio {
+  /** The same audio in `codec`: one byte per sample, so the same length in each. */
+  encoded(codec: G711Codec): Uint8Array;
+}
+
+/**
+ * Bytes already in `codec` as `G711Audio`: in another codec they are transcoded once, through
+ * linear, and kept (a call that switched codec mid-prompt goes on with the same audio).
+ */
+export function g711AudioOf(bytes: Uint8Array, codec: G711Codec): G711Audio {
+  let other: Uint8Array | undefined;
+  return {
+    encoded(wanted) {
+      if (wanted === codec) return bytes;
+      other ??= encodeG711(decodeG711(bytes, codec), wanted);
+      return other;
+    },
+  };
+}

@@ -54,7 +54,14 @@ export { MediaSessionError } from './media-session-error.js';
 export { parseRtpPacket, writeRtpHeader, type RtpHeader, type ParsedRtpPacket } from './rtp-packet.js';
 export { RtpReceiveStats, type RtpReceiveSummary, type ReceptionReport } from './rtp-receive-stats.js';
 export { buildRtcpCompound, parseRtcp, type RemoteReport, type ParsedRtcp } from './rtcp.js';
-export { encodeG711, decodeG711, G711_SILENCE, G711_SAMPLE_RATE } from './g711.js';
+export {
+  encodeG711,
+  decodeG711,
+  g711AudioOf,
+  G711_SILENCE,
+  G711_SAMPLE_RATE,
+  type G711Audio,
+} from './g711.js';
 export {
   dtmfEventCode,
   dtmfDigitOf,

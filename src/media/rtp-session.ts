@@ -3,7 +3,7 @@ import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { TypedEventEmitter } from '../kernel/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { decodeG711, G711_SILENCE } from './g711.js';
+import { decodeG711, g711AudioOf, G711_SILENCE, type G711Audio } from './g711.js';
 import { MediaScheduler, type PacedHandle, type PacedStream } from './media-scheduler.js';
 import { MediaSessionError } from './media-session-error.js';
 import type { RtpPortLease } from './port-pool.js';
@@ -139,7 +139,9 @@ interface DtmfSend {
 }
 
 interface Playback {
-  readonly audio: Uint8Array;
+  /** Taken in the codec of the packet being sent: the call may switch codec mid-prompt. */
+  readonly audio: G711Audio;
+  readonly length: number;
   offset: number;
   readonly done: (how: PlayResult) => void;
 }
@@ -155,11 +157,11 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   readonly ssrc: number;
   readonly #rtp: dgram.Socket;
   readonly #rtcp: dgram.Socket | undefined;
-  readonly #codec: G711Codec;
-  readonly #audioPt: number;
-  readonly #eventPt: number | undefined;
-  readonly #acceptEventPt: number;
-  readonly #silence: number;
+  #codec: G711Codec;
+  #audioPt: number;
+  #eventPt: number | undefined;
+  #acceptEventPt: number;
+  #silence: number;
   #send: boolean;
   #deadAfterMs: number;
   readonly #configuredDeadAfterMs: number;
@@ -287,13 +289,17 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   }
 
   /**
-   * Plays G.711 bytes in the session's codec after whatever is queued. Resolves when the last
-   * byte went out (`played`), when `stopPlayback()` cut it (`stopped`), or on `close()` (`closed`).
+   * Plays audio after whatever is queued: G.711 bytes in the session's codec now, or audio in
+   * any codec (a `Prompt`), taken packet by packet in the codec the call runs then. Resolves when
+   * the last byte went out (`played`), when `stopPlayback()` cut it (`stopped`), or on `close()`
+   * (`closed`).
    */
-  play(audio: Uint8Array): Promise<PlayResult> {
+  play(audio: Uint8Array | G711Audio): Promise<PlayResult> {
     if (this.#closed) return Promise.resolve('closed');
+    const source = audio instanceof Uint8Array ? g711AudioOf(audio, this.#codec) : audio;
+    const length = source.encoded(this.#codec).length;
     return new Promise<PlayResult>((resolve) => {
-      this.#playQueue.push({ audio, offset: 0, done: resolve });
+      this.#playQueue.push({ audio: source, length, offset: 0, done: resolve });
     });
   }
 
@@ -352,7 +358,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
    * RFC 3264 §8): send to `remote` from the next packet. Symmetric RTP latches again, but not
    * onto the old source, whose last packets may still be in flight. `send: false` when the far
    * end will not take our media now (hold); `silent`: it said it will not send, so quiet is not
-   * dead media. The codec stays: the offer's answer was made with it.
+   * dead media. A codec the answer changed is `switchCodec`'s.
    */
   retarget(target: {
     readonly remote: { readonly address: string; readonly port: number };
@@ -381,6 +387,46 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     this.#deadAfterMs = target.silent ? 0 : this.#configuredDeadAfterMs;
     // The new source gets the whole dead-call time from now.
     if (moved || target.silent) this.#deadFrom = performance.now();
+  }
+
+  /**
+   * The far end's offer we accepted changed the codec or the telephone-event payload type (RFC
+   * 3264 §8.3.2): from the next packet we send and decode `codec` and send and accept events at
+   * `telephoneEventPayloadType`. A prompt playing goes on in the new codec where it was. Without
+   * telephone-event now, digits still queued are dropped (their sends resolve), as `sendDtmf`
+   * would refuse them.
+   */
+  switchCodec(format: {
+    readonly codec: { readonly name: G711Codec; readonly payloadType: number };
+    readonly telephoneEventPayloadType?: number;
+  }): void {
+    if (this.#closed) return;
+    const changed = format.codec.name !== this.#codec || format.codec.payloadType !== this.#audioPt;
+    if (changed) {
+      this.#logger.debug(
+        { from: `${this.#codec}/${this.#audioPt}`, to: `${format.codec.name}/${format.codec.payloadType}` },
+        'codec switched by an offer in the dialog',
+      );
+      this.#codec = format.codec.name;
+      this.#audioPt = format.codec.payloadType;
+      this.#silence = G711_SILENCE[this.#codec];
+      this.#silentFrame = undefined;
+      this.#marker = true;
+    }
+    this.#eventPt = format.telephoneEventPayloadType;
+    this.#acceptEventPt = format.telephoneEventPayloadType ?? DEFAULT_TELEPHONE_EVENT_PT;
+    if (this.#eventPt === undefined && this.#dtmfQueue.length > 0) {
+      this.#logger.info(
+        { dropped: this.#dtmfQueue.length },
+        'the new offer has no telephone-event: queued digits dropped',
+      );
+      for (const d of this.#dtmfQueue.splice(0)) d.done();
+    }
+  }
+
+  /** The codec of the next packet (it changes when an offer in the dialog switches it). */
+  get codec(): G711Codec {
+    return this.#codec;
   }
 
   get stats(): RtpSessionStats {
@@ -460,12 +506,12 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       this.#marker = true; // a talk spurt starts
     }
     if (playback !== undefined) {
-      const { audio } = playback;
-      const n = Math.min(FRAME_BYTES, audio.length - playback.offset);
+      const audio = playback.audio.encoded(this.#codec);
+      const n = Math.min(FRAME_BYTES, playback.length - playback.offset);
       packet.set(audio.subarray(playback.offset, playback.offset + n), RTP_HEADER_LENGTH);
       if (n < FRAME_BYTES) packet.fill(this.#silence, RTP_HEADER_LENGTH + n);
       playback.offset += n;
-      if (playback.offset >= audio.length) {
+      if (playback.offset >= playback.length) {
         this.#playback = undefined;
         playback.done('played');
       }

@@ -1,9 +1,10 @@
 import type { CollectEnd, DtmfCollector } from './dtmf-collector.js';
+import type { G711Audio } from './g711.js';
 import type { RtpSession } from './rtp-session.js';
 
 export interface CallScriptPlan {
-  /** G.711 bytes in the session's codec. */
-  readonly prompt?: Uint8Array;
+  /** The prompt (in whatever codec the call runs when each packet goes out: it may switch). */
+  readonly prompt?: G711Audio;
   /** Times the prompt plays. Default 1. */
   readonly repeat?: number;
   /** Collects digits while the prompt plays (a digit stops it) and after it. */

@@ -51,13 +51,18 @@ export interface SdpOffered {
   telephoneEvent?: boolean;
   /** The m= protocols an answer may use. Default `['RTP/AVP']`. */
   protocols?: readonly SdpMediaProtocol[];
+  /**
+   * Taken over the first one when the SDP lists it (an offer in the dialog: keep the codec the
+   * call runs, RFC 3264 §8.3.2). Must be one of `codecs`.
+   */
+  prefer?: G711Codec;
 }
 
 export interface SdpAnswer {
   /** Where to send RTP: the audio m= block's c= address, else the session's. */
   address: string;
   port: number;
-  /** The first codec in the answer's m= list that we offered. */
+  /** The first codec in the answer's m= list that we offered (`prefer` when listed). */
   codec: { name: G711Codec; payloadType: number; clockRate: number };
   /** Present when we offered telephone-event and the answer kept it (at whatever payload type it chose). */
   telephoneEvent?: { payloadType: number };
@@ -246,17 +251,16 @@ export function parseSdpAnswer(sdp: string, offered: SdpOffered = {}): SdpAnswer
   };
 
   let codec: SdpAnswer['codec'] | undefined;
+  let preferred: SdpAnswer['codec'] | undefined;
   let telephoneEvent: SdpAnswer['telephoneEvent'];
   for (const pt of payloadTypes) {
     const map = rtpmapOf(pt);
     if (map === undefined) continue;
     const rate = map.rate ?? G711_CLOCK_RATE;
-    if (
-      codec === undefined &&
-      rate === G711_CLOCK_RATE &&
-      (offeredCodecs as readonly string[]).includes(map.name)
-    ) {
-      codec = { name: map.name as G711Codec, payloadType: pt, clockRate: rate };
+    if (rate === G711_CLOCK_RATE && (offeredCodecs as readonly string[]).includes(map.name)) {
+      const found = { name: map.name as G711Codec, payloadType: pt, clockRate: rate };
+      codec ??= found;
+      if (preferred === undefined && found.name === offered.prefer) preferred = found;
     } else if (
       telephoneEvent === undefined &&
       (offered.telephoneEvent ?? true) &&
@@ -275,6 +279,7 @@ export function parseSdpAnswer(sdp: string, offered: SdpOffered = {}): SdpAnswer
       `answer has no codec in common with our offer: answered [${answered.join(', ')}], offered [${offeredCodecs.join(', ')}]`,
     );
   }
+  if (preferred !== undefined) codec = preferred;
 
   const direction = audio.direction ?? session.direction ?? 'sendrecv';
   const answer: SdpAnswer = {

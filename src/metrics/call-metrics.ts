@@ -20,6 +20,7 @@ export class CallMetrics {
   readonly #setup: Histogram<'trunk'>;
   readonly #amdDecisions: Counter<'trunk' | 'result' | 'reason'>;
   readonly #amdDecisionTime: Histogram<'trunk' | 'result'>;
+  readonly #srtpDropped: Counter<'trunk' | 'reason'>;
   /** Job ids with an INVITE out, per trunk (a set, so a lost end event cannot drive the gauge negative). */
   readonly #live = new Map<string, Set<string>>();
   /** Job ids whose attempt has not rung yet: the first provisional gives the post-dial delay. */
@@ -72,6 +73,12 @@ export class CallMetrics {
       buckets: AMD_DECISION_BUCKETS,
       registers,
     });
+    this.#srtpDropped = new Counter({
+      name: 'dialer_srtp_dropped_total',
+      help: 'SRTP and SRTCP packets dropped on ended attempts, by trunk and reason: auth (the tag did not verify: a wrong key, tampering) or replay',
+      labelNames: ['trunk', 'reason'],
+      registers,
+    });
     const live = this.#live;
     new Gauge({
       name: 'dialer_active_calls',
@@ -110,6 +117,12 @@ export class CallMetrics {
           const { result, reason, decisionMs } = event.record.amd;
           this.#amdDecisions.inc({ trunk, result, reason });
           this.#amdDecisionTime.observe({ trunk, result }, decisionMs / 1000);
+        }
+        if (event.record.media?.srtp !== undefined) {
+          // Counted at the attempt's end, from its own figures: one source for the outcome and /metrics.
+          const { authFailures, replayed } = event.record.media.srtp;
+          this.#srtpDropped.inc({ trunk, reason: 'auth' }, authFailures);
+          this.#srtpDropped.inc({ trunk, reason: 'replay' }, replayed);
         }
         return;
       case 'deferred':

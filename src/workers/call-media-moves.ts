@@ -6,15 +6,18 @@ import {
   SdpError,
   type G711Codec,
   type RtpSession,
+  type SdpAnswer,
   type SrtpKeys,
 } from '../media/index.js';
 import type { CallLeg } from '../sip/index.js';
 
 /**
  * One call's answers to the offers its far end makes in the dialog (an UPDATE before the answer,
- * a re-INVITE or UPDATE after it), and the RTP session following where its media moved. Before
- * the answer any codec we offered may be chosen; once media runs, only the session's own (it does
- * not change codec mid-call), so an offer without it is refused (488) and the call goes on. With
+ * a re-INVITE or UPDATE after it), and the RTP session following where its media moved. Any codec
+ * we speak may be chosen; once media runs, the session's own while the offer still lists it (RFC
+ * 3264 §8.3.2), else the offer's first we speak, which the session switches to with the move (as
+ * it does a new telephone-event payload type). An offer with none we speak is refused (488) and
+ * the call goes on. With
  * SRTP, an offer's crypto line is answered with ours, and the keys it settles reach the session
  * with the media event that follows our answer.
  */
@@ -27,6 +30,8 @@ export class CallMediaMoves {
   #pendingKeys: SrtpKeys | undefined;
   /** The last offer we answered with crypto, and the keys of that answer. */
   #answered: { readonly offer: string; readonly keys: SrtpKeys } | undefined;
+  /** The last offer we answered, and the codec and telephone-event our answer took from it. */
+  #format: { readonly offer: string; readonly remote: SdpAnswer } | undefined;
 
   constructor(logger: Logger, srtpMode: SrtpMode = 'off') {
     this.#logger = logger;
@@ -39,12 +44,14 @@ export class CallMediaMoves {
       const answered = answerSdpOffer(
         offer,
         localSdp,
-        this.#codec !== undefined ? [this.#codec] : undefined,
+        undefined,
         {
           mode: this.#srtpMode,
           ...(this.#keys !== undefined ? { current: this.#keys } : {}),
         },
+        this.#codec,
       );
+      this.#format = { offer, remote: answered.remote };
       this.#pendingKeys = answered.srtp;
       this.#answered = answered.srtp !== undefined ? { offer, keys: answered.srtp } : undefined;
       return answered.sdp;
@@ -65,16 +72,26 @@ export class CallMediaMoves {
 
   /** From the answer on: the session sends where the far end's accepted offers (or answers) say. */
   follow(leg: CallLeg, session: RtpSession, keys?: SrtpKeys): void {
-    const codec = session.stats.codec;
-    this.#codec = codec;
+    this.#codec = session.codec;
     this.#keys = keys;
     this.#pendingKeys = undefined;
     leg.on('media', (sdp) => {
       try {
+        // What our answer to this SDP took; an SDP we did not answer (an engine that does not ask us) keeps the codec.
+        const answered = this.#format?.offer === sdp ? this.#format.remote : undefined;
         const remote = parseSdpAnswer(sdp, {
-          codecs: [codec],
+          codecs: [answered?.codec.name ?? session.codec],
           protocols: this.#keys !== undefined ? ['RTP/AVP', 'RTP/SAVP'] : ['RTP/AVP'],
         });
+        if (answered !== undefined) {
+          session.switchCodec({
+            codec: { name: remote.codec.name, payloadType: remote.codec.payloadType },
+            ...(remote.telephoneEvent !== undefined
+              ? { telephoneEventPayloadType: remote.telephoneEvent.payloadType }
+              : {}),
+          });
+          this.#codec = remote.codec.name;
+        }
         if (this.#pendingKeys !== undefined && this.#keys !== undefined) {
           session.rekey(this.#pendingKeys);
           this.#keys = this.#pendingKeys;

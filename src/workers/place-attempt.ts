@@ -324,7 +324,7 @@ async function holdCall(
     if (prompt === undefined && collector === undefined) return undefined;
     if (session === undefined) return leg.hangup('no-media');
     const plan = {
-      ...(prompt !== undefined ? { prompt: prompt.encoded(session.stats.codec) } : {}),
+      ...(prompt !== undefined ? { prompt } : {}),
       ...(script?.repeat !== undefined ? { repeat: script.repeat } : {}),
       ...(collector !== undefined ? { collector } : {}),
     };
@@ -360,7 +360,7 @@ async function holdCall(
         if (script?.onMachine === 'leaveMessage' && prompt !== undefined) {
           await watch.messageCue();
           if (leg.end) return leg.end;
-          const how = await session.play(prompt.encoded(session.stats.codec));
+          const how = await session.play(prompt);
           scriptResult = { played: how === 'played' ? 1 : 0, bargedIn: false };
           if (how === 'played') answeredBy = 'voicemail-left';
           return leg.hangup('voicemail-left');

@@ -1,5 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallScript } from '../../../src/jobs/dial-job.js';
 import { silentLogger } from '../../../src/log/index.js';
@@ -9,11 +12,13 @@ import {
   parseSdesCrypto,
   PromptCache,
   SrtpContext,
+  type Prompt,
   type RtpPortPool,
 } from '../../../src/media/index.js';
 import type { SrtpMode } from '../../../src/config/index.js';
 import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
 import { newAttemptRecord, placeAttempt, type PlacedAttempt } from '../../../src/workers/place-attempt.js';
+import { noiseWav } from '../../fixtures/media/make-wav.js';
 import { startSipp, type SippPeer, type WireMessage } from '../../helpers/sipp.js';
 import { openTestPool } from './open-test-pool.js';
 
@@ -26,16 +31,20 @@ import { openTestPool } from './open-test-pool.js';
 
 let engine: EmbeddedSipEngine;
 let pool: RtpPortPool;
+let promptsDir: string;
 
 beforeAll(async () => {
   engine = new EmbeddedSipEngine({ listen: { host: '127.0.0.1', port: 0 } });
   await engine.start();
   pool = await openTestPool(1);
+  promptsDir = await mkdtemp(join(tmpdir(), 'moves-prompts-'));
+  await writeFile(join(promptsDir, 'noise.wav'), noiseWav({ ms: 2000 }));
 });
 
 afterAll(async () => {
   await engine?.close();
   await pool?.close();
+  if (promptsDir) await rm(promptsDir, { recursive: true, force: true });
 });
 
 /** RTP reaching one address: payload types in arrival order, numbered on a clock shared by both. */
@@ -115,13 +124,13 @@ function call(
       jobId: 'moves-test',
       media: {
         settings: {
-          promptsDir: '/nonexistent',
+          promptsDir,
           recordingsDir: '/nonexistent',
           deadCallMs: 20_000,
           rtcpIntervalMs: 1000,
         },
         scheduler: MediaScheduler.shared(),
-        prompts: new PromptCache({ directory: '/nonexistent' }),
+        prompts: new PromptCache({ directory: promptsDir }),
       },
     },
     newAttemptRecord({ attempt: 1, uri, dialFormat: 'e164-digits', workerId: 'moves-test' }),
@@ -136,6 +145,16 @@ function answersTo(wire: readonly WireMessage[], method: string): WireMessage[] 
       m.status !== undefined &&
       new RegExp(`\\d+ ${method}$`).test(m.headers['cseq'] ?? ''),
   );
+}
+
+/** Where an RTP packet's 20 ms payload lies in the prompt encoded in `codec`, -1 if nowhere. */
+function frameOffset(prompt: Prompt, codec: 'PCMU' | 'PCMA', packet: Buffer): number {
+  const bytes = prompt.encoded(codec);
+  const payload = packet.subarray(12);
+  for (let at = 0; at + payload.length <= bytes.length; at += 160) {
+    if (Buffer.from(bytes.subarray(at, at + payload.length)).equals(payload)) return at;
+  }
+  return -1;
 }
 
 /** Packets that reached `a` after the first one reached `b`: the move is not undone. */
@@ -167,6 +186,36 @@ describe('media that moves in the dialog, against sipp', () => {
       const media = record.media!;
       expect(media.remote).toBe(`127.0.0.1:${b.port}`);
       expect(a.arrivals.length + b.arrivals.length).toBeGreaterThanOrEqual(media.packetsSent - 3);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('codec switch: a PCMA-only re-INVITE (telephone-event 97) is answered 200 with PCMA, and the prompt goes on there in A-law from where it was', async () => {
+    const { sipp, a, b } = await moving('uas-reinvite-codec.xml');
+    try {
+      const { record } = await call(sipp, { play: 'noise.wav', repeat: 5 });
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+      const reinvites = answersTo(await sipp.messages(), 'INVITE').filter((m) => m.status !== 100);
+      expect(reinvites.map((m) => m.status)).toEqual([200]);
+      expect(reinvites[0]!.body).toMatch(/^m=audio \d+ RTP\/AVP 8 97\r?$/m);
+      expect(a.arrivals.length).toBeGreaterThan(0);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      expect(new Set(a.arrivals.map((p) => p.payloadType))).toEqual(new Set([0]));
+      expect(new Set(b.arrivals.map((p) => p.payloadType))).toEqual(new Set([8]));
+      expect(record.media).toMatchObject({ codec: 'PCMA', remote: `127.0.0.1:${b.port}` });
+      // Each packet is a 20 ms frame of the prompt, in the codec of its side of the move; the
+      // first at b follows the last at a (by sequence number), so the prompt went on, not over.
+      const prompt = await new PromptCache({ directory: promptsDir }).load('noise.wav');
+      const first = b.arrivals[0]!;
+      const before = a.arrivals.find((p) => ((first.seq - p.seq) & 0xffff) === 1)!;
+      expect(before).toBeDefined();
+      const at = frameOffset(prompt, 'PCMU', before.packet);
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(frameOffset(prompt, 'PCMA', first.packet)).toBe((at + 160) % prompt.encoded('PCMA').length);
+      for (const p of b.arrivals) expect(frameOffset(prompt, 'PCMA', p.packet)).toBeGreaterThanOrEqual(0);
     } finally {
       a.close();
       b.close();

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  encodeG711,
   MediaScheduler,
   parseRtpPacket,
   RtpSession,
@@ -89,6 +90,35 @@ describe('RtpSession between two real sockets', () => {
     expect(got.every((e) => e.source === 'rtp' && e.durationMs === 100)).toBe(true);
     expect(sa.stats.dtmfSent).toBe(3);
     expect(sb.stats.dtmfReceived).toBe(3);
+  });
+
+  it('switchCodec mid-prompt: raw PCMU bytes playing go on as A-law of the same audio, and digits go at the new event type', async () => {
+    const {
+      leases: [a, b],
+    } = await leases(2);
+    const sa = session(a!, b!).start();
+    const sb = session(b!, a!).start();
+    // 2 s of a level of 8000: in A-law it decodes near 8000; μ-law bytes read as A-law would not.
+    const playing = sa.play(encodeG711(new Int16Array(16_000).fill(8000), 'PCMU'));
+    await waitFor(() => sb.stats.packetsReceived >= 5, { what: 'PCMU packets at B' });
+    const format = { codec: { name: 'PCMA' as const, payloadType: 8 }, telephoneEventPayloadType: 96 };
+    sb.switchCodec(format);
+    sa.switchCodec(format);
+    expect(sa.codec).toBe('PCMA');
+    const heard: Int16Array[] = [];
+    sb.on('audio', (pcm) => heard.push(pcm));
+    const got: DtmfEvent[] = [];
+    sb.on('dtmf', (e) => got.push(e));
+    await waitFor(() => heard.length >= 5, { what: 'PCMA frames at B' });
+    await sa.sendDtmf('7', 100);
+    await waitFor(() => got.length >= 1, { what: 'the digit at event type 96' });
+    sa.stopPlayback();
+    expect(await playing).toBe('stopped');
+    expect(got.map((e) => e.digit)).toEqual(['7']);
+    const samples = heard.slice(0, 5).flatMap((f) => [...f]);
+    expect(Math.min(...samples)).toBeGreaterThan(7500);
+    expect(Math.max(...samples)).toBeLessThan(8500);
+    expect(sa.stats.codec).toBe('PCMA');
   });
 
   it('refuses DTMF the answer did not allow, and digits that are not DTMF', async () => {

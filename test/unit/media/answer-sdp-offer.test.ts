@@ -30,6 +30,36 @@ describe('answerSdpOffer', () => {
     expect(again.remote.port).toBe(30002);
   });
 
+  it('mid-call codec switch: keeps the running codec while offered (RFC 3264 §8.3.2), else takes the offer first we speak with its telephone-event type; none we speak is refused', () => {
+    const running = answerSdpOffer(
+      offer('m=audio 30000 RTP/AVP 0 101', ['a=rtpmap:101 telephone-event/8000']),
+      ours,
+    );
+    const kept = answerSdpOffer(
+      offer('m=audio 30000 RTP/AVP 8 0 101', ['a=rtpmap:101 telephone-event/8000']),
+      running.sdp,
+      undefined,
+      undefined,
+      'PCMU',
+    );
+    expect(kept.remote.codec).toEqual({ name: 'PCMU', payloadType: 0, clockRate: 8000 });
+    expect(kept.sdp).toBe(running.sdp);
+    const switched = answerSdpOffer(
+      offer('m=audio 30000 RTP/AVP 8 97', ['a=rtpmap:97 telephone-event/8000']),
+      running.sdp,
+      undefined,
+      undefined,
+      'PCMU',
+    );
+    expect(switched.remote.codec).toEqual({ name: 'PCMA', payloadType: 8, clockRate: 8000 });
+    expect(switched.remote.telephoneEvent).toEqual({ payloadType: 97 });
+    expect(switched.sdp).toMatch(/^m=audio 40000 RTP\/AVP 8 97\r$/m);
+    expect(switched.sdp).toMatch(/^o=- 77 2 /m);
+    expect(() =>
+      answerSdpOffer(offer('m=audio 30000 RTP/AVP 18'), running.sdp, undefined, undefined, 'PCMU'),
+    ).toThrow(/no codec in common/);
+  });
+
   it('mirrors the direction (RFC 3264 §6.1) and reports a hold', () => {
     const held = answerSdpOffer(offer('m=audio 30000 RTP/AVP 0', ['a=sendonly']), ours);
     expect(held.sdp).toMatch(/^a=recvonly\r$/m);

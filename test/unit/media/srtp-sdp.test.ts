@@ -93,6 +93,17 @@ describe('SDP with SDES SRTP', () => {
     ).toBe(true);
     const again = answerSdpOffer(offer, first.sdp, undefined, { mode: 'required', current: first.srtp! });
     expect(again.srtp?.outbound).toBe(first.srtp?.outbound);
+    // A codec switch in the same offer keeps SRTP and our key: the answer names PCMA, still SAVP.
+    const pcma = answerSdpOffer(
+      offer.replace('RTP/SAVP 0 101', 'RTP/SAVP 8 101').replace('a=rtpmap:0 PCMU', 'a=rtpmap:8 PCMA'),
+      first.sdp,
+      undefined,
+      { mode: 'required', current: first.srtp! },
+      'PCMU',
+    );
+    expect(pcma.remote.codec.name).toBe('PCMA');
+    expect(pcma.sdp).toMatch(/^m=audio 4000 RTP\/SAVP 8 101\r$/m);
+    expect(pcma.srtp?.outbound).toBe(first.srtp?.outbound);
   });
 
   it('refuses (488) an in-dialog offer without usable crypto when SRTP is required, running, or the offer is SAVP', () => {

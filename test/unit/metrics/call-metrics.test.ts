@@ -136,3 +136,46 @@ describe('call metrics: answering-machine detection', () => {
     expect(text).toContain('dialer_amd_decision_seconds_count{trunk="carrier",result="machine"} 2');
   });
 });
+
+describe('call metrics: SRTP', () => {
+  it("adds each ended attempt's SRTP drops by reason, and nothing for plain RTP", async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const calls = registerCallMetrics(registry);
+    const media = {
+      codec: 'PCMU' as const,
+      packetsSent: 100,
+      packetsReceived: 90,
+      packetsLost: 0,
+      jitterMs: 1,
+      maxJitterMs: 2,
+      remote: '198.51.100.7:30000',
+      ssrcChanges: 0,
+      dtmfReceived: 0,
+      rtcpSent: 1,
+      rtcpReceived: 1,
+    };
+    const ended = (id: string, srtp?: { authFailures: number; replayed: number }): void =>
+      calls.observe({
+        ...base,
+        type: 'attempt-ended',
+        record: {
+          attempt: 1,
+          id,
+          uri: 'sip:55@c',
+          startedAt: 1,
+          state: 'done',
+          sipCode: 200,
+          media: { ...media, ...(srtp ? { srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', ...srtp } } : {}) },
+        },
+      });
+    ended('a', { authFailures: 3, replayed: 1 });
+    ended('b', { authFailures: 2, replayed: 0 });
+    ended('c');
+    expect(await value(registry, 'dialer_srtp_dropped_total', { trunk: 'carrier', reason: 'auth' })).toBe(5);
+    expect(await value(registry, 'dialer_srtp_dropped_total', { trunk: 'carrier', reason: 'replay' })).toBe(
+      1,
+    );
+    const text = await registry.getSingleMetricAsString('dialer_srtp_dropped_total');
+    expect(text).toContain('dialer_srtp_dropped_total{trunk="carrier",reason="auth"} 5');
+  });
+});
