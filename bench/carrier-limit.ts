@@ -32,6 +32,7 @@ import { silentLogger } from '../src/log/create-logger.js';
 import { DialerWorker } from '../src/workers/dialer-worker.js';
 import { TrunkLimiter } from '../src/workers/trunk-limiter.js';
 import { CpsLimitedCarrier, type CarrierInvite } from '../test/helpers/cps-limited-carrier.js';
+import { machineLine } from './helpers/machine-line.js';
 
 const HOST = '127.0.0.1';
 const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
@@ -253,21 +254,12 @@ async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   }
 }
 
-function machine(): string {
-  const cpus = os.cpus();
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-  return `${cpus[0]?.model ?? '?'} × ${cpus.length}, node ${process.version}, load ${load}`;
-}
-
 const fixed = (n: number | null, digits = 2): string => (n === null ? '–' : n.toFixed(digits));
 
 async function main(): Promise<void> {
   const options = readOptions();
   console.log(`command: npx tsx bench/carrier-limit.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machineLine()}`);
   console.log(
     `trunk cps ${options.cps}, carrier limit ${options.carrierCps} INVITEs per sliding second ` +
       `(503 CPS Limit Exceeded, Retry-After: 1), ${options.seconds} s per run, judged after ${SETTLE_MS / 1000} s`,
@@ -314,7 +306,7 @@ async function main(): Promise<void> {
   console.log(
     `goal (issue 10 §3): >= 4.5 calls/s after the first 10 s and 503s under 2 % of INVITEs: ${goalMet ? 'met' : 'NOT met'}`,
   );
-  console.log(`machine after the run: ${machine()}`);
+  console.log(`machine after the run: ${machineLine()}`);
   console.log(
     `BENCH_RESULT ${JSON.stringify({
       configuredCps: options.cps,

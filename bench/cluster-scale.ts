@@ -16,7 +16,6 @@
  * Run: npx tsx bench/cluster-scale.ts [--calls N] [--concurrency C] [--warmup W] [--workers 1,2,3]
  *   N calls per phase over the three trunks, C per trunk per worker in flight.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +30,9 @@ import { clusterSlot } from '../test/helpers/cluster-slot.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
 import { OwnRedisCluster, hasRedisCli } from '../test/helpers/own-redis-cluster.js';
 import { waitFor } from '../test/helpers/wait-for.js';
+import { startChild, stopChild, type BenchChild as Child } from './helpers/bench-child.js';
+import { machineLine } from './helpers/machine-line.js';
+import { processCpuSeconds } from './helpers/process-cpu-seconds.js';
 
 const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
 const HOST = '127.0.0.1';
@@ -72,64 +74,6 @@ function readOptions(): Options {
 }
 
 // ---------------------------------------------------------------- processes
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly exited: Promise<void>;
-  readonly output: () => string;
-}
-
-/** Children still running: killed if this process exits without stopping them (one hook for all). */
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-function startChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Child {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: string): void => {
-    output = (output + chunk).slice(-8000);
-  };
-  child.stdout?.setEncoding('utf8').on('data', keep);
-  child.stderr?.setEncoding('utf8').on('data', keep);
-  live.add(child);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      live.delete(child);
-      resolve();
-    }),
-  );
-  return { process: child, exited, output: () => output };
-}
-
-async function stopChild(child: Child, graceMs = 5000): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill('SIGTERM');
-  const killed = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
-  await child.exited;
-  clearTimeout(killed);
-}
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** user + system CPU seconds of a process so far, from /proc (Linux; NaN elsewhere). */
-async function processCpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 async function startUas(): Promise<{ child: Child; port: number }> {
   const port = await freeUdpPort();
@@ -359,8 +303,7 @@ async function runPhase(
     for (const file of files)
       workers.push(
         startChild(process.execPath, ['--import', 'tsx', MAIN, 'worker', '--config', file], {
-          ...process.env,
-          LOG_LEVEL: 'warn',
+          env: { ...process.env, LOG_LEVEL: 'warn' },
         }),
       );
     for (const t of trunks)
@@ -424,15 +367,6 @@ async function runPhase(
 
 // ---------------------------------------------------------------- report
 
-function machine(): string {
-  const cpus = os.cpus();
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-  return `${cpus[0]?.model ?? '?'} × ${cpus.length}, node ${process.version}, load ${load}`;
-}
-
 function report(
   results: readonly PhaseResult[],
   single: RedisSetup,
@@ -478,7 +412,7 @@ function report(
       `(largest share ${(worstShare * 100).toFixed(0)} %, of CPU or commands)`,
   );
   const base = results.filter((r) => r.setup === single.label);
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machineLine()}`);
   console.log(
     `BENCH_RESULT ${JSON.stringify({
       bench: 'cluster-scale',
@@ -493,7 +427,7 @@ function report(
 async function main(): Promise<void> {
   const options = readOptions();
   console.log(`command: npx tsx bench/cluster-scale.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machineLine()}`);
   if (!hasRedisCli())
     throw new Error('redis-cli is not installed (Debian package redis-tools): it creates the cluster');
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'bench-cluster-scale-'));

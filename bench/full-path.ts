@@ -23,10 +23,9 @@
  *        [--paced-calls P] [--paced-rate R] [--breakdown-calls B] [--worker-prof DIR]
  * `--worker-prof DIR` runs the worker under `node --cpu-prof --cpu-prof-dir DIR`.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +51,9 @@ import {
   sampledCommands,
   type CommandSample,
 } from './helpers/redis-command-sampler.js';
+import { startChild, stopChild, type BenchChild as Child } from './helpers/bench-child.js';
+import { machineLine } from './helpers/machine-line.js';
+import { processCpuSeconds } from './helpers/process-cpu-seconds.js';
 
 const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
@@ -147,43 +149,6 @@ async function udpTaken(port: number): Promise<boolean> {
   });
 }
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly exited: Promise<number | null>;
-  readonly output: () => string;
-}
-
-function startChild(
-  command: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
-): Child {
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: string): void => {
-    output = (output + chunk).slice(-8000);
-  };
-  child.stdout?.setEncoding('utf8').on('data', keep);
-  child.stderr?.setEncoding('utf8').on('data', keep);
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
-  });
-  return { process: child, exited, output: () => output };
-}
-
-async function stopChild(child: Child, graceMs = 2000): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill('SIGTERM');
-  const killed = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
-  await child.exited.catch(() => null);
-  clearTimeout(killed);
-}
-
 async function waitFor(
   what: string,
   child: Child,
@@ -243,27 +208,6 @@ async function startRedis(port: number, cwd: string): Promise<Child> {
     throw error;
   }
   return server;
-}
-
-/** user + system CPU seconds a process has used so far, from /proc (Linux only; NaN elsewhere). */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 // ---------------------------------------------------------------- figures
@@ -595,9 +539,9 @@ async function runFullPath(
       sipp: parts.uas.process.pid,
     };
     const cpuBefore = {
-      worker: await cpuSeconds(pids.worker),
-      redis: await cpuSeconds(pids.redis),
-      sipp: await cpuSeconds(pids.sipp),
+      worker: await processCpuSeconds(pids.worker),
+      redis: await processCpuSeconds(pids.redis),
+      sipp: await processCpuSeconds(pids.sipp),
       bench: process.cpuUsage(),
     };
     const commandsBefore = await commandCounts(client.redis);
@@ -623,9 +567,9 @@ async function runFullPath(
     );
     const perCall = (before: number, after: number): number => ((after - before) * 1e6) / options.calls;
     const cpuUsPerCall = {
-      worker: perCall(cpuBefore.worker, await cpuSeconds(pids.worker)),
-      redis: perCall(cpuBefore.redis, await cpuSeconds(pids.redis)),
-      sipp: perCall(cpuBefore.sipp, await cpuSeconds(pids.sipp)),
+      worker: perCall(cpuBefore.worker, await processCpuSeconds(pids.worker)),
+      redis: perCall(cpuBefore.redis, await processCpuSeconds(pids.redis)),
+      sipp: perCall(cpuBefore.sipp, await processCpuSeconds(pids.sipp)),
       bench: (benchCpu.user + benchCpu.system) / options.calls,
     };
 
@@ -695,19 +639,10 @@ async function runFullPath(
 
 // ---------------------------------------------------------------- report
 
-function machine(): string {
-  const cpus = os.cpus();
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-  return `${cpus[0]?.model ?? '?'} × ${cpus.length}, node ${process.version}, ${os.platform()} ${os.release()}, load ${load}`;
-}
-
 async function main(): Promise<void> {
   const options = readOptions();
   console.log(`command: npx tsx bench/full-path.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machineLine()}`);
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'bench-full-path-'));
   const uasPort = await freePort();
   const redisPort = await freePort();
@@ -830,7 +765,7 @@ async function main(): Promise<void> {
         `dequeue → INVITE p99 < ${GOAL.dequeueToInviteP99Ms} ms: saturated ${met(saturatedMet)}` +
         (pacedMet === undefined ? '' : `, paced ${met(pacedMet)}`),
     );
-    console.log(`CPU: ${machine()}`);
+    console.log(`CPU: ${machineLine()}`);
     console.log(
       `BENCH_RESULT ${JSON.stringify({
         bench: 'full-path',
