@@ -174,8 +174,9 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
     // An UPDATE before the answer that we answered with crypto settled the keys when the call goes
     // on with its SDP; otherwise the 2xx's answer to our offer does.
     const answeredKeys = moves.keysAnswered(leg.remoteSdp);
-    const refused = answeredKeys === undefined ? srtpRefusal(leg.remoteSdp, srtp) : undefined;
-    if (refused !== undefined) {
+    const settled = answeredKeys !== undefined ? { keys: answeredKeys } : settleSrtp(leg.remoteSdp, srtp);
+    if ('refused' in settled) {
+      const { refused } = settled;
       // Answered, but media would go out in clear (or not be understood): end the call now.
       input.logger.warn({ callId: leg.callId, reason: refused.message }, 'SRTP not agreed: hanging up');
       const end = await leg.hangup('srtp-negotiation-failed');
@@ -199,7 +200,7 @@ export async function placeAttempt(input: PlaceAttemptInput, record: AttemptReco
       });
       held =
         earlySit === undefined
-          ? await holdCall(leg, input, lease, media, prompt, moves, srtp, answeredKeys)
+          ? await holdCall(leg, input, lease, media, prompt, moves, srtp, settled.keys)
           : // The network said the call failed before it answered: nobody is there to hear a script.
             { end: await leg.hangup('sit'), sit: attemptSitOf(earlySit, true), sitDecides: true };
     } finally {
@@ -268,7 +269,7 @@ async function holdCall(
   prompt: Prompt | undefined,
   moves: CallMediaMoves,
   srtp: SrtpOffer,
-  answeredKeys: SrtpKeys | undefined,
+  keys: SrtpKeys | undefined,
 ): Promise<HeldCall> {
   const script = input.job.script;
   const ends: Array<Promise<CallEnd>> = [new Promise<CallEnd>((resolve) => leg.on('ended', resolve))];
@@ -285,8 +286,7 @@ async function holdCall(
     }),
   );
 
-  const keys = answeredKeys ?? srtpKeysOfOrNone(leg.remoteSdp, srtp);
-  const session = startSession(leg.remoteSdp, leg.callId, input, lease, media, false, srtp, keys);
+  const session = startSession(leg.remoteSdp, leg.callId, input, lease, media, false, srtp, { keys });
   if (session !== undefined) moves.follow(leg, session, keys);
   // Listening starts with the session, so the greeting's first word is not missed.
   const watch =
@@ -497,13 +497,14 @@ function startSession(
   media: CallMediaRuntime,
   early: boolean,
   srtp: SrtpOffer,
-  settled?: SrtpKeys,
+  /** What the answer settled for SRTP; without it (early media) it is read off this SDP. */
+  settled?: { readonly keys: SrtpKeys | undefined },
 ): RtpSession | undefined {
   let answer: SdpAnswer;
   let keys: SrtpKeys | undefined;
   try {
     answer = parseSdpAnswer(remoteSdp, srtpOffered(srtp));
-    keys = settled ?? srtpKeysOf(remoteSdp, srtp);
+    keys = settled !== undefined ? settled.keys : srtpKeysOf(answer, srtp);
   } catch (error) {
     input.logger.warn(
       { err: error, callId },
@@ -551,12 +552,10 @@ function srtpOffered(srtp: SrtpOffer): { protocols: Array<'RTP/AVP' | 'RTP/SAVP'
 /**
  * The keys an answer settles, or undefined for plain RTP (mode off, or optional and answered
  * without crypto). Throws `SrtpNegotiationError` when SRTP was required (by us, or by an
- * RTP/SAVP answer) and the answer's crypto is missing or not ours to accept; `SdpError` when the
- * SDP is unusable anyway.
+ * RTP/SAVP answer) and the answer's crypto is missing or not ours to accept.
  */
-function srtpKeysOf(remoteSdp: string, srtp: SrtpOffer): SrtpKeys | undefined {
+function srtpKeysOf(answer: SdpAnswer, srtp: SrtpOffer): SrtpKeys | undefined {
   if (srtp.offered === undefined) return undefined;
-  const answer = parseSdpAnswer(remoteSdp, srtpOffered(srtp));
   if (answer.crypto === undefined && srtp.mode === 'optional' && answer.savp !== true) return undefined;
   try {
     return acceptSrtpAnswer(srtp.offered, answer.crypto ?? []);
@@ -568,23 +567,23 @@ function srtpKeysOf(remoteSdp: string, srtp: SrtpOffer): SrtpKeys | undefined {
   }
 }
 
-/** `srtpKeysOf`, or undefined where it throws (startSession reports that SDP as unusable). */
-function srtpKeysOfOrNone(remoteSdp: string, srtp: SrtpOffer): SrtpKeys | undefined {
+/** What the 2xx's SDP settles for SRTP, once per call: its keys, or why the call cannot go on. */
+function settleSrtp(
+  remoteSdp: string,
+  srtp: SrtpOffer,
+): { readonly keys: SrtpKeys | undefined } | { readonly refused: SrtpNegotiationError } {
+  if (srtp.offered === undefined) return { keys: undefined };
+  let answer: SdpAnswer;
   try {
-    return srtpKeysOf(remoteSdp, srtp);
+    answer = parseSdpAnswer(remoteSdp, srtpOffered(srtp));
   } catch {
-    return undefined;
+    return { keys: undefined }; // an unusable SDP is the call-without-media path (startSession says so)
   }
-}
-
-/** The reason an answered call cannot go on for SRTP, or undefined. */
-function srtpRefusal(remoteSdp: string, srtp: SrtpOffer): SrtpNegotiationError | undefined {
   try {
-    srtpKeysOf(remoteSdp, srtp);
-    return undefined;
+    return { keys: srtpKeysOf(answer, srtp) };
   } catch (error) {
-    if (error instanceof SrtpNegotiationError) return error;
-    return undefined; // an unusable SDP is the call-without-media path, as before SRTP
+    if (error instanceof SrtpNegotiationError) return { refused: error };
+    throw error;
   }
 }
 
