@@ -311,8 +311,7 @@ async function runPhase(
         async () => {
           const dead = workers.find((w) => w.process.exitCode !== null);
           if (dead) throw new Error(`a worker exited: ${dead.output()}`);
-          // The client's queue connection keeps no offline queue: asked before its cluster
-          // connection is up, it fails ("Cluster isn't ready"), and the next ask makes a new one.
+          // A worker still starting has no count yet: asked again until it has.
           return (
             (await client
               .queue(t.name)

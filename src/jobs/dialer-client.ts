@@ -5,6 +5,7 @@ import { DialerKeys, type RedisTarget } from '../kernel/index.js';
 import {
   createRedisConnection,
   duplicateRedisConnection,
+  queueUntilFirstReady,
   isRedisRefusal,
   isRedisTarget,
   RedisAvailability,
@@ -109,6 +110,15 @@ export class DialerClient {
       });
       this.#producer.on('error', () => undefined);
       this.#producerAvailability = new RedisAvailability(this.#producer, url);
+      // A queue asked for first thing (`queue(trunk).getJobCounts()`) waits, bounded, for the
+      // Cluster's slots instead of failing with "Cluster isn't ready".
+      if (this.#producer.isCluster) {
+        const availability = this.#producerAvailability;
+        const timeoutMs = options.readyTimeoutMs ?? REDIS_READY_TIMEOUT_MS;
+        queueUntilFirstReady(this.#producer, timeoutMs, () =>
+          availability.unavailable(new Error(`the cluster was not ready within ${timeoutMs} ms`)),
+        );
+      }
     } else {
       this.#producer = this.#redis;
       this.#producerAvailability = this.#availability;

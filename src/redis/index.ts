@@ -16,3 +16,4 @@ export { describeRedisTarget } from './describe-redis-target.js';
 export { redisEndpoint } from './redis-endpoint.js';
 export { scanKeys } from './scan-keys.js';
 export { isRedisTarget } from './is-redis-target.js';
+export { queueUntilFirstReady } from './queue-until-first-ready.js';
