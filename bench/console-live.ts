@@ -88,7 +88,8 @@ try {
     if (job === undefined) continue;
     await job.remove();
     await queue.add(job.name, job.data, { jobId: id, delay: 3_600_000 });
-    if (i % 2 === 0) await server.client.redis.hset(server.client.keys.attempts(id), 'a', '{}');
+    if (i % 2 === 0)
+      await server.client.redis.hset(server.client.keys.attempts(id, numbers[i] ?? ''), 'a', '{}');
   }
 
   const time = async (url: string): Promise<{ p50: number; p95: number; max: number; bytes: number }> => {

@@ -50,12 +50,14 @@ export async function readCampaignBacklog(options: CampaignBacklogOptions): Prom
     const [next, members] = await redis.zscan(`${queueKey}:delayed`, cursor, 'MATCH', match, 'COUNT', 1000);
     cursor = next;
     const ids = members.filter((_, i) => i % 2 === 0);
-    const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.exists(keys.attempts(id));
-    const replies = (await pipeline.exec()) ?? [];
+    // A campaign job's id ends with its number, whose hash tag holds the job's attempts: one slot
+    // per number, so not one pipeline (a Cluster pipeline must stay on one node).
+    const replies = await Promise.all(
+      ids.map((id) => redis.exists(keys.attempts(id, id.slice(id.lastIndexOf('~') + 1)))),
+    );
     ids.forEach((id, i) => {
       if (parkedIds.has(id)) parked += 1;
-      else if (replies[i]?.[1] === 1) retrying += 1;
+      else if (replies[i] === 1) retrying += 1;
       else held += 1;
     });
     seen += ids.length;

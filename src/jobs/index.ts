@@ -105,5 +105,10 @@ export { recoverInterruptedImports } from './recover-interrupted-imports.js';
 export { ImportRecovery } from './import-recovery.js';
 export { type LastImport } from './last-import.js';
 export { UploadAbortedError } from './upload-aborted-error.js';
+export {
+  migrateNumberKeys,
+  type MigrateNumberKeysOptions,
+  type NumberKeysMoved,
+} from './migrate-number-keys.js';
 export { migrateTrunkKeys, type MigrateTrunkKeysOptions, type TrunkKeysMoved } from './migrate-trunk-keys.js';
 export { MigrationRefusedError } from './migration-refused-error.js';

@@ -1,6 +1,7 @@
 import { globEscape, type DialerKeys } from '../kernel/index.js';
 import { scanKeys, type RedisConnection } from '../redis/index.js';
-import { MigrationRefusedError } from './migration-refused-error.js';
+import { moveKey } from './move-key.js';
+import { refuseWhileWorkersRun } from './refuse-while-workers-run.js';
 
 export interface MigrateTrunkKeysOptions {
   readonly redis: RedisConnection;
@@ -29,12 +30,7 @@ export interface TrunkKeysMoved {
 export async function migrateTrunkKeys(options: MigrateTrunkKeysOptions): Promise<TrunkKeysMoved[]> {
   const { redis, keys } = options;
   const old = keys.prefix;
-  for await (const leases of scanKeys(redis, `${globEscape(keys.workerLease(''))}*`, 500)) {
-    if (leases.length > 0)
-      throw new MigrationRefusedError(
-        `a worker is running (lease ${leases[0]}): stop every worker and producer before migrating keys`,
-      );
-  }
+  await refuseWhileWorkersRun(redis, keys);
   const published = await redis.hkeys(keys.trunks);
   const trunks = [...new Set([...options.trunks, ...published])].sort();
   const out: TrunkKeysMoved[] = [];
@@ -68,16 +64,4 @@ export async function migrateTrunkKeys(options: MigrateTrunkKeysOptions): Promis
     out.push({ trunk, keys: moved });
   }
   return out;
-}
-
-async function moveKey(redis: RedisConnection, from: string, to: string): Promise<boolean> {
-  const [dump, ttl] = await Promise.all([redis.dumpBuffer(from), redis.pttl(from)]);
-  if (dump === null || ttl === -2) return false;
-  if ((await redis.exists(to)) === 1)
-    throw new MigrationRefusedError(
-      `both ${from} and ${to} exist: a worker of the new layout has run; nothing is overwritten`,
-    );
-  await redis.restore(to, ttl > 0 ? ttl : 0, dump);
-  await redis.del(from);
-  return true;
 }

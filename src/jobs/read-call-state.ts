@@ -29,10 +29,13 @@ export async function readCallState(
   for (const trunk of trunks) {
     const job = await client.queue(trunk).getJob(jobId);
     if (!job) continue;
-    const attempts = (await client.redis.hvals(client.keys.attempts(jobId)))
+    const data = job.data as { number?: string; campaign?: string };
+    // The attempts sit under the tag of the number the job dials.
+    const attempts = (
+      data.number === undefined ? [] : await client.redis.hvals(client.keys.attempts(jobId, data.number))
+    )
       .map((json) => JSON.parse(json) as AttemptRecord)
       .sort((a, b) => a.startedAt - b.startedAt);
-    const data = job.data as { number?: string; campaign?: string };
     return {
       jobId,
       state: await job.getState(),

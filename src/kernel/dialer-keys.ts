@@ -1,12 +1,27 @@
 import { globEscape } from './glob-escape.js';
 
 /**
- * Every Redis key the dialer owns. With a hash-tagged prefix (`{dialer}`, the default) a trunk's
- * keys (its BullMQ queue, pace and channels, circuit, held jobs, learned dial formats) share a hash
- * tag of their own, `{dialer:t:<trunk>}`, so on a Redis Cluster each trunk's slot can sit on
- * another master; the rest (campaigns, fences, attempts, outcomes, imports, workers, audit) stays
- * under `{dialer}`. Every Lua script and MULTI touches the keys of one tag only (README, Redis
- * Cluster). A prefix without braces keeps every key under the prefix itself, as before.
+ * Every Redis key the dialer owns. With a hash-tagged prefix (`{dialer}`, the default) the keys
+ * are split by what must change together in one script, so that on a Redis Cluster the load
+ * spreads over the masters while every Lua script and MULTI still touches one slot (README, Redis
+ * Cluster):
+ * - a trunk's keys (its BullMQ queue, pace and channels, circuit, held jobs, learned dial formats)
+ *   under `{dialer:t:<trunk>}`: BullMQ's scripts and the limiter's read and write them together;
+ * - a number's keys (its fence `live:<e164>` and the attempt records of the jobs dialling it)
+ *   under `{dialer:n:<e164>}`: the fence is per number across jobs and campaigns, and the step
+ *   that takes it also writes the attempt record (and refuses a job whose earlier attempt was
+ *   answered), so the attempts go with the number, not with the job or its campaign. A job dials
+ *   one number, so whoever reads its attempts knows it (the job's data, or a campaign job's id).
+ *   These are the per-call keys with the most commands (fence in, fence out) and, one tag per
+ *   number, they spread over every slot;
+ * - the rest (campaigns and their counters, outcomes and their stream, imports, workers and their
+ *   dialogs, DNC, audit) under `{dialer}`: an outcome is written once in the same step that bumps
+ *   its campaign's counters, appends to the outcomes stream and may complete the campaign, and a
+ *   dead worker's dialogs move to a live worker's orphans in one step; splitting those by
+ *   campaign would need the stream and the completions sharded too (left for later). The dialog
+ *   registry entry of an attempt is dropped just after its fence step, not inside it (a stale
+ *   entry is harmless: the sweeper keeps a finished attempt's record).
+ * A prefix without braces keeps every key under the prefix itself, as before.
  */
 export class DialerKeys {
   readonly #tagBase: string | undefined;
@@ -22,12 +37,19 @@ export class DialerKeys {
    */
   get patterns(): readonly string[] {
     const all = `${globEscape(this.prefix)}*`;
-    return this.#tagBase === undefined ? [all] : [all, `{${globEscape(this.#tagBase)}:t:*`];
+    if (this.#tagBase === undefined) return [all];
+    const base = globEscape(this.#tagBase);
+    return [all, `{${base}:t:*`, `{${base}:n:*`];
   }
 
   /** The hash-tagged prefix of a trunk's keys: `{dialer:t:<trunk>}`. */
   trunkPrefix(trunk: string): string {
     return this.#tagBase === undefined ? this.prefix : `{${this.#tagBase}:t:${trunk}}`;
+  }
+
+  /** The hash-tagged prefix of a number's fence and attempts: `{dialer:n:<e164>}`. */
+  numberPrefix(e164: string): string {
+    return this.#tagBase === undefined ? this.prefix : `{${this.#tagBase}:n:${e164}}`;
   }
 
   /** BullMQ queue name for a trunk (BullMQ adds `queuePrefix(trunk)` itself). */
@@ -55,14 +77,17 @@ export class DialerKeys {
     return `${this.prefix}:outcomes`;
   }
 
-  /** Attempts of a job so far: a list of JSON records. */
-  attempts(jobId: string): string {
-    return `${this.prefix}:attempts:${jobId}`;
+  /**
+   * Attempts of a job so far (a hash attempt id → JSON record), under the tag of the number the job
+   * dials: the fence step writes both.
+   */
+  attempts(jobId: string, e164: string): string {
+    return `${this.numberPrefix(e164)}:attempts:${jobId}`;
   }
 
   /** Held while an INVITE to the number may be alive (value: attempt id). */
   liveCall(e164: string): string {
-    return `${this.prefix}:live:${e164}`;
+    return `${this.numberPrefix(e164)}:live:${e164}`;
   }
 
   /** A worker's liveness lease: present while the worker is alive (value: when last renewed). */

@@ -67,16 +67,20 @@ export async function* readCampaignResults(options: CampaignResultsOptions): Asy
     for (const id of ids) {
       pipeline.get(keys.outcome(id));
       pipeline.hget(`${queuePrefix}${id}`, 'data');
-      pipeline.hvals(keys.attempts(id));
       pipeline.exists(`${queuePrefix}${id}:lock`);
       pipeline.sismember(keys.campaignParked(campaign), id);
       pipeline.zscore(`${queuePrefix}delayed`, id);
     }
-    const replies = (await pipeline.exec()) ?? [];
+    // Each job's attempts sit under its number's hash tag, one slot per number: not pipelined
+    // with the rest (a Cluster pipeline must stay on one node); sent at once all the same.
+    const [replies, attemptLists] = await Promise.all([
+      pipeline.exec().then((r) => r ?? []),
+      Promise.all(ids.map((id) => redis.hvals(keys.attempts(id, E164_ID.exec(id)?.[1] ?? '')))),
+    ]);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
       const at = (k: number): unknown => {
-        const [err, value] = replies[i * 6 + k] ?? [null, null];
+        const [err, value] = replies[i * 5 + k] ?? [null, null];
         if (err) throw err;
         return value;
       };
@@ -94,14 +98,14 @@ export async function* readCampaignResults(options: CampaignResultsOptions): Asy
       const data = at(1);
       if (typeof data !== 'string') continue; // removed meanwhile
       const state: PendingState =
-        Number(at(3)) > 0 ? 'active' : Number(at(4)) > 0 ? 'parked' : at(5) !== null ? 'delayed' : 'waiting';
+        Number(at(2)) > 0 ? 'active' : Number(at(3)) > 0 ? 'parked' : at(4) !== null ? 'delayed' : 'waiting';
       const enqueuedAt = (JSON.parse(data) as { enqueuedAt?: unknown }).enqueuedAt;
       yield pendingResultRow({
         jobId: id,
         number,
         state,
         ...(typeof enqueuedAt === 'number' && { enqueuedAt }),
-        attempts: parseAttempts(at(2)),
+        attempts: parseAttempts(attemptLists[i]),
       });
     }
   }

@@ -30,11 +30,12 @@ return 0
 `,
 );
 
+// The fence and the attempts share the number's hash tag; the worker's dialog registry does not
+// (it is the fleet's, with the orphan sweep), so its entry goes in a command of its own, after.
 const FINISH = new LuaScript(
   'attempt-fence-finish',
   `
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('HDEL', KEYS[3], ARGV[1])
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   local hold = tonumber(ARGV[3])
   if hold > 0 then redis.call('PEXPIRE', KEYS[1], hold) else redis.call('DEL', KEYS[1]) end
@@ -105,7 +106,7 @@ export class AttemptFence {
   ): Promise<{ ok: true } | { ok: false; waitMs: number } | { ok: false; answered: true }> {
     const wait = (await BEGIN.run(
       this.#writer,
-      [this.#keys.liveCall(e164), this.#keys.attempts(jobId)],
+      [this.#keys.liveCall(e164), this.#keys.attempts(jobId, e164)],
       [record.id, String(Math.ceil(liveMs)), JSON.stringify(record), String(this.#retentionMs)],
     )) as number;
     if (wait === -1) return { ok: false, answered: true };
@@ -122,9 +123,13 @@ export class AttemptFence {
   async finish(jobId: string, e164: string, record: AttemptRecord, holdMs = 0): Promise<void> {
     await FINISH.run(
       this.#writer,
-      [this.#keys.liveCall(e164), this.#keys.attempts(jobId), this.#keys.workerDialogs(this.#workerId)],
+      [this.#keys.liveCall(e164), this.#keys.attempts(jobId, e164)],
       [record.id, JSON.stringify(record), String(Math.max(0, Math.ceil(holdMs)))],
     );
+    // After the result, never before: a crash in between leaves a dialog entry for a finished
+    // attempt, which the orphan sweep ends harmlessly (it keeps the finished record), where the
+    // other order would leave a live attempt with nothing to end it.
+    await this.#writer.hdel(this.#keys.workerDialogs(this.#workerId), record.id);
     // An answered attempt lost in a failover would look interrupted, and be dialled again.
     await this.#replicated(jobId, 'attempt result');
   }
@@ -155,9 +160,9 @@ export class AttemptFence {
     }
   }
 
-  /** Every attempt of the job, oldest first. */
-  async list(jobId: string): Promise<AttemptRecord[]> {
-    const all = await this.#redis.hvals(this.#keys.attempts(jobId));
+  /** Every attempt of the job (dialling `e164`), oldest first. */
+  async list(jobId: string, e164: string): Promise<AttemptRecord[]> {
+    const all = await this.#redis.hvals(this.#keys.attempts(jobId, e164));
     return all.map((json) => JSON.parse(json) as AttemptRecord).sort((a, b) => a.startedAt - b.startedAt);
   }
 
@@ -165,7 +170,11 @@ export class AttemptFence {
    * Marks attempts left `live` by a run that is gone (a killed or stalled worker) as
    * interrupted. Their fence is left to lapse: that INVITE may still be ringing someone.
    */
-  async markInterrupted(jobId: string, records: readonly AttemptRecord[]): Promise<AttemptRecord[]> {
+  async markInterrupted(
+    jobId: string,
+    e164: string,
+    records: readonly AttemptRecord[],
+  ): Promise<AttemptRecord[]> {
     const out: AttemptRecord[] = [];
     for (const record of records) {
       if (record.state !== 'live') {
@@ -177,7 +186,7 @@ export class AttemptFence {
         state: 'interrupted',
         reason: record.reason ?? 'worker stopped during the attempt',
       };
-      await this.#redis.hset(this.#keys.attempts(jobId), record.id, JSON.stringify(interrupted));
+      await this.#redis.hset(this.#keys.attempts(jobId, e164), record.id, JSON.stringify(interrupted));
       out.push(interrupted);
     }
     return out;

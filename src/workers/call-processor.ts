@@ -178,11 +178,11 @@ async function readHistory(run: JobRun): Promise<JobHistory> {
   const { deps, jobId, data } = run;
   const [existing, previous, policy] = await Promise.all([
     deps.outcomes.get(jobId),
-    deps.fence.list(jobId),
+    deps.fence.list(jobId, data.number),
     deps.policyFor(data),
   ]);
   if (existing) return { kind: 'decided', outcome: existing };
-  const records = await deps.fence.markInterrupted(jobId, previous);
+  const records = await deps.fence.markInterrupted(jobId, data.number, previous);
   // A run that died after the person answered (or whose call another worker ended for it)
   // reached them: that is the outcome, whatever attempts are left.
   const answered = records.find(isAnswered);
@@ -398,9 +398,9 @@ async function recordAttempt(
 
 /** After the attempt: the final outcome, or back to the queue for later. */
 async function conclude(run: JobRun, dialed: DialEnd, abort: AbortSignal): Promise<CallOutcome> {
-  const { deps, job, token, jobId, logger } = run;
+  const { deps, job, token, jobId, logger, data } = run;
   if (dialed.kind === 'answered-elsewhere')
-    return finish(run, await deps.fence.list(jobId), 'answered', 'answered');
+    return finish(run, await deps.fence.list(jobId, data.number), 'answered', 'answered');
   if (dialed.kind === 'number-in-call') {
     // Looked at again at least every 30 s: the fence may be lifted early (a dead worker's call
     // ended for it), and the fence's own expiry can be far off (max call length).

@@ -29,9 +29,9 @@ return moved
  * Records on the attempt how its orphaned call was ended, then releases the number: at once,
  * after a hold (ARGV[3] ms: a CANCELled INVITE may still be answered), or not at all (`keep`: the
  * call may still be up, its fence lapses by itself). An attempt its own worker finished (it was
- * only stalled) keeps that worker's record.
- * KEYS: attempts of the job, the number's fence, the caller's orphans. ARGV: attempt id, JSON
- * fields to set, hold.
+ * only stalled) keeps that worker's record. The caller's orphans entry is not in the number's
+ * hash tag: it is dropped after this step (`HDEL`), so a crash in between only ends the call again.
+ * KEYS: attempts of the job, the number's fence. ARGV: attempt id, JSON fields to set, hold.
  */
 export const ORPHAN_ENDED = new LuaScript(
   'orphans-ended',
@@ -48,7 +48,6 @@ if ARGV[3] ~= 'keep' and redis.call('GET', KEYS[2]) == ARGV[1] then
   local hold = tonumber(ARGV[3])
   if hold > 0 then redis.call('PEXPIRE', KEYS[2], hold) else redis.call('DEL', KEYS[2]) end
 end
-redis.call('HDEL', KEYS[3], ARGV[1])
 return 1
 `,
 );

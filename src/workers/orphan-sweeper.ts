@@ -172,9 +172,10 @@ export class OrphanSweeper {
     const { redis, keys } = this.#o;
     await ORPHAN_ENDED.run(
       redis,
-      [keys.attempts(entry.jobId), keys.liveCall(entry.number), keys.workerOrphans(workerId)],
+      [keys.attempts(entry.jobId, entry.number), keys.liveCall(entry.number)],
       [entry.attemptId, JSON.stringify(patch), hold],
     );
+    await redis.hdel(keys.workerOrphans(workerId), entry.attemptId);
     // A re-run of the job may be waiting out the fence: it can decide now (answered, or dial).
     if (error === undefined) await this.#promote(snapshot.trunk, entry.jobId);
     logger[error !== undefined ? 'error' : 'info'](
@@ -215,9 +216,10 @@ export class OrphanSweeper {
     };
     await ORPHAN_ENDED.run(
       redis,
-      [keys.attempts(entry.jobId), keys.liveCall(entry.number), keys.workerOrphans(workerId)],
+      [keys.attempts(entry.jobId, entry.number), keys.liveCall(entry.number)],
       [entry.attemptId, JSON.stringify(patch), '0'],
     );
+    await redis.hdel(keys.workerOrphans(workerId), entry.attemptId);
     await this.#promote(entry.snapshot.trunk, entry.jobId);
     logger.info(
       { jobId: entry.jobId, callId: entry.snapshot.callId, deadWorker: entry.workerId },

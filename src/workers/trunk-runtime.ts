@@ -192,7 +192,7 @@ export class TrunkRuntime {
   /** BullMQ gave up on a job the worker kept failing on: it still gets its one final outcome. */
   async #recordGaveUp(jobId: string, data: DialJob, error: Error): Promise<void> {
     try {
-      const attempts = await this.#o.fence.list(jobId);
+      const attempts = await this.#o.fence.list(jobId, data.number);
       const stored = await this.#o.outcomes.writeOnce(
         buildCallOutcome({
           jobId,

@@ -371,7 +371,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   for (const id of lostJobs.slice(0, 10)) {
     const job = await client.queue(TRUNK).getJob(id);
     const state = job ? await job.getState() : 'gone';
-    const attempts = Object.values(await client.redis.hgetall(client.keys.attempts(id))).map((json) => {
+    const attempts = Object.values(
+      await client.redis.hgetall(client.keys.attempts(id, job?.data.number ?? '')),
+    ).map((json) => {
       const a = JSON.parse(json) as { attempt: number; state: string; sipCode?: number; reason?: string };
       return `${a.attempt}:${a.state}${a.sipCode !== undefined ? `/${a.sipCode}` : ''}`;
     });
@@ -450,7 +452,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     overlapDetails.push(`second dialog at the carrier: ${b.story.join(', ')}`);
     for (const [jobId, info] of jobNumbers) {
       if (info.number.replace(/\D/g, '') !== a.number) continue;
-      const records = Object.values(await client.redis.hgetall(client.keys.attempts(jobId)))
+      const records = Object.values(await client.redis.hgetall(client.keys.attempts(jobId, info.number)))
         .map((json) => JSON.parse(json) as AttemptRecord)
         .sort((x, y) => x.startedAt - y.startedAt);
       for (const r of records)

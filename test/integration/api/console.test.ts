@@ -68,7 +68,7 @@ describe.skipIf(!haveChromium)(browserSuiteTitle('operator console'), () => {
       await queue.add(job.name, job.data, { jobId: id, delay: 3_600_000 });
     }
     await client.redis.hset(
-      client.keys.attempts(retry!),
+      client.keys.attempts(retry!, spring[4]!),
       'a1',
       JSON.stringify({
         attempt: 1,

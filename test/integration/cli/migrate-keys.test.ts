@@ -19,7 +19,7 @@ describe('dialer migrate-keys', () => {
     redis.disconnect();
   });
 
-  it("moves a single-tag deployment's trunk keys to the trunks' own tags, jobs, TTLs and all", async () => {
+  it("moves a single-tag deployment's trunk keys to the trunks' own tags and numbers' keys to the numbers', jobs, TTLs and all", async () => {
     const file = await writeConfigFile(
       `redis: ${redisUrl}\nqueuePrefix: "${prefix}"\ntrunks:\n  - name: carrier\n    domain: carrier.test\n`,
     );
@@ -35,7 +35,15 @@ describe('dialer migrate-keys', () => {
       { number: '+5534984149881', trunk: 'carrier' },
       { jobId: 'north~+5534984149881', delay: 3_600_000 },
     );
+    await oldQueue.add('dial', { number: '+5534984149883', trunk: 'carrier' }, { jobId: 'k~order-1' });
     await oldQueue.close();
+    // The numbers' keys before: the fence and the attempts under the prefix too.
+    await redis.set(`${prefix}:live:+5534984149880`, 'north~+5534984149880-1', 'PX', 600_000);
+    await redis.hset(`${prefix}:attempts:north~+5534984149880`, 'a1', '{"attempt":1}');
+    await redis.hset(`${prefix}:attempts:k~order-1`, 'a1', '{"attempt":1}');
+    await redis.hset(`${prefix}:attempts:u~done`, 'a1', '{"attempt":2}');
+    await redis.set(keys.outcome('u~done'), JSON.stringify({ jobId: 'u~done', to: '+5534984149884' }));
+    await redis.hset(`${prefix}:attempts:u~unknown`, 'a1', '{}');
     await redis.hset(`${prefix}:limit:carrier:pace`, 'cps', '7');
     await redis.pexpire(`${prefix}:limit:carrier:pace`, 600_000);
     await redis.hset(`${prefix}:circuit:carrier`, 'state', 'open');
@@ -52,6 +60,8 @@ describe('dialer migrate-keys', () => {
     expect(counted.trunks.find((t) => t.trunk === 'backup')?.keys).toBe(1);
     expect(counted.trunks.find((t) => t.trunk === 'carrier')?.keys).toBeGreaterThan(4);
     expect(await redis.exists(`${prefix}:format:carrier:BR`)).toBe(1);
+    expect(JSON.parse(dry.out)).toMatchObject({ numbers: { keys: 4, unknown: 1 } });
+    expect(await redis.exists(`${prefix}:live:+5534984149880`)).toBe(1);
 
     const run = await cli(['migrate-keys', '--json', '--config', file]);
     expect(run.code, run.err).toBe(0);
@@ -66,13 +76,26 @@ describe('dialer migrate-keys', () => {
     });
     try {
       const queue = client.queue('carrier');
-      expect(await queue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 1, delayed: 1 });
+      expect(await queue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 2, delayed: 1 });
       expect((await queue.getJob('north~+5534984149881'))?.data).toMatchObject({ number: '+5534984149881' });
       const pace = keys.trunkLimiter('carrier').pace;
       expect(await redis.hget(pace, 'cps')).toBe('7');
       expect(await redis.pttl(pace)).toBeGreaterThan(0);
       expect(await redis.smembers(keys.circuitHeld('carrier'))).toEqual(['north~+5534984149882']);
       expect(await redis.get(keys.dialFormat('backup', 'BR'))).toBe('e164');
+      // Each number's fence (TTL kept) and each job's attempts, under the number's tag, whichever
+      // way the number was learned: the job id, the job's data, the outcome.
+      const fence = keys.liveCall('+5534984149880');
+      expect(fence.startsWith(keys.numberPrefix('+5534984149880'))).toBe(true);
+      expect(await redis.get(fence)).toBe('north~+5534984149880-1');
+      expect(await redis.pttl(fence)).toBeGreaterThan(0);
+      expect(await redis.hgetall(keys.attempts('north~+5534984149880', '+5534984149880'))).toEqual({
+        a1: '{"attempt":1}',
+      });
+      expect(await redis.exists(keys.attempts('k~order-1', '+5534984149883'))).toBe(1);
+      expect(await redis.exists(keys.attempts('u~done', '+5534984149884'))).toBe(1);
+      expect(await redis.keys(`${prefix}:live:*`)).toEqual([]);
+      expect(await redis.keys(`${prefix}:attempts:*`)).toEqual([`${prefix}:attempts:u~unknown`]);
     } finally {
       await client.close();
     }
@@ -80,6 +103,7 @@ describe('dialer migrate-keys', () => {
     // Again: nothing left to move.
     const again = await cli(['migrate-keys', '--json', '--config', file]);
     expect((JSON.parse(again.out) as typeof counted).trunks.map((t) => t.keys)).toEqual([0, 0]);
+    expect(JSON.parse(again.out)).toMatchObject({ numbers: { keys: 0, unknown: 1 } });
 
     // Refused while a worker is alive.
     await redis.set(keys.workerLease('w1'), '1', 'PX', 60_000);

@@ -54,6 +54,8 @@ describe.skipIf(!cli)('a campaign through a 3-master Redis Cluster', () => {
       let api: ApiServer | undefined;
       const client = new DialerClient({ redis: config.redis, prefix: config.queuePrefix });
       try {
+        // First thing on a fresh client: waits for the cluster's slots, not "Cluster isn't ready".
+        expect(await client.queue('carrier').getJobCounts('waiting')).toEqual({ waiting: 0 });
         const created = await dialer([
           'campaign',
           'create',
@@ -148,6 +150,14 @@ describe.skipIf(!cli)('a campaign through a 3-master Redis Cluster', () => {
         );
         const inTrunkSlot = [...trunkNode.values()].reduce((a, b) => a + b, 0);
         expect(inTrunkSlot).toBeGreaterThan(0);
+        // Each number's attempts (written with its fence in one script) sit under the number's own
+        // tag: the per-call keys spread over the masters instead of the prefix's.
+        const attemptKeys = list.map((n) => client.keys.attempts(`north~${n}`, n));
+        for (const key of attemptKeys) expect(await client.redis.exists(key), key).toBe(1);
+        const owners = new Set<number>();
+        for (const key of attemptKeys)
+          for (const [port, n] of await cluster.keysInSlot(clusterSlot(key))) if (n > 0) owners.add(port);
+        expect(owners.size).toBeGreaterThanOrEqual(2);
       } finally {
         await api?.close();
         await worker?.close(1000);

@@ -164,10 +164,11 @@ describe.skipIf(opensslMissing)('a carrier with an expired TLS certificate', () 
       const jobs = await client.enqueueMany(
         Array.from({ length: NUMBERS }, (_, i) => ({ number: `+55349841${String(49100 + i)}` })),
       );
-      const ids = jobs.map((j) => {
+      const calls = jobs.map((j) => {
         if (!j.ok) throw j.error;
-        return j.call.jobId;
+        return j.call;
       });
+      const ids = calls.map((c) => c.jobId);
       await waitFor(async () => (await circuit.state()).state === 'open', { what: 'the circuit opens' });
       expect(await circuit.state()).toMatchObject({ state: 'open', kind: 'carrier' });
       const queue = client.queue('carrier');
@@ -177,7 +178,9 @@ describe.skipIf(opensslMissing)('a carrier with an expired TLS certificate', () 
       expect(
         (await Promise.all(ids.map((id) => client.getOutcome(id)))).filter((o) => o !== undefined),
       ).toEqual([]);
-      const attempts = (await Promise.all(ids.map((id) => client.redis.hvals(client.keys.attempts(id)))))
+      const attempts = (
+        await Promise.all(calls.map((c) => client.redis.hvals(client.keys.attempts(c.jobId, c.number))))
+      )
         .flat()
         .map((a) => JSON.parse(a) as { errorCode?: string; trunkFault?: boolean; reason?: string });
       expect(attempts.length).toBeGreaterThan(0);

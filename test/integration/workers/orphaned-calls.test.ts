@@ -97,7 +97,10 @@ describe('calls of a worker that died', () => {
       expect(cancel.headers['call-id']).toBe(dialog.snapshot.callId);
       const record = await waitFor(
         async () => {
-          const json = await client.redis.hget(client.keys.attempts(call.jobId), dialog.attemptId);
+          const json = await client.redis.hget(
+            client.keys.attempts(call.jobId, '+5534984149881'),
+            dialog.attemptId,
+          );
           const parsed = json ? (JSON.parse(json) as AttemptRecord) : undefined;
           return parsed?.orphan ? parsed : undefined;
         },

@@ -71,7 +71,7 @@ describe('the retry table, row by row, through a worker', () => {
     // the worker, so the test's clock and pace do not enter.
     const score = Number(await producer.redis.zscore(queue.keys.delayed ?? '', call.jobId));
     const runsAt = Math.floor(score / 0x1000);
-    const attempts = (await producer.redis.hvals(producer.keys.attempts(call.jobId))).map(
+    const attempts = (await producer.redis.hvals(producer.keys.attempts(call.jobId, '+5534984149880'))).map(
       (a) => JSON.parse(a) as { endedAt?: number; startedAt: number },
     );
     const rejectedAt = Math.max(...attempts.map((a) => a.endedAt ?? a.startedAt));

@@ -32,8 +32,6 @@ describe('DialerKeys hash tags', () => {
     const fleet = [
       keys.outcomes,
       keys.outcome('a~+1'),
-      keys.attempts('a~+1'),
-      keys.liveCall('+1'),
       keys.campaign('a'),
       keys.campaigns,
       keys.imports,
@@ -43,11 +41,27 @@ describe('DialerKeys hash tags', () => {
     expect(new Set(fleet.map(clusterSlot)).size).toBe(1);
   });
 
+  it("puts a number's fence and the attempts of every job dialling it in one slot of the number's own", () => {
+    const numbers = ['+5534984149880', '+5534984149881', '+14155550100', '+442071838750'];
+    for (const n of numbers) {
+      const slot = clusterSlot(keys.liveCall(n));
+      expect(keys.numberPrefix(n)).toBe(`{dialer:n:${n}}`);
+      for (const jobId of [`a~${n}`, `b~${n}`, 'k~order-1', 'u~x'])
+        expect(clusterSlot(keys.attempts(jobId, n)), jobId).toBe(slot);
+      expect(slot).not.toBe(clusterSlot(keys.outcomes));
+    }
+    // One tag per number: the per-call keys spread over the slots, not onto the fleet's.
+    expect(new Set(numbers.map((n) => clusterSlot(keys.liveCall(n)))).size).toBe(numbers.length);
+    const plain = new DialerKeys('plain');
+    expect(plain.liveCall('+1')).toBe('plain:live:+1');
+    expect(plain.attempts('a~+1', '+1')).toBe('plain:attempts:a~+1');
+  });
+
   it('keeps a prefix without braces for every key, and SCAN patterns that find them all', () => {
     const plain = new DialerKeys('plain');
     expect(trunkKeys(plain, 'carrier').every((k) => k.startsWith('plain:'))).toBe(true);
     expect(plain.patterns).toEqual(['plain*']);
-    expect(keys.patterns).toEqual(['{dialer}*', '{dialer:t:*']);
-    expect(new DialerKeys('{a*b}').patterns).toEqual(['{a\\*b}*', '{a\\*b:t:*']);
+    expect(keys.patterns).toEqual(['{dialer}*', '{dialer:t:*', '{dialer:n:*']);
+    expect(new DialerKeys('{a*b}').patterns).toEqual(['{a\\*b}*', '{a\\*b:t:*', '{a\\*b:n:*']);
   });
 });
