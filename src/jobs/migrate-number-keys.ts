@@ -13,7 +13,7 @@ export interface MigrateNumberKeysOptions {
 }
 
 export interface NumberKeysMoved {
-  /** Fences and attempt hashes moved (or, in a dry run, to move) to their number's tag. */
+  /** Fences, daily counts and attempt hashes moved (or, in a dry run, to move) to their number's tag. */
   readonly keys: number;
   /** Attempt hashes left where they were: no job, outcome or job id says which number they dial. */
   readonly unknown: number;
@@ -22,8 +22,9 @@ export interface NumberKeysMoved {
 const E164_ID = /~(\+[1-9][0-9]{6,14})$/;
 
 /**
- * Moves each number's fence (`{dialer}:live:<e164>`) and each job's attempts
- * (`{dialer}:attempts:<jobId>`) to the number's own hash tag (`{dialer:n:<e164>}:…`, same
+ * Moves each number's fence (`{dialer}:live:<e164>`), daily attempt count
+ * (`{dialer}:daily:<day>:<e164>`) and each job's attempts (`{dialer}:attempts:<jobId>`) to the
+ * number's own hash tag (`{dialer:n:<e164>}:…`, same
  * suffix). A job's number comes from its id (`<campaign>~<e164>`), else its data in a trunk's
  * queue (old place or new), else its outcome (`to`); attempts of a job known nowhere are left and
  * counted (nothing reads them). Same rules as the trunks' move: workers and producers stopped,
@@ -42,6 +43,12 @@ export async function migrateNumberKeys(options: MigrateNumberKeysOptions): Prom
     for (const key of batch) {
       const e164 = key.slice(`${old}:live:`.length);
       moves.push([key, keys.liveCall(e164)]);
+    }
+  // `daily:<day>:<e164>`: the count of the daily attempt cap (48 h TTL, kept).
+  for await (const batch of scanKeys(redis, `${base}daily:*:+*`, 1000))
+    for (const key of batch) {
+      const [day, e164] = key.slice(`${old}:daily:`.length).split(':');
+      if (day !== undefined && e164 !== undefined) moves.push([key, keys.dailyAttempts(day, e164)]);
     }
   for await (const batch of scanKeys(redis, `${base}attempts:*`, 1000))
     for (const key of batch) {

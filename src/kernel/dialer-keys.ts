@@ -7,8 +7,8 @@ import { globEscape } from './glob-escape.js';
  * Cluster):
  * - a trunk's keys (its BullMQ queue, pace and channels, circuit, held jobs, learned dial formats)
  *   under `{dialer:t:<trunk>}`: BullMQ's scripts and the limiter's read and write them together;
- * - a number's keys (its fence `live:<e164>` and the attempt records of the jobs dialling it)
- *   under `{dialer:n:<e164>}`: the fence is per number across jobs and campaigns, and the step
+ * - a number's keys (its fence `live:<e164>`, the attempt records of the jobs dialling it, its
+ *   daily attempt count) under `{dialer:n:<e164>}`: the fence is per number across jobs and campaigns, and the step
  *   that takes it also writes the attempt record (and refuses a job whose earlier attempt was
  *   answered), so the attempts go with the number, not with the job or its campaign. A job dials
  *   one number, so whoever reads its attempts knows it (the job's data, or a campaign job's id).
@@ -182,9 +182,9 @@ export class DialerKeys {
     return `${this.prefix}:callerid-daily:${day}:${callerId}`;
   }
 
-  /** Attempts on a number on one day (UTC date `YYYY-MM-DD`), across campaigns. */
+  /** Attempts on a number on one day (UTC date `YYYY-MM-DD`), across campaigns: under the number's tag. */
   dailyAttempts(day: string, e164: string): string {
-    return `${this.prefix}:daily:${day}:${e164}`;
+    return `${this.numberPrefix(e164)}:daily:${day}:${e164}`;
   }
 
   /**

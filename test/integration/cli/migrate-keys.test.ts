@@ -44,6 +44,7 @@ describe('dialer migrate-keys', () => {
     await redis.hset(`${prefix}:attempts:u~done`, 'a1', '{"attempt":2}');
     await redis.set(keys.outcome('u~done'), JSON.stringify({ jobId: 'u~done', to: '+5534984149884' }));
     await redis.hset(`${prefix}:attempts:u~unknown`, 'a1', '{}');
+    await redis.set(`${prefix}:daily:2026-12-08:+5534984149880`, '2', 'PX', 600_000);
     await redis.hset(`${prefix}:limit:carrier:pace`, 'cps', '7');
     await redis.pexpire(`${prefix}:limit:carrier:pace`, 600_000);
     await redis.hset(`${prefix}:circuit:carrier`, 'state', 'open');
@@ -60,7 +61,7 @@ describe('dialer migrate-keys', () => {
     expect(counted.trunks.find((t) => t.trunk === 'backup')?.keys).toBe(1);
     expect(counted.trunks.find((t) => t.trunk === 'carrier')?.keys).toBeGreaterThan(4);
     expect(await redis.exists(`${prefix}:format:carrier:BR`)).toBe(1);
-    expect(JSON.parse(dry.out)).toMatchObject({ numbers: { keys: 4, unknown: 1 } });
+    expect(JSON.parse(dry.out)).toMatchObject({ numbers: { keys: 5, unknown: 1 } });
     expect(await redis.exists(`${prefix}:live:+5534984149880`)).toBe(1);
 
     const run = await cli(['migrate-keys', '--json', '--config', file]);
@@ -95,6 +96,10 @@ describe('dialer migrate-keys', () => {
       expect(await redis.exists(keys.attempts('k~order-1', '+5534984149883'))).toBe(1);
       expect(await redis.exists(keys.attempts('u~done', '+5534984149884'))).toBe(1);
       expect(await redis.keys(`${prefix}:live:*`)).toEqual([]);
+      const daily = keys.dailyAttempts('2026-12-08', '+5534984149880');
+      expect(daily.startsWith(keys.numberPrefix('+5534984149880'))).toBe(true);
+      expect(await redis.get(daily)).toBe('2');
+      expect(await redis.pttl(daily)).toBeGreaterThan(0);
       expect(await redis.keys(`${prefix}:attempts:*`)).toEqual([`${prefix}:attempts:u~unknown`]);
     } finally {
       await client.close();

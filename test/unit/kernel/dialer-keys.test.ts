@@ -48,6 +48,7 @@ describe('DialerKeys hash tags', () => {
       expect(keys.numberPrefix(n)).toBe(`{dialer:n:${n}}`);
       for (const jobId of [`a~${n}`, `b~${n}`, 'k~order-1', 'u~x'])
         expect(clusterSlot(keys.attempts(jobId, n)), jobId).toBe(slot);
+      expect(clusterSlot(keys.dailyAttempts('2026-12-08', n))).toBe(slot);
       expect(slot).not.toBe(clusterSlot(keys.outcomes));
     }
     // One tag per number: the per-call keys spread over the slots, not onto the fleet's.
