@@ -10,7 +10,8 @@
  *
  * Both set-ups run redis-server alike: AOF with `appendfsync always` (what the worker asks for),
  * no RDB, a password. The trunk names are picked so that each master of the cluster owns one
- * trunk's slot (CRC16 of the tag); the prefix's tag `{dialer}` (fences, attempts, outcomes,
+ * trunk's slot (CRC16 of the tag); each number's fence and attempts (`{dialer:n:<e164>}`) spread
+ * over every slot; the prefix's tag `{dialer}` (outcomes and their stream, dialog registries,
  * campaigns, DNC) lands where CRC16 puts it, on one of them.
  *
  * Run: npx tsx bench/cluster-scale.ts [--calls N] [--concurrency C] [--warmup W] [--workers 1,2,3]
