@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { DialerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { DrachtioSipEngine } from './drachtio/drachtio-engine.js';
@@ -49,6 +50,16 @@ export function createSipEngine(config: DialerConfig, options: CreateSipEngineOp
     keepAliveMs: config.sip.keepAliveMs,
     tcpLimits: config.sip.tcp,
     tlsKeepAlive: { intervalMs: config.sip.tls.keepAliveMs, timeoutMs: config.sip.tls.keepAliveTimeoutMs },
+    ...(config.sip.tls.server !== undefined
+      ? {
+          // Read here, once: the config holds paths (checked usable when it was loaded), never the key.
+          tlsServer: {
+            port: config.sip.tls.server.port,
+            cert: readFileSync(config.sip.tls.server.certPath),
+            key: readFileSync(config.sip.tls.server.keyPath),
+          },
+        }
+      : {}),
     logger: options.logger,
     ...(options.trace ? { trace: options.trace } : {}),
   });

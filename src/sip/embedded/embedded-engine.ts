@@ -87,6 +87,12 @@ export interface EmbeddedEngineOptions {
   readonly keepAliveMs?: number;
   /** CRLF keep-alive on TLS connections to carriers (`sip.tls` in config). Default: none sent. */
   readonly tlsKeepAlive?: TlsKeepAlive;
+  /**
+   * Listen for TLS connections carriers open to us, on the listen host at `port` (0: any), with
+   * this certificate and key (PEM; `sip.tls` in config). Via and Contact on TLS then name that
+   * port. Default: no TLS listener (carriers reach us only on the connections we open).
+   */
+  readonly tlsServer?: { readonly port: number; readonly cert: Buffer; readonly key: Buffer };
 }
 
 /**
@@ -242,7 +248,14 @@ export class EmbeddedSipEngine implements SipEngine {
       keepAlive: this.#options.tlsKeepAlive ?? { intervalMs: 0, timeoutMs: 0 },
       peerOf: (remote) => this.#tlsPeers.get(remoteKey(remote)),
       onFlowLost: (remote) => this.#onTlsFlowLost(remote),
+      ...(this.#options.tlsServer !== undefined ? { server: { host, ...this.#options.tlsServer } } : {}),
     });
+    try {
+      await tlsTransport.listen();
+    } catch (error) {
+      await Promise.allSettled([udp.close(), tcp.close(), tlsTransport.close()]);
+      throw error;
+    }
     this.#tls = tlsTransport;
     this.#transports = new Map<TransportKind, SipTransport>([
       ['udp', udp],
@@ -279,8 +292,15 @@ export class EmbeddedSipEngine implements SipEngine {
       onStray2xx: (response, remote) => this.#lateAnswers.onStray2xx(response, remote),
     });
     this.#logger.info(
-      { host, port: udp.localPort, advertised: this.#advertisedHost },
-      'SIP engine listening (udp+tcp; tls to carriers)',
+      {
+        host,
+        port: udp.localPort,
+        advertised: this.#advertisedHost,
+        ...(this.#options.tlsServer !== undefined ? { tlsPort: tlsTransport.localPort } : {}),
+      },
+      this.#options.tlsServer !== undefined
+        ? 'SIP engine listening (udp+tcp, and tls)'
+        : 'SIP engine listening (udp+tcp; tls to carriers)',
     );
   }
 
