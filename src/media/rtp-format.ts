@@ -17,6 +17,8 @@ export interface RtpCodec {
  */
 export class RtpFormat {
   #codec: RtpCodec;
+  /** The codec before the last switch: the far end's packets in flight may still carry it. */
+  #previous: RtpCodec | undefined;
   #eventPt: number | undefined;
   #acceptEventPt: number;
   #silentFrame: Uint8Array | undefined;
@@ -45,6 +47,16 @@ export class RtpFormat {
     return this.#acceptEventPt;
   }
 
+  /**
+   * The codec of a received audio packet by its own payload type: the current one, or the one
+   * before the last switch (the far end may send it for a moment after, RFC 3264 §8.3.2);
+   * undefined for any other.
+   */
+  codecOfPayload(payloadType: number): G711Codec | undefined {
+    if (payloadType === this.#codec.payloadType) return this.#codec.name;
+    return payloadType === this.#previous?.payloadType ? this.#previous.name : undefined;
+  }
+
   /** The codec's silence byte. */
   get silence(): number {
     return G711_SILENCE[this.#codec.name];
@@ -60,6 +72,7 @@ export class RtpFormat {
   switchTo(codec: RtpCodec, telephoneEventPayloadType: number | undefined): boolean {
     const changed = codec.name !== this.#codec.name || codec.payloadType !== this.#codec.payloadType;
     if (changed) {
+      this.#previous = this.#codec.payloadType !== codec.payloadType ? this.#codec : undefined;
       this.#codec = codec;
       this.#silentFrame = undefined;
     }

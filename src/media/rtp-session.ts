@@ -627,10 +627,14 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
           event.duration,
           now,
         );
-    } else if (packet.payloadType === this.#format.audioPayloadType && this.listenerCount('audio') > 0) {
-      // Decoded only when someone listens (answering-machine detection): most calls never are.
+    } else if (this.listenerCount('audio') > 0) {
+      // Decoded only when someone listens (answering-machine detection, recording): most calls
+      // never are. By the packet's own payload type: just after a codec switch the far end's
+      // packets in flight still carry the old one.
+      const codec = this.#format.codecOfPayload(packet.payloadType);
+      if (codec === undefined) return;
       const payload = buf.subarray(packet.payloadOffset, packet.payloadOffset + packet.payloadLength);
-      this.emit('audio', decodeG711(payload, this.#format.codec));
+      this.emit('audio', decodeG711(payload, codec));
     }
   };
 

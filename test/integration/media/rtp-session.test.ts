@@ -121,6 +121,27 @@ describe('RtpSession between two real sockets', () => {
     expect(sa.stats.codec).toBe('PCMA');
   });
 
+  it('after switchCodec, packets still at the old payload type are decoded in the old codec, by their own type', async () => {
+    const {
+      leases: [a, b],
+    } = await leases(2);
+    const sa = session(a!, b!).start();
+    const sb = session(b!, a!).start();
+    // A level of 8000 in μ-law: read as A-law it would decode far from 8000.
+    const playing = sa.play(encodeG711(new Int16Array(16_000).fill(8000), 'PCMU'));
+    await waitFor(() => sb.stats.packetsReceived >= 2, { what: 'PCMU packets at B' });
+    // B switched (its answer went out); A's packets still come at PT 0.
+    sb.switchCodec({ codec: { name: 'PCMA', payloadType: 8 } });
+    const heard: Int16Array[] = [];
+    sb.on('audio', (pcm) => heard.push(pcm));
+    await waitFor(() => heard.length >= 5, { what: 'old-type frames decoded at B' });
+    sa.stopPlayback();
+    expect(await playing).toBe('stopped');
+    const samples = heard.slice(0, 5).flatMap((f) => [...f]);
+    expect(Math.min(...samples)).toBeGreaterThan(7500);
+    expect(Math.max(...samples)).toBeLessThan(8500);
+  });
+
   it('refuses DTMF the answer did not allow, and digits that are not DTMF', async () => {
     const {
       leases: [a, b],
