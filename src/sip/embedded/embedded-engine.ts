@@ -175,6 +175,11 @@ export class EmbeddedSipEngine implements SipEngine {
     return this.#transports.get('udp')?.localPort ?? 0;
   }
 
+  /** The TLS listener's port (what Via and Contact on TLS name); undefined without `tlsServer`. */
+  get tlsListenPort(): number | undefined {
+    return this.#options.tlsServer !== undefined ? this.#tls?.localPort : undefined;
+  }
+
   /** Calls answered and not yet ended. */
   get activeCalls(): number {
     return this.#legs.size;
@@ -191,7 +196,14 @@ export class EmbeddedSipEngine implements SipEngine {
     spoofedRequests: number;
     tcpLimitCloses: Readonly<Record<TcpCloseReason, number>>;
     /** TLS connections to carriers open now, CRLF pings sent and answered. */
-    tls: { connections: number; pings: number; pongs: number };
+    tls: {
+      connections: number;
+      pings: number;
+      pongs: number;
+      /** Connections carriers opened to our TLS listener. */
+      accepted: number;
+      limitCloses: Readonly<Record<TcpCloseReason, number>>;
+    };
   } {
     return {
       malformed: this.#stack?.malformedCount ?? 0,
@@ -202,14 +214,29 @@ export class EmbeddedSipEngine implements SipEngine {
       spoofedResponses: this.#spoofed?.counts.response ?? 0,
       spoofedRequests: this.#spoofed?.counts.request ?? 0,
       tcpLimitCloses: this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 },
-      tls: this.#tls?.counts ?? { connections: 0, pings: 0, pongs: 0 },
+      tls: {
+        ...(this.#tls?.counts ?? { connections: 0, pings: 0, pongs: 0 }),
+        accepted: this.#tls?.acceptedCount ?? 0,
+        limitCloses: this.#tls?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 },
+      },
     };
   }
 
   get securityStats(): SipSecurityStats {
     return {
       spoofed: { ...(this.#spoofed?.counts ?? { response: 0, request: 0 }) },
-      tcpClosed: { ...(this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 }) },
+      tcpClosed: this.#inboundCloses(),
+    };
+  }
+
+  /** Accepted connections closed for a limit, TCP and TLS (TCP underneath) together. */
+  #inboundCloses(): Record<TcpCloseReason, number> {
+    const tcp = this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 };
+    const tls = this.#tls?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 };
+    return {
+      idle: tcp.idle + tls.idle,
+      'per-address': tcp['per-address'] + tls['per-address'],
+      total: tcp.total + tls.total,
     };
   }
 
@@ -249,6 +276,7 @@ export class EmbeddedSipEngine implements SipEngine {
       peerOf: (remote) => this.#tlsPeers.get(remoteKey(remote)),
       onFlowLost: (remote) => this.#onTlsFlowLost(remote),
       ...(this.#options.tlsServer !== undefined ? { server: { host, ...this.#options.tlsServer } } : {}),
+      ...(this.#options.tcpLimits ? { limits: this.#options.tcpLimits } : {}),
     });
     try {
       await tlsTransport.listen();

@@ -7,7 +7,7 @@ import { parseConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log/index.js';
 import { createSipEngine } from '../../../src/sip/index.js';
 import type { CallEnd } from '../../../src/sip/engine.js';
-import type { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
+import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
 import { parseMessage } from '../../../src/sip/embedded/message/parse-message.js';
 import type { SipMessage, SipRequest } from '../../../src/sip/embedded/message/sip-message.js';
 import { SipStreamFramer } from '../../../src/sip/embedded/message/stream-framer.js';
@@ -200,5 +200,42 @@ describe.skipIf(opensslMissing)('inbound TLS: a carrier opens its own connection
     expect(keyLines.length).toBeGreaterThan(0);
     for (const line of keyLines) expect(logged).not.toContain(line);
     expect(logged).toContain('SIP engine listening (udp+tcp, and tls)');
+  });
+
+  it("bounds what others open to the listener as sip.tcp does for TCP (per address, idle), and answers a carrier's CRLF ping with a pong", async () => {
+    engine = new EmbeddedSipEngine({
+      listen: { host: '127.0.0.1', port: 0 },
+      tlsServer: { port: 0, cert: await readFile(pki.certPath), key: await readFile(pki.keyPath) },
+      tcpLimits: { idleTimeoutMs: 300, maxConnectionsPerAddress: 1, maxConnections: 10 },
+    });
+    await engine.start();
+    const sip = engine;
+    const port = sip.tlsListenPort ?? 0;
+    const ca = await readFile(pki.caPath);
+    const open = (): Promise<{ socket: tls.TLSSocket; received: Buffer[]; closed: Promise<void> }> =>
+      new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'carrier.test' });
+        const received: Buffer[] = [];
+        const closed = new Promise<void>((done) => socket.once('close', () => done()));
+        socket.on('data', (chunk: Buffer) => received.push(chunk));
+        socket.once('error', reject);
+        socket.once('secureConnect', () => {
+          socket.off('error', reject);
+          socket.on('error', () => undefined);
+          resolve({ socket, received, closed });
+        });
+      });
+    const first = await open();
+    first.socket.write('\r\n\r\n');
+    await waitFor(() => Buffer.concat(first.received).toString('latin1') === '\r\n', {
+      what: 'the CRLF pong',
+    });
+    // A second connection from the same address is over its cap: closed at once.
+    const second = await open();
+    await second.closed;
+    // The first sends no message: closed once idle.
+    await first.closed;
+    expect(sip.stats.tls.limitCloses).toStrictEqual({ idle: 1, 'per-address': 1, total: 0 });
+    expect(sip.securityStats.tcpClosed).toStrictEqual({ idle: 1, 'per-address': 1, total: 0 });
   });
 });

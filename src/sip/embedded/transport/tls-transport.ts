@@ -15,6 +15,8 @@ import {
 import { TlsCertificateRejectedError } from './tls-certificate-rejected-error.js';
 import type { TlsKeepAlive } from './tls-keep-alive.js';
 import type { TlsPeer } from './tls-peer.js';
+import { InboundConnectionLimiter } from './inbound-connection-limiter.js';
+import type { TcpCloseReason, TcpLimits } from './tcp-limits.js';
 
 export interface TlsTransportOptions {
   /** What Via and Contact name: the engine's listen address and port. */
@@ -36,6 +38,8 @@ export interface TlsTransportOptions {
    * and Contact then name this port. Absent: no listener, carriers reach us on our connections.
    */
   readonly server?: TlsServerIdentity;
+  /** Bounds on the connections the listener accepts (`sip.tcp`, as for TCP). Default: unbounded. */
+  readonly limits?: TcpLimits;
 }
 
 /** Our TLS server side: where it listens and the certificate it presents. */
@@ -51,6 +55,14 @@ export interface TlsServerIdentity {
 }
 
 const PING = Buffer.from('\r\n\r\n', 'latin1');
+const PONG = Buffer.from('\r\n', 'latin1');
+
+/** A chunk of CRLFs only, a double one among them: a keep-alive ping, not a message. */
+function isPing(chunk: Buffer): boolean {
+  if (chunk.length < 4) return false;
+  for (const byte of chunk) if (byte !== 0x0d && byte !== 0x0a) return false;
+  return chunk.includes(PING);
+}
 
 /**
  * SIP over TLS to carriers (RFC 3261 §26.2): one client connection per carrier address, opened on
@@ -79,12 +91,14 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
   #server: tls.Server | undefined;
   #listenPort: number | undefined;
   #accepted = 0;
+  readonly #limiter: InboundConnectionLimiter;
 
   constructor(options: TlsTransportOptions) {
     super();
     this.#options = options;
     this.#maxBytes = options.maxMessageBytes ?? 65535;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.#limiter = new InboundConnectionLimiter(options.limits, options.logger, 'tls');
   }
 
   /** Starts the listener when `server` is set; rejects with `SipTransportError` when it cannot. Once. */
@@ -107,6 +121,7 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
         address: socket.remoteAddress ?? '',
         port: socket.remotePort ?? 0,
       };
+      if (!this.#limiter.admit(socket, remote)) return;
       this.#accepted += 1;
       const key = remoteKey(remote);
       this.#adopt(socket, remote, key, true);
@@ -145,6 +160,11 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
   /** The listener's port when there is one (what Via and Contact name), else the engine's. */
   get localPort(): number {
     return this.#listenPort ?? this.#options.localPort;
+  }
+
+  /** Accepted connections we closed because a limit was hit, by limit. */
+  get limitCloses(): Readonly<Record<TcpCloseReason, number>> {
+    return this.#limiter.closes;
   }
 
   /** Connections carriers opened to us so far. */
@@ -284,7 +304,24 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
       ping.unref();
     };
     armPing();
+    // Accepted connections only, as for TCP: one that never completes a message would hold a
+    // descriptor for ever. Ours to the carrier stay up between calls on purpose.
+    const idleMs = inbound ? this.#limiter.idleTimeoutMs : undefined;
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      if (idleMs === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => this.#limiter.closeForLimit(socket, remote, 'idle'), idleMs);
+      idle.unref();
+    };
+    armIdle();
     socket.on('data', (chunk: Buffer) => {
+      // RFC 5626 §4.4.1: the carrier's CRLFCRLF ping on its connection gets our CRLF pong.
+      if (inbound && isPing(chunk)) {
+        socket.write(PONG);
+        armIdle();
+        return;
+      }
       // Any byte back (the CRLF pong, a message) proves the flow is alive.
       if (pong !== undefined) {
         this.#pongs += 1;
@@ -300,6 +337,7 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
         socket.destroy();
         return;
       }
+      if (frames.length > 0) armIdle();
       for (const frame of frames) {
         let message;
         try {
@@ -315,6 +353,7 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
       this.#options.logger.debug({ err: error, remote: key }, 'tls connection error'),
     );
     socket.on('close', () => {
+      clearTimeout(idle);
       clearTimeout(ping);
       clearTimeout(pong);
       framer.close();
