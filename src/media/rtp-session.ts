@@ -18,16 +18,14 @@ import {
   dtmfEventCode,
   parseTelephoneEvent,
   TELEPHONE_EVENT_LENGTH,
-  writeTelephoneEvent,
   type DtmfDigit,
 } from './telephone-event.js';
 import { TelephoneEventReceiver } from './telephone-event-receiver.js';
+import { TelephoneEventSender } from './telephone-event-sender.js';
 
 const PTIME_MS = 20;
 const SAMPLES_PER_MS = 8;
 const FRAME_BYTES = PTIME_MS * SAMPLES_PER_MS;
-/** RFC 4733 §2.5.1.4: the end packet goes out three times. */
-const END_REPEATS = 3;
 /** Dead-call and lost-end checks run every this many ticks (100 ms), not on every packet. */
 const CHECK_EVERY_TICKS = 5;
 
@@ -114,16 +112,6 @@ export interface RtpSessionStats {
   readonly srtp?: SrtpReceiveStats;
 }
 
-interface DtmfSend {
-  readonly code: number;
-  readonly durationUnits: number;
-  readonly done: () => void;
-  timestamp: number;
-  elapsedUnits: number;
-  started: boolean;
-  endsSent: number;
-}
-
 interface Playback {
   /** Taken in the codec of the packet being sent: the call may switch codec mid-prompt. */
   readonly audio: G711Audio;
@@ -193,7 +181,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
 
   #playback: Playback | undefined;
   readonly #playQueue: Playback[] = [];
-  readonly #dtmfQueue: DtmfSend[] = [];
+  readonly #eventsOut = new TelephoneEventSender(FRAME_BYTES);
   readonly #events = new TelephoneEventReceiver((digit, durationMs) => {
     this.#dtmfReceived++;
     this.emit('dtmf', { digit, durationMs, source: 'rtp' });
@@ -301,21 +289,8 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       return Promise.reject(new MediaSessionError(`durationMs must be 40-5000, got ${String(durationMs)}`));
     }
     if (this.#closed) return Promise.resolve();
-    const sends = codes.map(
-      (code) =>
-        new Promise<void>((done) => {
-          this.#dtmfQueue.push({
-            code: code as number,
-            durationUnits: Math.round(durationMs / PTIME_MS) * FRAME_BYTES,
-            done,
-            timestamp: 0,
-            elapsedUnits: 0,
-            started: false,
-            endsSent: 0,
-          });
-        }),
-    );
-    return Promise.all(sends).then(() => undefined);
+    // Checked above: every code is defined.
+    return this.#eventsOut.enqueue(codes as number[], Math.round(durationMs / PTIME_MS) * FRAME_BYTES);
   }
 
   /**
@@ -376,12 +351,9 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       );
       this.#marker = true;
     }
-    if (this.#format.eventPayloadType === undefined && this.#dtmfQueue.length > 0) {
-      this.#logger.info(
-        { dropped: this.#dtmfQueue.length },
-        'the new offer has no telephone-event: queued digits dropped',
-      );
-      for (const d of this.#dtmfQueue.splice(0)) d.done();
+    if (this.#format.eventPayloadType === undefined && this.#eventsOut.pending > 0) {
+      const dropped = this.#eventsOut.dropAll();
+      this.#logger.info({ dropped }, 'the new offer has no telephone-event: queued digits dropped');
     }
   }
 
@@ -429,7 +401,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     this.#playback = undefined;
     this.#playQueue.length = 0;
     for (const p of plays) p.done('closed');
-    for (const d of this.#dtmfQueue.splice(0)) d.done();
+    this.#eventsOut.dropAll();
     this.#events.reset();
     this.removeAllListeners();
   }
@@ -440,7 +412,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     const timestamp = (this.#timestampBase + Math.round((idealMs - this.#startIdeal) * SAMPLES_PER_MS)) >>> 0;
     let frame: Uint8Array | undefined;
     if (this.#send) {
-      if (this.#dtmfQueue.length > 0 && this.#format.eventPayloadType !== undefined)
+      if (this.#eventsOut.pending > 0 && this.#format.eventPayloadType !== undefined)
         this.#sendEventPacket(timestamp);
       else frame = this.#sendAudioPacket(timestamp);
     }
@@ -474,35 +446,18 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   }
 
   #sendEventPacket(timestamp: number): void {
-    const event = this.#dtmfQueue[0]!;
-    if (!event.started) {
-      event.started = true;
-      event.timestamp = timestamp;
-      this.#marker = true; // RFC 4733 §2.5.1.1: the first packet of an event
-    }
-    event.elapsedUnits += FRAME_BYTES;
-    const end = event.elapsedUnits >= event.durationUnits;
     const packet = Buffer.allocUnsafe(RTP_HEADER_LENGTH + TELEPHONE_EVENT_LENGTH);
-    writeTelephoneEvent(packet, RTP_HEADER_LENGTH, {
-      event: event.code,
-      end,
-      volume: 10,
-      duration: Math.min(event.elapsedUnits, event.durationUnits),
-    });
-    if (end) {
-      // Repeats of the end packet carry the same sequence number (they are the same packet).
-      if (event.endsSent > 0) this.#seq = (this.#seq - 1) & 0xffff;
-      event.endsSent++;
-      if (event.endsSent >= END_REPEATS) {
-        this.#dtmfQueue.shift();
-        this.#dtmfSent++;
-        event.done();
-        // The gap after the digit is ordinary audio; the next talk spurt is marked.
-        this.#marker = true;
-      }
+    const step = this.#eventsOut.next(packet, RTP_HEADER_LENGTH, timestamp);
+    if (step.first) this.#marker = true; // RFC 4733 §2.5.1.1: the first packet of an event
+    // Repeats of the end packet carry the same sequence number (they are the same packet).
+    if (step.repeat) this.#seq = (this.#seq - 1) & 0xffff;
+    if (step.done) {
+      this.#dtmfSent++;
+      // The gap after the digit is ordinary audio; the next talk spurt is marked.
+      this.#marker = true;
     }
     // tick() sends events only while a telephone-event payload type is set.
-    this.#emit(packet, this.#format.eventPayloadType!, event.timestamp, TELEPHONE_EVENT_LENGTH);
+    this.#emit(packet, this.#format.eventPayloadType!, step.timestamp, TELEPHONE_EVENT_LENGTH);
   }
 
   #emit(packet: Buffer, payloadType: number, timestamp: number, payloadBytes: number): void {
