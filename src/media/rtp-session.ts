@@ -451,13 +451,14 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     if (step.first) this.#marker = true; // RFC 4733 §2.5.1.1: the first packet of an event
     // Repeats of the end packet carry the same sequence number (they are the same packet).
     if (step.repeat) this.#seq = (this.#seq - 1) & 0xffff;
-    if (step.done) {
-      this.#dtmfSent++;
-      // The gap after the digit is ordinary audio; the next talk spurt is marked.
-      this.#marker = true;
-    }
     // tick() sends events only while a telephone-event payload type is set.
     this.#emit(packet, this.#format.eventPayloadType!, step.timestamp, TELEPHONE_EVENT_LENGTH);
+    if (step.done) {
+      this.#dtmfSent++;
+      // The gap after the digit is ordinary audio; its first packet (a talk spurt) is marked,
+      // not this end packet (RFC 4733 §2.5.1.1 marks an event's first packet only).
+      this.#marker = true;
+    }
   }
 
   #emit(packet: Buffer, payloadType: number, timestamp: number, payloadBytes: number): void {
