@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import tls from 'node:tls';
 import {
   customHeaderNameProblem,
   DEFAULT_USER_AGENT,
@@ -133,6 +135,15 @@ export interface SipTlsConfig {
   readonly keepAliveMs: number;
   /** No answer this long after a ping closes the connection, and the trunk registers again. */
   readonly keepAliveTimeoutMs: number;
+  /** Our TLS listener for connections carriers open to us; absent without `sip.tls.cert`/`key`. */
+  readonly server?: SipTlsServerConfig;
+}
+
+/** Where the TLS listener listens and the identity it presents. Paths, not contents. */
+export interface SipTlsServerConfig {
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly port: number;
 }
 
 /** How a trunk's TLS carrier is checked (`transport: tls`). Paths, not contents. */
@@ -604,10 +615,33 @@ const sipSchema = z
       .prefault({}),
     // Our own TLS connections to carriers. 30 s stays under the idle cut-off of the SBCs and
     // stateful firewalls we have met (60 s and up); RFC 5626 §4.4.1 gives 10 s for the pong.
+    // With cert and key, also a listener for connections carriers open to us (RFC 3261 §18.2.2,
+    // RFC 5626): 5061 is SIP over TLS's own port (RFC 3261 §26.2), beside the UDP/TCP one.
     tls: z
       .strictObject({
         keepAlive: withDefault(duration({ maxMs: 3_600_000 }), '30s'),
         keepAliveTimeout: withDefault(duration({ minMs: 100, maxMs: 600_000 }), '10s'),
+        cert: optional(readableFile),
+        key: optional(readableFile),
+        port: withDefault(number({ min: 0, max: 65_535, integer: true }), 5061),
+      })
+      .superRefine((tls, ctx) => {
+        if ((tls.cert === undefined) !== (tls.key === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [tls.cert === undefined ? 'cert' : 'key'],
+            message: `is required with sip.tls.${tls.cert === undefined ? 'key' : 'cert'}: the TLS listener needs both`,
+          });
+          return;
+        }
+        if (tls.cert === undefined || tls.key === undefined) return;
+        const problem = serverIdentityProblem(tls.cert, tls.key);
+        if (problem !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['key'],
+            message: `with sip.tls.cert ${JSON.stringify(tls.cert)} is not a usable TLS server identity (${problem})`,
+          });
       })
       .prefault({}),
   })
@@ -895,7 +929,13 @@ export const dialerConfigSchema = z
         },
         nat: raw.sip.nat,
         keepAliveMs: raw.sip.keepAlive,
-        tls: { keepAliveMs: raw.sip.tls.keepAlive, keepAliveTimeoutMs: raw.sip.tls.keepAliveTimeout },
+        tls: {
+          keepAliveMs: raw.sip.tls.keepAlive,
+          keepAliveTimeoutMs: raw.sip.tls.keepAliveTimeout,
+          ...(raw.sip.tls.cert !== undefined && raw.sip.tls.key !== undefined
+            ? { server: { certPath: raw.sip.tls.cert, keyPath: raw.sip.tls.key, port: raw.sip.tls.port } }
+            : {}),
+        },
       },
       media: {
         address: raw.media.address,
@@ -973,4 +1013,17 @@ export const dialerConfigSchema = z
 // spreading into SIP options behave as if the key had never been written.
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * Why a certificate and key (PEM files) cannot serve TLS, or undefined when they can. OpenSSL's
+ * message names what it could not decode or match, never the key itself.
+ */
+function serverIdentityProblem(certPath: string, keyPath: string): string | undefined {
+  try {
+    tls.createSecureContext({ cert: readFileSync(certPath), key: readFileSync(keyPath) });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }

@@ -27,6 +27,7 @@ export {
   type SipConfig,
   type SipTimersConfig,
   type SipTlsConfig,
+  type SipTlsServerConfig,
   type TrunkTlsConfig,
   type SipTransport,
   type TrunkConfig,

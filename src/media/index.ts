@@ -48,8 +48,9 @@ export {
   type DtmfEvent,
   type DeadMediaEvent,
   type PlayResult,
-  type SrtpReceiveStats,
 } from './rtp-session.js';
+export { type SrtpReceiveStats } from './srtp-streams.js';
+export { type RtpCodec } from './rtp-format.js';
 export { MediaSessionError } from './media-session-error.js';
 export { parseRtpPacket, writeRtpHeader, type RtpHeader, type ParsedRtpPacket } from './rtp-packet.js';
 export { RtpReceiveStats, type RtpReceiveSummary, type ReceptionReport } from './rtp-receive-stats.js';

@@ -3,38 +3,31 @@ import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { TypedEventEmitter } from '../kernel/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import { decodeG711, g711AudioOf, G711_SILENCE, type G711Audio } from './g711.js';
+import { decodeG711, g711AudioOf, type G711Audio } from './g711.js';
 import { MediaScheduler, type PacedHandle, type PacedStream } from './media-scheduler.js';
 import { MediaSessionError } from './media-session-error.js';
 import type { RtpPortLease } from './port-pool.js';
 import { buildRtcpCompound, parseRtcp, type LastSenderReport, type RemoteReport } from './rtcp.js';
 import { parseRtpPacket, RTP_HEADER_LENGTH, writeRtpHeader } from './rtp-packet.js';
 import { RtpReceiveStats } from './rtp-receive-stats.js';
-import { isSrtpDrop, SrtpContext, type SrtpDropReason } from './srtp-context.js';
+import { RtpFormat, type RtpCodec } from './rtp-format.js';
 import type { SrtpKeys } from './srtp-negotiation.js';
+import { SrtpStreams, type SrtpReceiveStats } from './srtp-streams.js';
 import type { G711Codec } from './sdp.js';
 import {
-  dtmfDigitOf,
   dtmfEventCode,
   parseTelephoneEvent,
   TELEPHONE_EVENT_LENGTH,
-  writeTelephoneEvent,
   type DtmfDigit,
 } from './telephone-event.js';
+import { TelephoneEventReceiver } from './telephone-event-receiver.js';
+import { TelephoneEventSender } from './telephone-event-sender.js';
 
 const PTIME_MS = 20;
 const SAMPLES_PER_MS = 8;
 const FRAME_BYTES = PTIME_MS * SAMPLES_PER_MS;
-/** RFC 4733 §2.5.1.4: the end packet goes out three times. */
-const END_REPEATS = 3;
-/** An event whose end packets were all lost is reported after this much quiet. */
-const LOST_END_MS = 600;
 /** Dead-call and lost-end checks run every this many ticks (100 ms), not on every packet. */
 const CHECK_EVERY_TICKS = 5;
-/** Packets failing SRTP checks are warned about at most once per this long (a flood must not flood the log). */
-const SRTP_WARN_EVERY_MS = 10_000;
-/** Telephone-event we accept when the answer named none (what carriers use). */
-const DEFAULT_TELEPHONE_EVENT_PT = 101;
 
 export interface RtpSessionOptions {
   /** The call's sockets. The session listens and sends on them until `close()`; it never releases the lease. */
@@ -43,7 +36,7 @@ export interface RtpSessionOptions {
   readonly remote: { readonly address: string; readonly port: number };
   /** RTCP target from the answer's `a=rtcp`; default the remote address, port + 1. */
   readonly remoteRtcp?: { readonly address?: string; readonly port: number };
-  readonly codec: { readonly name: G711Codec; readonly payloadType: number };
+  readonly codec: RtpCodec;
   /** The answer's telephone-event payload type; without one we do not send DTMF and accept 101. */
   readonly telephoneEventPayloadType?: number;
   /** Send RTP (false when the far end will not receive: sendonly / hold). Default true. */
@@ -62,15 +55,6 @@ export interface RtpSessionOptions {
   readonly cname?: string;
   /** SRTP and SRTCP (RFC 3711) with these SDES keys; absent: plain RTP. */
   readonly srtp?: SrtpKeys;
-}
-
-/** What SRTP refused on a session: such packets are dropped, never taken as media. */
-export interface SrtpReceiveStats {
-  readonly suite: string;
-  /** RTP and RTCP packets whose tag did not verify (a wrong key, tampering, another sender). */
-  readonly authFailures: number;
-  /** Packets seen before or too old for the replay window. */
-  readonly replayed: number;
 }
 
 /** A digit from the far end. */
@@ -128,16 +112,6 @@ export interface RtpSessionStats {
   readonly srtp?: SrtpReceiveStats;
 }
 
-interface DtmfSend {
-  readonly code: number;
-  readonly durationUnits: number;
-  readonly done: () => void;
-  timestamp: number;
-  elapsedUnits: number;
-  started: boolean;
-  endsSent: number;
-}
-
 interface Playback {
   /** Taken in the codec of the packet being sent: the call may switch codec mid-prompt. */
   readonly audio: G711Audio;
@@ -157,11 +131,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   readonly ssrc: number;
   readonly #rtp: dgram.Socket;
   readonly #rtcp: dgram.Socket | undefined;
-  #codec: G711Codec;
-  #audioPt: number;
-  #eventPt: number | undefined;
-  #acceptEventPt: number;
-  #silence: number;
+  readonly #format: RtpFormat;
   #send: boolean;
   #deadAfterMs: number;
   readonly #configuredDeadAfterMs: number;
@@ -202,13 +172,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   #rtcpReceived = 0;
   #invalid = 0;
   #remoteReport: RemoteReport | undefined;
-  #srtpOut: SrtpContext | undefined;
-  #srtpIn: SrtpContext | undefined;
-  #srtpKeys: SrtpKeys | undefined;
-  #srtpAuthFailures = 0;
-  #srtpReplayed = 0;
-  #srtpWarnedAt: number | undefined;
-  #srtpUnwarned = 0;
+  #srtp: SrtpStreams | undefined;
   #lastSr: LastSenderReport | undefined;
 
   #startedAt = 0;
@@ -216,25 +180,22 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   #deadFired = false;
 
   #playback: Playback | undefined;
-  /** Encoded silence for `sent` when no audio packet went out; made on first use. */
-  #silentFrame: Uint8Array | undefined;
   readonly #playQueue: Playback[] = [];
-  readonly #dtmfQueue: DtmfSend[] = [];
-  /** The event being received: its key (SSRC and start timestamp) and what we know of it. */
-  #inEvent: { key: string; code: number; duration: number; lastAt: number } | undefined;
-  /** Keys of events already reported, so repeated end packets report once. */
-  readonly #reported: string[] = [];
+  readonly #eventsOut = new TelephoneEventSender(FRAME_BYTES);
+  readonly #events = new TelephoneEventReceiver((digit, durationMs) => {
+    this.#dtmfReceived++;
+    this.emit('dtmf', { digit, durationMs, source: 'rtp' });
+  });
 
   constructor(options: RtpSessionOptions) {
     super();
     const { lease } = options;
     this.#rtp = lease.rtpSocket;
     this.#rtcp = lease.rtcpSocket;
-    this.#codec = options.codec.name;
-    this.#audioPt = options.codec.payloadType;
-    this.#eventPt = options.telephoneEventPayloadType;
-    this.#acceptEventPt = options.telephoneEventPayloadType ?? DEFAULT_TELEPHONE_EVENT_PT;
-    this.#silence = G711_SILENCE[this.#codec];
+    this.#format = new RtpFormat(
+      { name: options.codec.name, payloadType: options.codec.payloadType },
+      options.telephoneEventPayloadType,
+    );
     this.#send = options.send ?? true;
     this.#deadAfterMs = options.deadAfterMs ?? 30_000;
     if (!Number.isFinite(this.#deadAfterMs) || this.#deadAfterMs < 0) {
@@ -263,16 +224,8 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
    * key did not change keeps its context, so its rollover counter and replay window go on.
    */
   rekey(keys: SrtpKeys): void {
-    const same = (a: SrtpKeys['inbound'] | undefined, b: SrtpKeys['inbound']): boolean =>
-      a !== undefined &&
-      a.suite === b.suite &&
-      a.masterKey.equals(b.masterKey) &&
-      a.masterSalt.equals(b.masterSalt) &&
-      a.mki?.value === b.mki?.value &&
-      a.mki?.length === b.mki?.length;
-    if (!same(this.#srtpKeys?.outbound, keys.outbound)) this.#srtpOut = new SrtpContext(keys.outbound);
-    if (!same(this.#srtpKeys?.inbound, keys.inbound)) this.#srtpIn = new SrtpContext(keys.inbound);
-    this.#srtpKeys = keys;
+    if (this.#srtp === undefined) this.#srtp = new SrtpStreams(keys, this.#logger);
+    else this.#srtp.rekey(keys);
   }
 
   /** Starts sending and listening. Idempotent. */
@@ -296,8 +249,8 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
    */
   play(audio: Uint8Array | G711Audio): Promise<PlayResult> {
     if (this.#closed) return Promise.resolve('closed');
-    const source = audio instanceof Uint8Array ? g711AudioOf(audio, this.#codec) : audio;
-    const length = source.encoded(this.#codec).length;
+    const source = audio instanceof Uint8Array ? g711AudioOf(audio, this.#format.codec) : audio;
+    const length = source.encoded(this.#format.codec).length;
     return new Promise<PlayResult>((resolve) => {
       this.#playQueue.push({ audio: source, length, offset: 0, done: resolve });
     });
@@ -321,7 +274,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
    * offered no telephone-event or a digit is not 0-9 * # A-D.
    */
   sendDtmf(digits: string, durationMs = 100): Promise<void> {
-    if (this.#eventPt === undefined) {
+    if (this.#format.eventPayloadType === undefined) {
       return Promise.reject(
         new MediaSessionError('the far end did not accept telephone-event: cannot send DTMF'),
       );
@@ -336,21 +289,8 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       return Promise.reject(new MediaSessionError(`durationMs must be 40-5000, got ${String(durationMs)}`));
     }
     if (this.#closed) return Promise.resolve();
-    const sends = codes.map(
-      (code) =>
-        new Promise<void>((done) => {
-          this.#dtmfQueue.push({
-            code: code as number,
-            durationUnits: Math.round(durationMs / PTIME_MS) * FRAME_BYTES,
-            done,
-            timestamp: 0,
-            elapsedUnits: 0,
-            started: false,
-            endsSent: 0,
-          });
-        }),
-    );
-    return Promise.all(sends).then(() => undefined);
+    // Checked above: every code is defined.
+    return this.#eventsOut.enqueue(codes as number[], Math.round(durationMs / PTIME_MS) * FRAME_BYTES);
   }
 
   /**
@@ -396,43 +336,36 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
    * telephone-event now, digits still queued are dropped (their sends resolve), as `sendDtmf`
    * would refuse them.
    */
-  switchCodec(format: {
-    readonly codec: { readonly name: G711Codec; readonly payloadType: number };
-    readonly telephoneEventPayloadType?: number;
-  }): void {
+  switchCodec(format: { readonly codec: RtpCodec; readonly telephoneEventPayloadType?: number }): void {
     if (this.#closed) return;
-    const changed = format.codec.name !== this.#codec || format.codec.payloadType !== this.#audioPt;
-    if (changed) {
+    const from = `${this.#format.codec}/${this.#format.audioPayloadType}`;
+    if (
+      this.#format.switchTo(
+        { name: format.codec.name, payloadType: format.codec.payloadType },
+        format.telephoneEventPayloadType,
+      )
+    ) {
       this.#logger.debug(
-        { from: `${this.#codec}/${this.#audioPt}`, to: `${format.codec.name}/${format.codec.payloadType}` },
+        { from, to: `${format.codec.name}/${format.codec.payloadType}` },
         'codec switched by an offer in the dialog',
       );
-      this.#codec = format.codec.name;
-      this.#audioPt = format.codec.payloadType;
-      this.#silence = G711_SILENCE[this.#codec];
-      this.#silentFrame = undefined;
       this.#marker = true;
     }
-    this.#eventPt = format.telephoneEventPayloadType;
-    this.#acceptEventPt = format.telephoneEventPayloadType ?? DEFAULT_TELEPHONE_EVENT_PT;
-    if (this.#eventPt === undefined && this.#dtmfQueue.length > 0) {
-      this.#logger.info(
-        { dropped: this.#dtmfQueue.length },
-        'the new offer has no telephone-event: queued digits dropped',
-      );
-      for (const d of this.#dtmfQueue.splice(0)) d.done();
+    if (this.#format.eventPayloadType === undefined && this.#eventsOut.pending > 0) {
+      const dropped = this.#eventsOut.dropAll();
+      this.#logger.info({ dropped }, 'the new offer has no telephone-event: queued digits dropped');
     }
   }
 
   /** The codec of the next packet (it changes when an offer in the dialog switches it). */
   get codec(): G711Codec {
-    return this.#codec;
+    return this.#format.codec;
   }
 
   get stats(): RtpSessionStats {
     const rx = this.#stats.summary;
     return {
-      codec: this.#codec,
+      codec: this.#format.codec,
       packetsSent: this.#packetsSent,
       octetsSent: this.#octetsSent,
       packetsReceived: rx.packetsReceived,
@@ -448,15 +381,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       rtcpReceived: this.#rtcpReceived,
       ...(this.#remoteReport ? { remoteReport: this.#remoteReport } : {}),
       invalidPackets: this.#invalid,
-      ...(this.#srtpKeys !== undefined
-        ? {
-            srtp: {
-              suite: this.#srtpKeys.inbound.suite,
-              authFailures: this.#srtpAuthFailures,
-              replayed: this.#srtpReplayed,
-            },
-          }
-        : {}),
+      ...(this.#srtp !== undefined ? { srtp: this.#srtp.stats } : {}),
     };
   }
 
@@ -476,8 +401,8 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     this.#playback = undefined;
     this.#playQueue.length = 0;
     for (const p of plays) p.done('closed');
-    for (const d of this.#dtmfQueue.splice(0)) d.done();
-    this.#inEvent = undefined;
+    this.#eventsOut.dropAll();
+    this.#events.reset();
     this.removeAllListeners();
   }
 
@@ -487,13 +412,11 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     const timestamp = (this.#timestampBase + Math.round((idealMs - this.#startIdeal) * SAMPLES_PER_MS)) >>> 0;
     let frame: Uint8Array | undefined;
     if (this.#send) {
-      if (this.#dtmfQueue.length > 0 && this.#eventPt !== undefined) this.#sendEventPacket(timestamp);
+      if (this.#eventsOut.pending > 0 && this.#format.eventPayloadType !== undefined)
+        this.#sendEventPacket(timestamp);
       else frame = this.#sendAudioPacket(timestamp);
     }
-    if (this.listenerCount('sent') > 0) {
-      this.#silentFrame ??= new Uint8Array(FRAME_BYTES).fill(this.#silence);
-      this.emit('sent', frame ?? this.#silentFrame);
-    }
+    if (this.listenerCount('sent') > 0) this.emit('sent', frame ?? this.#format.silentFrame(FRAME_BYTES));
     if (++this.#ticks % CHECK_EVERY_TICKS === 0) this.#check(performance.now());
   }
 
@@ -506,51 +429,36 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
       this.#marker = true; // a talk spurt starts
     }
     if (playback !== undefined) {
-      const audio = playback.audio.encoded(this.#codec);
+      const audio = playback.audio.encoded(this.#format.codec);
       const n = Math.min(FRAME_BYTES, playback.length - playback.offset);
       packet.set(audio.subarray(playback.offset, playback.offset + n), RTP_HEADER_LENGTH);
-      if (n < FRAME_BYTES) packet.fill(this.#silence, RTP_HEADER_LENGTH + n);
+      if (n < FRAME_BYTES) packet.fill(this.#format.silence, RTP_HEADER_LENGTH + n);
       playback.offset += n;
       if (playback.offset >= playback.length) {
         this.#playback = undefined;
         playback.done('played');
       }
     } else {
-      packet.fill(this.#silence, RTP_HEADER_LENGTH);
+      packet.fill(this.#format.silence, RTP_HEADER_LENGTH);
     }
-    this.#emit(packet, this.#audioPt, timestamp, FRAME_BYTES);
+    this.#emit(packet, this.#format.audioPayloadType, timestamp, FRAME_BYTES);
     return packet.subarray(RTP_HEADER_LENGTH);
   }
 
   #sendEventPacket(timestamp: number): void {
-    const event = this.#dtmfQueue[0]!;
-    if (!event.started) {
-      event.started = true;
-      event.timestamp = timestamp;
-      this.#marker = true; // RFC 4733 §2.5.1.1: the first packet of an event
-    }
-    event.elapsedUnits += FRAME_BYTES;
-    const end = event.elapsedUnits >= event.durationUnits;
     const packet = Buffer.allocUnsafe(RTP_HEADER_LENGTH + TELEPHONE_EVENT_LENGTH);
-    writeTelephoneEvent(packet, RTP_HEADER_LENGTH, {
-      event: event.code,
-      end,
-      volume: 10,
-      duration: Math.min(event.elapsedUnits, event.durationUnits),
-    });
-    if (end) {
-      // Repeats of the end packet carry the same sequence number (they are the same packet).
-      if (event.endsSent > 0) this.#seq = (this.#seq - 1) & 0xffff;
-      event.endsSent++;
-      if (event.endsSent >= END_REPEATS) {
-        this.#dtmfQueue.shift();
-        this.#dtmfSent++;
-        event.done();
-        // The gap after the digit is ordinary audio; the next talk spurt is marked.
-        this.#marker = true;
-      }
+    const step = this.#eventsOut.next(packet, RTP_HEADER_LENGTH, timestamp);
+    if (step.first) this.#marker = true; // RFC 4733 §2.5.1.1: the first packet of an event
+    // Repeats of the end packet carry the same sequence number (they are the same packet).
+    if (step.repeat) this.#seq = (this.#seq - 1) & 0xffff;
+    // tick() sends events only while a telephone-event payload type is set.
+    this.#emit(packet, this.#format.eventPayloadType!, step.timestamp, TELEPHONE_EVENT_LENGTH);
+    if (step.done) {
+      this.#dtmfSent++;
+      // The gap after the digit is ordinary audio; its first packet (a talk spurt) is marked,
+      // not this end packet (RFC 4733 §2.5.1.1 marks an event's first packet only).
+      this.#marker = true;
     }
-    this.#emit(packet, this.#eventPt!, event.timestamp, TELEPHONE_EVENT_LENGTH);
   }
 
   #emit(packet: Buffer, payloadType: number, timestamp: number, payloadBytes: number): void {
@@ -568,7 +476,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     this.#sentSinceReport = true;
     this.#lastSentTimestamp = timestamp;
     this.#rtp.send(
-      this.#srtpOut !== undefined ? this.#srtpOut.protectRtp(packet) : packet,
+      this.#srtp !== undefined ? this.#srtp.protectRtp(packet) : packet,
       this.#remotePort,
       this.#remoteAddress,
       this.#onSendError,
@@ -585,10 +493,7 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
   };
 
   #check(now: number): void {
-    if (this.#inEvent && now - this.#inEvent.lastAt > LOST_END_MS) {
-      const { key, code, duration } = this.#inEvent;
-      this.#reportEvent(key, code, duration);
-    }
+    this.#events.check(now);
     if (now >= this.#nextRtcpAt) {
       this.#nextRtcpAt = now + this.#rtcpIntervalMs * (0.5 + Math.random());
       this.#sendRtcp(false);
@@ -627,44 +532,20 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
     this.#sentSinceReport = false;
     this.#rtcpSent++;
     this.#rtcp.send(
-      this.#srtpOut !== undefined ? this.#srtpOut.protectRtcp(packet) : packet,
+      this.#srtp !== undefined ? this.#srtp.protectRtcp(packet) : packet,
       this.#rtcpPort,
       this.#rtcpAddress,
       this.#onSendError,
     );
   }
 
-  /** Counts a packet SRTP refused and warns, at most once per SRTP_WARN_EVERY_MS. */
-  #srtpDropped(reason: SrtpDropReason, what: 'RTP' | 'RTCP', rinfo: dgram.RemoteInfo): void {
-    if (reason === 'malformed') this.#invalid++;
-    else if (reason === 'auth') this.#srtpAuthFailures++;
-    else this.#srtpReplayed++;
-    const now = performance.now();
-    if (this.#srtpWarnedAt !== undefined && now - this.#srtpWarnedAt < SRTP_WARN_EVERY_MS) {
-      this.#srtpUnwarned++;
-      return;
-    }
-    this.#logger.warn(
-      {
-        reason,
-        from: `${rinfo.address}:${rinfo.port}`,
-        authFailures: this.#srtpAuthFailures,
-        replayed: this.#srtpReplayed,
-        sinceLastWarning: this.#srtpUnwarned,
-      },
-      `S${what} packet dropped: ${reason === 'auth' ? 'authentication failed (wrong key or tampered)' : reason === 'replay' ? 'replayed' : 'malformed'}`,
-    );
-    this.#srtpWarnedAt = now;
-    this.#srtpUnwarned = 0;
-  }
-
   readonly #onRtp = (received: Buffer, rinfo: dgram.RemoteInfo): void => {
     let buf = received;
-    if (this.#srtpIn !== undefined) {
+    if (this.#srtp !== undefined) {
       // Before anything else, latching included: an unauthenticated packet must not steer us.
-      const plain = this.#srtpIn.unprotectRtp(received);
-      if (isSrtpDrop(plain)) {
-        this.#srtpDropped(plain.dropped, 'RTP', rinfo);
+      const plain = this.#srtp.unprotectRtp(received, rinfo);
+      if (typeof plain === 'string') {
+        if (plain === 'malformed') this.#invalid++;
         return;
       }
       buf = plain;
@@ -690,48 +571,35 @@ export class RtpSession extends TypedEventEmitter<RtpSessionEvents> implements P
         this.#remotePort = rinfo.port;
       }
     }
-    const isEvent = packet.payloadType === this.#acceptEventPt;
+    const isEvent = packet.payloadType === this.#format.acceptedEventPayloadType;
     this.#stats.update(packet.ssrc, packet.sequenceNumber, packet.timestamp, now, !isEvent);
     if (isEvent) {
       const event = parseTelephoneEvent(buf, packet.payloadOffset, packet.payloadLength);
       if (event)
-        this.#onEvent(`${packet.ssrc}:${packet.timestamp}`, event.event, event.end, event.duration, now);
-    } else if (packet.payloadType === this.#audioPt && this.listenerCount('audio') > 0) {
-      // Decoded only when someone listens (answering-machine detection): most calls never are.
+        this.#events.packet(
+          `${packet.ssrc}:${packet.timestamp}`,
+          event.event,
+          event.end,
+          event.duration,
+          now,
+        );
+    } else if (this.listenerCount('audio') > 0) {
+      // Decoded only when someone listens (answering-machine detection, recording): most calls
+      // never are. By the packet's own payload type: just after a codec switch the far end's
+      // packets in flight still carry the old one.
+      const codec = this.#format.codecOfPayload(packet.payloadType);
+      if (codec === undefined) return;
       const payload = buf.subarray(packet.payloadOffset, packet.payloadOffset + packet.payloadLength);
-      this.emit('audio', decodeG711(payload, this.#codec));
+      this.emit('audio', decodeG711(payload, codec));
     }
   };
 
-  #onEvent(key: string, code: number, end: boolean, duration: number, now: number): void {
-    if (this.#reported.includes(key)) return; // a repeated end packet, or a late one
-    if (this.#inEvent && this.#inEvent.key !== key) {
-      // A new event while the previous never ended: its end packets were lost.
-      this.#reportEvent(this.#inEvent.key, this.#inEvent.code, this.#inEvent.duration);
-    }
-    if (end) {
-      this.#reportEvent(key, code, duration);
-      return;
-    }
-    this.#inEvent = { key, code, duration, lastAt: now };
-  }
-
-  #reportEvent(key: string, code: number, duration: number): void {
-    if (this.#inEvent?.key === key) this.#inEvent = undefined;
-    this.#reported.push(key);
-    if (this.#reported.length > 16) this.#reported.shift();
-    const digit = dtmfDigitOf(code);
-    if (digit === undefined) return; // flash, tones: not digits
-    this.#dtmfReceived++;
-    this.emit('dtmf', { digit, durationMs: duration / SAMPLES_PER_MS, source: 'rtp' });
-  }
-
   readonly #onRtcp = (received: Buffer, rinfo: dgram.RemoteInfo): void => {
     let buf = received;
-    if (this.#srtpIn !== undefined) {
-      const plain = this.#srtpIn.unprotectRtcp(received);
-      if (isSrtpDrop(plain)) {
-        this.#srtpDropped(plain.dropped, 'RTCP', rinfo);
+    if (this.#srtp !== undefined) {
+      const plain = this.#srtp.unprotectRtcp(received, rinfo);
+      if (typeof plain === 'string') {
+        if (plain === 'malformed') this.#invalid++;
         return;
       }
       buf = plain;

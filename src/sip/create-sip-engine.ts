@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { DialerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { DrachtioSipEngine } from './drachtio/drachtio-engine.js';
@@ -9,7 +10,7 @@ import { EngineUnavailableError } from './engine-unavailable-error.js';
 
 export interface CreateSipEngineOptions {
   readonly logger: Logger;
-  /** Overrides `sip.listen` (a probe next to a running worker needs its own port). */
+  /** Overrides `sip.listen` (a probe next to a running worker needs its own port); no TLS listener then. */
   readonly listen?: { host: string; port: number };
   readonly trace?: SipTraceSink;
 }
@@ -49,6 +50,17 @@ export function createSipEngine(config: DialerConfig, options: CreateSipEngineOp
     keepAliveMs: config.sip.keepAliveMs,
     tcpLimits: config.sip.tcp,
     tlsKeepAlive: { intervalMs: config.sip.tls.keepAliveMs, timeoutMs: config.sip.tls.keepAliveTimeoutMs },
+    // A probe beside a running worker (its own listen) would find the worker's TLS port taken.
+    ...(config.sip.tls.server !== undefined && options.listen === undefined
+      ? {
+          // Read here, once: the config holds paths (checked usable when it was loaded), never the key.
+          tlsServer: {
+            port: config.sip.tls.server.port,
+            cert: readFileSync(config.sip.tls.server.certPath),
+            key: readFileSync(config.sip.tls.server.keyPath),
+          },
+        }
+      : {}),
     logger: options.logger,
     ...(options.trace ? { trace: options.trace } : {}),
   });

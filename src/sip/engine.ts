@@ -118,7 +118,8 @@ export type CallLegEvents = {
   ended: [CallEnd];
   /**
    * The far end's media moved: an offer it made in the dialog was accepted through
-   * `InviteOptions.answerOffer` (or its answer to our offer came in an ACK). Carries its new SDP,
+   * `InviteOptions.answerOffer`, or its answer to our offer came in an ACK or in the 2xx to our
+   * session-refresh re-INVITE (emitted when that answer differs from the last). Carries its new SDP,
    * also in `remoteSdp` by then. Only engines that call `answerOffer` emit it.
    */
   media: [string];

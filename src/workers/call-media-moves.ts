@@ -1,12 +1,15 @@
 import type { SrtpMode } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import {
+  acceptSrtpAnswer,
   answerSdpOffer,
+  parseSdesCrypto,
   parseSdpAnswer,
   SdpError,
   type G711Codec,
   type RtpSession,
   type SdpAnswer,
+  type SdesCrypto,
   type SrtpKeys,
 } from '../media/index.js';
 import type { CallLeg } from '../sip/index.js';
@@ -17,9 +20,9 @@ import type { CallLeg } from '../sip/index.js';
  * we speak may be chosen; once media runs, the session's own while the offer still lists it (RFC
  * 3264 §8.3.2), else the offer's first we speak, which the session switches to with the move (as
  * it does a new telephone-event payload type). An offer with none we speak is refused (488) and
- * the call goes on. With
- * SRTP, an offer's crypto line is answered with ours, and the keys it settles reach the session
- * with the media event that follows our answer.
+ * the call goes on. With SRTP, an offer's crypto line is answered with ours, and the keys it
+ * settles reach the session with the media event that follows our answer; an answer to our own
+ * offer (the 2xx to our session-refresh re-INVITE) rekeys the session with its crypto line.
  */
 export class CallMediaMoves {
   readonly #logger: Logger;
@@ -92,9 +95,16 @@ export class CallMediaMoves {
           });
           this.#codec = remote.codec.name;
         }
-        if (this.#pendingKeys !== undefined && this.#keys !== undefined) {
-          session.rekey(this.#pendingKeys);
-          this.#keys = this.#pendingKeys;
+        // Keys our answer settled, else (an answer to our own offer: the refresh re-INVITE's 2xx)
+        // the ones its crypto line settles against the lines of the SDP we sent (RFC 4568 §7.1.4).
+        const keys =
+          this.#pendingKeys ??
+          (answered === undefined && this.#keys !== undefined
+            ? acceptSrtpAnswer(ourCryptoLines(leg.localSdp), remote.crypto ?? [])
+            : undefined);
+        if (keys !== undefined && this.#keys !== undefined) {
+          session.rekey(keys); // a direction whose key is unchanged keeps its context
+          this.#keys = keys;
         }
         this.#pendingKeys = undefined;
         session.retarget({
@@ -116,4 +126,9 @@ export class CallMediaMoves {
       }
     });
   }
+}
+
+/** The `a=crypto` lines of an SDP we sent: what an answer to it may take (RFC 4568 §7.1.3). */
+function ourCryptoLines(sdp: string): SdesCrypto[] {
+  return [...sdp.matchAll(/^a=crypto:(.*?)\r?$/gm)].map((m) => parseSdesCrypto(m[1]!));
 }

@@ -16,17 +16,10 @@ import { CallProgressWatch, CallRecorder, DtmfCollector, EarlyMediaSitWatch } fr
 import type { SitEvent } from '../media/index.js';
 import type { RtpPortLease, RtpPortPool } from '../media/index.js';
 import type { Prompt, WavFileResult } from '../media/index.js';
-import { RtpSession } from '../media/index.js';
+import type { RtpSession } from '../media/index.js';
 import { runCallScript, type CallScriptResult } from '../media/index.js';
-import { buildSdpOffer, parseSdpAnswer, type SdpAnswer } from '../media/index.js';
-import {
-  acceptSrtpAnswer,
-  cryptoValues,
-  offerSrtp,
-  SrtpNegotiationError,
-  type SdesCrypto,
-  type SrtpKeys,
-} from '../media/index.js';
+import { buildSdpOffer } from '../media/index.js';
+import { cryptoValues, offerSrtp, type SrtpKeys } from '../media/index.js';
 import { DEFAULT_SRTP_MODE, type SrtpMode } from '../config/index.js';
 import type { DialogSnapshot } from '../sip/index.js';
 import type { CallEnd, CallLeg, ProvisionalInfo, SipEngine } from '../sip/index.js';
@@ -34,6 +27,9 @@ import type { SipTrunk } from '../sip/index.js';
 import { attemptResultOf } from './attempt-result-of.js';
 import { CallMediaMoves } from './call-media-moves.js';
 import { recordingPath } from './recording-path.js';
+import { settleSrtp } from './settle-srtp.js';
+import type { SrtpOffer } from './srtp-offer.js';
+import { startSession } from './start-session.js';
 import type { CallEventSink } from '../jobs/index.js';
 import { mergeHeaders } from '../kernel/index.js';
 
@@ -483,108 +479,6 @@ function attemptMediaOf(
 
 function attemptSitOf(sit: SitEvent, early: boolean): AttemptSit {
   return { class: sit.sit, code: sit.code, atMs: sit.atMs, ...(early ? { early: true } : {}) };
-}
-
-/**
- * The call's RTP session, or `undefined` when the SDP gives nothing to send to. `early`: the
- * session of a 183's early media, which only listens (nothing is sent before the answer).
- */
-function startSession(
-  remoteSdp: string,
-  callId: string | undefined,
-  input: PlaceAttemptInput,
-  lease: RtpPortLease,
-  media: CallMediaRuntime,
-  early: boolean,
-  srtp: SrtpOffer,
-  /** What the answer settled for SRTP; without it (early media) it is read off this SDP. */
-  settled?: { readonly keys: SrtpKeys | undefined },
-): RtpSession | undefined {
-  let answer: SdpAnswer;
-  let keys: SrtpKeys | undefined;
-  try {
-    answer = parseSdpAnswer(remoteSdp, srtpOffered(srtp));
-    keys = settled !== undefined ? settled.keys : srtpKeysOf(answer, srtp);
-  } catch (error) {
-    input.logger.warn(
-      { err: error, callId },
-      early ? 'early-media SDP unusable: not listening to it' : 'answer SDP unusable: the call has no media',
-    );
-    return undefined;
-  }
-  // A far end that said it will not send (or put us on hold) is not dead for being quiet.
-  const silentByAnswer =
-    answer.direction === 'recvonly' ||
-    answer.direction === 'inactive' ||
-    /^0\.0\.0\.0$|^::$/.test(answer.address);
-  return new RtpSession({
-    lease,
-    remote: { address: answer.address, port: answer.port },
-    ...(answer.rtcpPort !== undefined
-      ? {
-          remoteRtcp: {
-            port: answer.rtcpPort,
-            ...(answer.rtcpAddress !== undefined ? { address: answer.rtcpAddress } : {}),
-          },
-        }
-      : {}),
-    codec: { name: answer.codec.name, payloadType: answer.codec.payloadType },
-    ...(answer.telephoneEvent ? { telephoneEventPayloadType: answer.telephoneEvent.payloadType } : {}),
-    send: !early && !answer.held,
-    deadAfterMs: silentByAnswer || early ? 0 : media.settings.deadCallMs,
-    rtcpIntervalMs: media.settings.rtcpIntervalMs,
-    scheduler: media.scheduler,
-    logger: input.logger,
-    ...(keys !== undefined ? { srtp: keys } : {}),
-  }).start();
-}
-
-/** What the call offered for SRTP: the trunk's mode and our crypto lines (none when off). */
-interface SrtpOffer {
-  readonly mode: SrtpMode;
-  readonly offered: readonly SdesCrypto[] | undefined;
-}
-
-function srtpOffered(srtp: SrtpOffer): { protocols: Array<'RTP/AVP' | 'RTP/SAVP'> } {
-  return { protocols: srtp.mode === 'off' ? ['RTP/AVP'] : ['RTP/AVP', 'RTP/SAVP'] };
-}
-
-/**
- * The keys an answer settles, or undefined for plain RTP (mode off, or optional and answered
- * without crypto). Throws `SrtpNegotiationError` when SRTP was required (by us, or by an
- * RTP/SAVP answer) and the answer's crypto is missing or not ours to accept.
- */
-function srtpKeysOf(answer: SdpAnswer, srtp: SrtpOffer): SrtpKeys | undefined {
-  if (srtp.offered === undefined) return undefined;
-  if (answer.crypto === undefined && srtp.mode === 'optional' && answer.savp !== true) return undefined;
-  try {
-    return acceptSrtpAnswer(srtp.offered, answer.crypto ?? []);
-  } catch (error) {
-    // Optional: a crypto line we cannot use on an RTP/AVP answer still leaves plain RTP.
-    if (error instanceof SrtpNegotiationError && srtp.mode === 'optional' && answer.savp !== true)
-      return undefined;
-    throw error;
-  }
-}
-
-/** What the 2xx's SDP settles for SRTP, once per call: its keys, or why the call cannot go on. */
-function settleSrtp(
-  remoteSdp: string,
-  srtp: SrtpOffer,
-): { readonly keys: SrtpKeys | undefined } | { readonly refused: SrtpNegotiationError } {
-  if (srtp.offered === undefined) return { keys: undefined };
-  let answer: SdpAnswer;
-  try {
-    answer = parseSdpAnswer(remoteSdp, srtpOffered(srtp));
-  } catch {
-    return { keys: undefined }; // an unusable SDP is the call-without-media path (startSession says so)
-  }
-  try {
-    return { keys: srtpKeysOf(answer, srtp) };
-  } catch (error) {
-    if (error instanceof SrtpNegotiationError) return { refused: error };
-    throw error;
-  }
 }
 
 function eventBase(input: PlaceAttemptInput): {

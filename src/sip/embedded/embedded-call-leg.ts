@@ -303,7 +303,10 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
           this.#reinviting = false;
         });
       if (response.status >= 200 && response.status < 300) {
-        if (method === 'INVITE') this.#ctx.ackReinvite(parseCSeq(response.headers.get('CSeq') ?? '').seq);
+        if (method === 'INVITE') {
+          this.#ctx.ackReinvite(parseCSeq(response.headers.get('CSeq') ?? '').seq);
+          if (response.body.length > 0) this.#takeRefreshAnswer(response.body.toString('utf8'));
+        }
         this.#armSessionTimer(readSessionTimer(response.headers.get('Session-Expires'), true) ?? terms);
         return;
       }
@@ -317,6 +320,17 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
       this.#logger.warn({ err: error, callId: this.callId }, 'session refresh failed');
       this.#finish({ by: 'error', reason: 'session-refresh-failed', at: Date.now() });
     }
+  }
+
+  /**
+   * The 2xx to our refresh re-INVITE answers the SDP we sent again (RFC 3264 §8). An answer that
+   * differs from the last one (a new SRTP key, RFC 4568 §7.1.4, or media elsewhere) is the far
+   * end's new media, told as `media` like an accepted offer of its own.
+   */
+  #takeRefreshAnswer(answer: string): void {
+    if (answer === this.remoteSdp || !this.#answerOffer || this.#end) return;
+    this.remoteSdp = answer;
+    this.emit('media', answer);
   }
 
   /** A 2xx to our INVITE came again: our ACK was lost. */

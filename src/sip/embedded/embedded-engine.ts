@@ -87,6 +87,12 @@ export interface EmbeddedEngineOptions {
   readonly keepAliveMs?: number;
   /** CRLF keep-alive on TLS connections to carriers (`sip.tls` in config). Default: none sent. */
   readonly tlsKeepAlive?: TlsKeepAlive;
+  /**
+   * Listen for TLS connections carriers open to us, on the listen host at `port` (0: any), with
+   * this certificate and key (PEM; `sip.tls` in config). Via and Contact on TLS then name that
+   * port. Default: no TLS listener (carriers reach us only on the connections we open).
+   */
+  readonly tlsServer?: { readonly port: number; readonly cert: Buffer; readonly key: Buffer };
 }
 
 /**
@@ -169,6 +175,11 @@ export class EmbeddedSipEngine implements SipEngine {
     return this.#transports.get('udp')?.localPort ?? 0;
   }
 
+  /** The TLS listener's port (what Via and Contact on TLS name); undefined without `tlsServer`. */
+  get tlsListenPort(): number | undefined {
+    return this.#options.tlsServer !== undefined ? this.#tls?.localPort : undefined;
+  }
+
   /** Calls answered and not yet ended. */
   get activeCalls(): number {
     return this.#legs.size;
@@ -185,7 +196,14 @@ export class EmbeddedSipEngine implements SipEngine {
     spoofedRequests: number;
     tcpLimitCloses: Readonly<Record<TcpCloseReason, number>>;
     /** TLS connections to carriers open now, CRLF pings sent and answered. */
-    tls: { connections: number; pings: number; pongs: number };
+    tls: {
+      connections: number;
+      pings: number;
+      pongs: number;
+      /** Connections carriers opened to our TLS listener. */
+      accepted: number;
+      limitCloses: Readonly<Record<TcpCloseReason, number>>;
+    };
   } {
     return {
       malformed: this.#stack?.malformedCount ?? 0,
@@ -196,14 +214,29 @@ export class EmbeddedSipEngine implements SipEngine {
       spoofedResponses: this.#spoofed?.counts.response ?? 0,
       spoofedRequests: this.#spoofed?.counts.request ?? 0,
       tcpLimitCloses: this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 },
-      tls: this.#tls?.counts ?? { connections: 0, pings: 0, pongs: 0 },
+      tls: {
+        ...(this.#tls?.counts ?? { connections: 0, pings: 0, pongs: 0 }),
+        accepted: this.#tls?.acceptedCount ?? 0,
+        limitCloses: this.#tls?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 },
+      },
     };
   }
 
   get securityStats(): SipSecurityStats {
     return {
       spoofed: { ...(this.#spoofed?.counts ?? { response: 0, request: 0 }) },
-      tcpClosed: { ...(this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 }) },
+      tcpClosed: this.#inboundCloses(),
+    };
+  }
+
+  /** Accepted connections closed for a limit, TCP and TLS (TCP underneath) together. */
+  #inboundCloses(): Record<TcpCloseReason, number> {
+    const tcp = this.#tcp?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 };
+    const tls = this.#tls?.limitCloses ?? { idle: 0, 'per-address': 0, total: 0 };
+    return {
+      idle: tcp.idle + tls.idle,
+      'per-address': tcp['per-address'] + tls['per-address'],
+      total: tcp.total + tls.total,
     };
   }
 
@@ -242,7 +275,15 @@ export class EmbeddedSipEngine implements SipEngine {
       keepAlive: this.#options.tlsKeepAlive ?? { intervalMs: 0, timeoutMs: 0 },
       peerOf: (remote) => this.#tlsPeers.get(remoteKey(remote)),
       onFlowLost: (remote) => this.#onTlsFlowLost(remote),
+      ...(this.#options.tlsServer !== undefined ? { server: { host, ...this.#options.tlsServer } } : {}),
+      ...(this.#options.tcpLimits ? { limits: this.#options.tcpLimits } : {}),
     });
+    try {
+      await tlsTransport.listen();
+    } catch (error) {
+      await Promise.allSettled([udp.close(), tcp.close(), tlsTransport.close()]);
+      throw error;
+    }
     this.#tls = tlsTransport;
     this.#transports = new Map<TransportKind, SipTransport>([
       ['udp', udp],
@@ -279,8 +320,15 @@ export class EmbeddedSipEngine implements SipEngine {
       onStray2xx: (response, remote) => this.#lateAnswers.onStray2xx(response, remote),
     });
     this.#logger.info(
-      { host, port: udp.localPort, advertised: this.#advertisedHost },
-      'SIP engine listening (udp+tcp; tls to carriers)',
+      {
+        host,
+        port: udp.localPort,
+        advertised: this.#advertisedHost,
+        ...(this.#options.tlsServer !== undefined ? { tlsPort: tlsTransport.localPort } : {}),
+      },
+      this.#options.tlsServer !== undefined
+        ? 'SIP engine listening (udp+tcp, and tls)'
+        : 'SIP engine listening (udp+tcp; tls to carriers)',
     );
   }
 

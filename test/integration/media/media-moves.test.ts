@@ -9,6 +9,7 @@ import { silentLogger } from '../../../src/log/index.js';
 import {
   isSrtpDrop,
   MediaScheduler,
+  writeRtpHeader,
   parseSdesCrypto,
   PromptCache,
   SrtpContext,
@@ -59,6 +60,10 @@ interface MediaSink {
     marker: boolean;
     packet: Buffer;
   }>;
+  /** Where the first packet came from (our RTP socket). */
+  readonly first: Promise<{ address: string; port: number }>;
+  /** Sends from the sink's own socket, as the far end's media would come. */
+  send(packet: Buffer, to: { address: string; port: number }): void;
   close(): void;
 }
 
@@ -67,8 +72,11 @@ let arrivalClock = 0;
 async function sink(): Promise<MediaSink> {
   const socket: Socket = createSocket('udp4');
   const arrivals: MediaSink['arrivals'] = [];
+  let firstFrom: (from: { address: string; port: number }) => void = () => undefined;
+  const first = new Promise<{ address: string; port: number }>((resolve) => (firstFrom = resolve));
   socket.on('message', (packet, rinfo) => {
     if (packet.length < 12) return;
+    firstFrom({ address: rinfo.address, port: rinfo.port });
     arrivals.push({
       order: arrivalClock++,
       payloadType: packet[1]! & 0x7f,
@@ -80,7 +88,13 @@ async function sink(): Promise<MediaSink> {
     });
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { port: (socket.address() as AddressInfo).port, arrivals, close: () => socket.close() };
+  return {
+    port: (socket.address() as AddressInfo).port,
+    arrivals,
+    first,
+    send: (packet, to) => socket.send(packet, to.port, to.address),
+    close: () => socket.close(),
+  };
 }
 
 async function moving(scenario: string): Promise<{ sipp: SippPeer; a: MediaSink; b: MediaSink }> {
@@ -155,6 +169,24 @@ function frameOffset(prompt: Prompt, codec: 'PCMU' | 'PCMA', packet: Buffer): nu
     if (Buffer.from(bytes.subarray(at, at + payload.length)).equals(payload)) return at;
   }
   return -1;
+}
+
+/** The far end's SRTP stream under the key of its crypto line `line`: each call, the next packet. */
+function farEndSrtp(line: string, ssrc: number): () => Buffer {
+  const context = new SrtpContext(parseSdesCrypto(line).key);
+  let seq = 100;
+  return () => {
+    const packet = Buffer.alloc(12 + 160, 0xff);
+    writeRtpHeader(packet, {
+      payloadType: 0,
+      sequenceNumber: seq,
+      timestamp: seq * 160,
+      ssrc,
+      marker: false,
+    });
+    seq++;
+    return context.protectRtp(packet);
+  };
 }
 
 /** Packets that reached `a` after the first one reached `b`: the move is not undone. */
@@ -280,8 +312,23 @@ describe('media that moves in the dialog, against sipp', () => {
     }
   });
 
-  it('SRTP: a re-INVITE with a=crypto is answered with our line of its tag and suite, and our RTP there is SRTP under that key; one without crypto gets 488', async () => {
+  it('SRTP: a re-INVITE with a=crypto is answered with our line of its tag and suite, and our RTP there is SRTP under that key; theirs under their new key is taken, under the old one dropped and counted; one without crypto gets 488', async () => {
     const { sipp, a, b } = await moving('uas-srtp-reinvite.xml');
+    // Once our RTP reaches b (the re-INVITE's answer taken), the far end sends under its new tag-3 key, and its old one.
+    const k1 = farEndSrtp(
+      '1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR',
+      0x1111,
+    );
+    const k3 = farEndSrtp(
+      '3 AES_CM_128_HMAC_SHA1_32 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF1e',
+      0x3333,
+    );
+    void b.first.then((us) => {
+      for (let i = 0; i < 5; i++) {
+        b.send(k3(), us);
+        b.send(k1(), us);
+      }
+    });
     try {
       const { record } = await call(sipp, undefined, { engine, srtp: 'required' });
       expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
@@ -301,7 +348,55 @@ describe('media that moves in the dialog, against sipp', () => {
       expect(decrypts(a, ours(offer, 1))).toBe(a.arrivals.length);
       expect(b.arrivals.length).toBeGreaterThan(0);
       expect(decrypts(b, ours(answer, 3))).toBe(b.arrivals.length);
-      expect(record.media?.srtp?.suite).toBe('AES_CM_128_HMAC_SHA1_32');
+      expect(record.media).toMatchObject({
+        packetsReceived: 5,
+        srtp: { suite: 'AES_CM_128_HMAC_SHA1_32', authFailures: 5, replayed: 0 },
+      });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it("SRTP: the 200 to our session-refresh re-INVITE with a new a=crypto key rekeys what we receive: packets under the new key are taken, the old key's after it dropped and counted", async () => {
+    const { sipp, a, b } = await moving('uas-srtp-refresh-rekey.xml');
+    // The far end's two keys (the scenario's K1, then K2 in its answer to our refresh), one stream each.
+    const k1 = farEndSrtp(
+      '1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR',
+      0x1111,
+    );
+    const k2 = farEndSrtp(
+      '1 AES_CM_128_HMAC_SHA1_80 inline:JVIgjkJ5LCzjdftKxiipQ4ldyDMJntwStkFU9wiY',
+      0x2222,
+    );
+    // Sent the moment our RTP reaches each address: at a (before the refresh) under K1; at b (our
+    // RTP goes there once the refresh's answer is taken, so the rekey is done) under K2, and K1 again.
+    void a.first.then((us) => {
+      for (let i = 0; i < 5; i++) a.send(k1(), us);
+    });
+    void b.first.then((us) => {
+      for (let i = 0; i < 5; i++) {
+        b.send(k2(), us);
+        b.send(k1(), us);
+      }
+    });
+    try {
+      const { record } = await call(sipp, undefined, { engine, srtp: 'required' });
+      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+      const wire = await sipp.messages();
+      const offer = wire.find((m) => m.direction === 'received' && m.method === 'INVITE')!.body;
+      // Our own key did not change: what reached b after the refresh is under our offered tag-1 key.
+      const ours = new SrtpContext(parseSdesCrypto(/^a=crypto:(1 .*?)\r?$/m.exec(offer)![1]!).key);
+      expect(b.arrivals.length).toBeGreaterThan(0);
+      expect(b.arrivals.filter((p) => !isSrtpDrop(ours.unprotectRtp(p.packet)))).toHaveLength(
+        b.arrivals.length,
+      );
+      expect(record.media).toMatchObject({
+        packetsReceived: 10,
+        srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', authFailures: 5, replayed: 0 },
+        remote: `127.0.0.1:${b.port}`,
+      });
     } finally {
       a.close();
       b.close();

@@ -121,6 +121,27 @@ describe('RtpSession between two real sockets', () => {
     expect(sa.stats.codec).toBe('PCMA');
   });
 
+  it('after switchCodec, packets still at the old payload type are decoded in the old codec, by their own type', async () => {
+    const {
+      leases: [a, b],
+    } = await leases(2);
+    const sa = session(a!, b!).start();
+    const sb = session(b!, a!).start();
+    // A level of 8000 in μ-law: read as A-law it would decode far from 8000.
+    const playing = sa.play(encodeG711(new Int16Array(16_000).fill(8000), 'PCMU'));
+    await waitFor(() => sb.stats.packetsReceived >= 2, { what: 'PCMU packets at B' });
+    // B switched (its answer went out); A's packets still come at PT 0.
+    sb.switchCodec({ codec: { name: 'PCMA', payloadType: 8 } });
+    const heard: Int16Array[] = [];
+    sb.on('audio', (pcm) => heard.push(pcm));
+    await waitFor(() => heard.length >= 5, { what: 'old-type frames decoded at B' });
+    sa.stopPlayback();
+    expect(await playing).toBe('stopped');
+    const samples = heard.slice(0, 5).flatMap((f) => [...f]);
+    expect(Math.min(...samples)).toBeGreaterThan(7500);
+    expect(Math.max(...samples)).toBeLessThan(8500);
+  });
+
   it('refuses DTMF the answer did not allow, and digits that are not DTMF', async () => {
     const {
       leases: [a, b],
@@ -215,6 +236,34 @@ describe('RtpSession between two real sockets', () => {
     expect(seen[talk + 1]!.first).toBe(0x11);
     expect(seen.filter((p) => p.marker)).toHaveLength(2);
     expect(seen.filter((p) => p.first !== 0x11).every((p) => p.first === 0xff)).toBe(true); // μ-law silence
+  });
+
+  it("marks each digit's first event packet and the audio after it, never an end packet", async () => {
+    const {
+      leases: [a],
+    } = await leases(1);
+    const sink = dgram.createSocket('udp4');
+    sockets.push(sink);
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const seen: Array<{ pt: number; marker: boolean; end: boolean }> = [];
+    sink.on('message', (buf) => {
+      const p = parseRtpPacket(buf)!;
+      seen.push({ pt: p.payloadType, marker: p.marker, end: (buf[p.payloadOffset + 1]! & 0x80) !== 0 });
+    });
+    const s = session(a!, { address: '127.0.0.1', port: sink.address().port }).start();
+    await waitFor(() => seen.length >= 2, { what: 'silence' });
+    await s.sendDtmf('12', 60);
+    await waitFor(() => seen.length >= 2 && seen.at(-1)!.pt === 0 && seen.at(-2)!.pt === 0, {
+      what: 'audio after the digits',
+    });
+    s.close();
+    const events = seen.filter((p) => p.pt === 101);
+    expect(events.filter((p) => p.end)).toHaveLength(6); // three end packets per digit
+    expect(events.filter((p) => p.end && p.marker)).toHaveLength(0);
+    // Starts of the two events: the first packet, and the one after the first digit's ends.
+    expect(events.filter((p) => p.marker)).toHaveLength(2);
+    const afterDigits = seen.findIndex((p, i) => i > 0 && p.pt === 0 && seen[i - 1]!.pt === 101);
+    expect(seen[afterDigits]!.marker).toBe(true);
   });
 
   it('close() takes its listeners off the leased sockets, so the pool gets clean sockets back', async () => {

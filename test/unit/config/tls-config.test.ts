@@ -109,3 +109,33 @@ describe('transport tls in the config', () => {
     );
   });
 });
+
+describe('the TLS listener in the config (sip.tls.cert, key, port)', () => {
+  it('wants the certificate and its key together, naming the missing one', () => {
+    expect(issues(`sip: { tls: { cert: ${cert} } }\n${trunk('')}`)).toStrictEqual([
+      { path: 'sip.tls.key', message: 'is required with sip.tls.cert: the TLS listener needs both' },
+    ]);
+  });
+
+  it('refuses files that make no server identity, naming both paths and never their content', () => {
+    writeFileSync(join(dir, 'server.key'), '-----BEGIN PRIVATE KEY-----\nnot-a-key-SECRET\n');
+    const found = issues(`sip: { tls: { cert: ${cert}, key: ${join(dir, 'server.key')} } }\n${trunk('')}`);
+    expect(found).toStrictEqual([
+      {
+        path: 'sip.tls.key',
+        message: expect.stringMatching(
+          /^with sip\.tls\.cert ".*client\.pem" is not a usable TLS server identity \(.*\) \(got ".*server\.key"\)$/,
+        ),
+      },
+    ]);
+    expect(found[0]?.message).not.toContain('SECRET');
+  });
+
+  it('refuses a port out of range', () => {
+    expect(issues(`sip: { tls: { port: 70000 } }\n${trunk('')}`)[0]?.path).toBe('sip.tls.port');
+  });
+
+  it('has no listener without a certificate', () => {
+    expect(parseConfig(trunk('transport: tls'), {}).sip.tls).not.toHaveProperty('server');
+  });
+});

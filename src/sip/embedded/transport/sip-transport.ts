@@ -1,7 +1,7 @@
 import type { TypedEventEmitter } from '../../../kernel/index.js';
 import type { SipMessage } from '../message/sip-message.js';
 
-/** `tls` is TCP with TLS on top (RFC 3261 §26.2): our own connections to carriers only. */
+/** `tls` is TCP with TLS on top (RFC 3261 §26.2): our connections to carriers, and theirs to our listener. */
 export type TransportKind = 'udp' | 'tcp' | 'tls';
 
 /** Where a message came from or goes to. */

@@ -5,6 +5,7 @@ import { parseMessage } from '../message/parse-message.js';
 import { SipStreamFramer } from '../message/stream-framer.js';
 import { SipTransportError } from './sip-transport-error.js';
 import { writeToSocket } from './write-to-socket.js';
+import { InboundConnectionLimiter } from './inbound-connection-limiter.js';
 import type { TcpCloseReason, TcpLimits } from './tcp-limits.js';
 import {
   remoteKey,
@@ -40,11 +41,8 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
   readonly #connectTimeoutMs: number;
   /** Read once: `server.address()` is a getsockname() syscall, and Via/Contact need it per message. */
   readonly #local: { address: string; port: number };
-  readonly #limits: TcpLimits | undefined;
-  /** Accepted connections per remote address (outbound ones are ours and not counted). */
-  readonly #inbound = new Map<string, number>();
-  #inboundTotal = 0;
-  readonly #limitCloses: Record<TcpCloseReason, number> = { idle: 0, 'per-address': 0, total: 0 };
+  /** Bounds on accepted connections (outbound ones are ours and not counted). */
+  readonly #limiter: InboundConnectionLimiter;
   #malformed = 0;
   #closed = false;
 
@@ -59,10 +57,10 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
     this.#logger = options.logger;
     this.#maxBytes = options.maxMessageBytes ?? 65535;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-    this.#limits = options.limits;
+    this.#limiter = new InboundConnectionLimiter(options.limits, options.logger, 'tcp');
     server.on('connection', (socket) => {
       const remote = this.#remoteOf(socket);
-      if (!this.#admit(socket, remote)) return;
+      if (!this.#limiter.admit(socket, remote)) return;
       this.#adopt(socket, remote, true);
       this.#connections.set(remoteKey(remote), Promise.resolve(socket));
     });
@@ -101,41 +99,10 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
 
   /** Accepted connections we closed because a limit was hit, by limit. */
   get limitCloses(): Readonly<Record<TcpCloseReason, number>> {
-    return this.#limitCloses;
+    return this.#limiter.closes;
   }
 
   /** Counts an accepted connection in, or closes it when a cap is reached. */
-  #admit(socket: net.Socket, remote: RemoteAddress): boolean {
-    const limits = this.#limits;
-    if (!limits) return true;
-    const perAddress = this.#inbound.get(remote.address) ?? 0;
-    const reason: TcpCloseReason | undefined =
-      this.#inboundTotal >= limits.maxConnections
-        ? 'total'
-        : perAddress >= limits.maxConnectionsPerAddress
-          ? 'per-address'
-          : undefined;
-    if (reason) {
-      this.#closeForLimit(socket, remote, reason);
-      return false;
-    }
-    this.#inbound.set(remote.address, perAddress + 1);
-    this.#inboundTotal += 1;
-    socket.once('close', () => {
-      this.#inboundTotal -= 1;
-      const left = (this.#inbound.get(remote.address) ?? 1) - 1;
-      if (left > 0) this.#inbound.set(remote.address, left);
-      else this.#inbound.delete(remote.address);
-    });
-    return true;
-  }
-
-  #closeForLimit(socket: net.Socket, remote: RemoteAddress, reason: TcpCloseReason): void {
-    this.#limitCloses[reason] += 1;
-    this.#logger.debug({ remote: remoteKey(remote), reason }, 'closed inbound SIP TCP connection');
-    socket.destroy();
-  }
-
   async send(data: Buffer, to: RemoteAddress): Promise<void> {
     if (this.#closed) throw new SipTransportError('tcp transport is closed');
     const socket = await this.#connection(to);
@@ -179,12 +146,12 @@ export class TcpTransport extends TypedEventEmitter<SipTransportEvents> implemen
     // Accepted connections only: one that never completes a message (a slowloris, a half-sent
     // request) would hold a descriptor for ever. Our own connections to the carrier stay up
     // between calls on purpose (RFC 5923 reuse).
-    const idleMs = inbound ? this.#limits?.idleTimeoutMs : undefined;
+    const idleMs = inbound ? this.#limiter.idleTimeoutMs : undefined;
     let idle: NodeJS.Timeout | undefined;
     const armIdle = (): void => {
       if (idleMs === undefined) return;
       clearTimeout(idle);
-      idle = setTimeout(() => this.#closeForLimit(socket, remote, 'idle'), idleMs);
+      idle = setTimeout(() => this.#limiter.closeForLimit(socket, remote, 'idle'), idleMs);
       idle.unref();
     };
     armIdle();

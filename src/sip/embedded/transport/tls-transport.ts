@@ -15,6 +15,8 @@ import {
 import { TlsCertificateRejectedError } from './tls-certificate-rejected-error.js';
 import type { TlsKeepAlive } from './tls-keep-alive.js';
 import type { TlsPeer } from './tls-peer.js';
+import { InboundConnectionLimiter } from './inbound-connection-limiter.js';
+import type { TcpCloseReason, TcpLimits } from './tcp-limits.js';
 
 export interface TlsTransportOptions {
   /** What Via and Contact name: the engine's listen address and port. */
@@ -30,15 +32,44 @@ export interface TlsTransportOptions {
   readonly maxMessageBytes?: number;
   /** Connect plus handshake, ms. Default: 5000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Listen for connections carriers open to us (RFC 3261 §18.2.2, RFC 5626: a response or an
+   * in-dialog request on a new connection when ours dropped), with our server certificate. Via
+   * and Contact then name this port. Absent: no listener, carriers reach us on our connections.
+   */
+  readonly server?: TlsServerIdentity;
+  /** Bounds on the connections the listener accepts (`sip.tcp`, as for TCP). Default: unbounded. */
+  readonly limits?: TcpLimits;
+}
+
+/** Our TLS server side: where it listens and the certificate it presents. */
+export interface TlsServerIdentity {
+  readonly host: string;
+  /** 0: any free port (tests). */
+  readonly port: number;
+  /** PEM. The key is never logged. */
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** Handshake deadline for an accepted connection, ms. Default: the connect timeout. */
+  readonly handshakeTimeoutMs?: number;
 }
 
 const PING = Buffer.from('\r\n\r\n', 'latin1');
+const PONG = Buffer.from('\r\n', 'latin1');
+
+/** A chunk of CRLFs only, a double one among them: a keep-alive ping, not a message. */
+function isPing(chunk: Buffer): boolean {
+  if (chunk.length < 4) return false;
+  for (const byte of chunk) if (byte !== 0x0d && byte !== 0x0a) return false;
+  return chunk.includes(PING);
+}
 
 /**
  * SIP over TLS to carriers (RFC 3261 §26.2): one client connection per carrier address, opened on
  * first use, reused for every request and for what the carrier sends back on it, kept alive with
- * CRLF pings (RFC 5626 §4.4.1). It does not listen: a carrier reaches us on the connection we
- * opened (a TLS server would need a certificate of ours). A certificate that fails verification
+ * CRLF pings (RFC 5626 §4.4.1). With `server`, it also listens: a connection a carrier opens to
+ * us carries its requests and our responses to them (and nothing is trusted for arriving on it:
+ * the stack matches its source to a trunk, as for TCP). A certificate that fails verification
  * rejects the send with `TlsCertificateRejectedError`; nothing here falls back to plain TCP.
  */
 export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implements SipTransport {
@@ -57,20 +88,88 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
   #pings = 0;
   #pongs = 0;
   #closed = false;
+  #server: tls.Server | undefined;
+  #listenPort: number | undefined;
+  #accepted = 0;
+  readonly #limiter: InboundConnectionLimiter;
 
   constructor(options: TlsTransportOptions) {
     super();
     this.#options = options;
     this.#maxBytes = options.maxMessageBytes ?? 65535;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.#limiter = new InboundConnectionLimiter(options.limits, options.logger, 'tls');
+  }
+
+  /** Starts the listener when `server` is set; rejects with `SipTransportError` when it cannot. Once. */
+  async listen(): Promise<void> {
+    const identity = this.#options.server;
+    if (identity === undefined || this.#server !== undefined || this.#closed) return;
+    const server = tls.createServer({
+      cert: identity.cert,
+      key: identity.key,
+      handshakeTimeout: identity.handshakeTimeoutMs ?? this.#connectTimeoutMs,
+    });
+    this.#server = server;
+    server.on('secureConnection', (socket) => {
+      if (this.#closed) {
+        socket.destroy();
+        return;
+      }
+      const remote: RemoteAddress = {
+        transport: 'tls',
+        address: socket.remoteAddress ?? '',
+        port: socket.remotePort ?? 0,
+      };
+      if (!this.#limiter.admit(socket, remote)) return;
+      this.#accepted += 1;
+      const key = remoteKey(remote);
+      this.#adopt(socket, remote, key, true);
+      // Responses to what arrives on it go back on it (RFC 3261 §18.2.2).
+      this.#connections.set(key, Promise.resolve(socket));
+    });
+    // A failed handshake (a scanner, a wrong protocol) is the remote's problem, not ours.
+    server.on('tlsClientError', (error, socket) =>
+      this.#options.logger.debug(
+        { err: error, remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}` },
+        'inbound TLS handshake failed',
+      ),
+    );
+    server.on('error', (error) => this.#options.logger.error({ err: error }, 'tls listener error'));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void =>
+        reject(
+          new SipTransportError(`cannot listen on tls ${identity.host}:${identity.port}: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      server.once('error', onError);
+      server.listen(identity.port, identity.host, () => {
+        server.off('error', onError);
+        const bound = server.address();
+        this.#listenPort = typeof bound === 'object' && bound !== null ? bound.port : identity.port;
+        resolve();
+      });
+    });
   }
 
   get localAddress(): string {
     return this.#options.localAddress;
   }
 
+  /** The listener's port when there is one (what Via and Contact name), else the engine's. */
   get localPort(): number {
-    return this.#options.localPort;
+    return this.#listenPort ?? this.#options.localPort;
+  }
+
+  /** Accepted connections we closed because a limit was hit, by limit. */
+  get limitCloses(): Readonly<Record<TcpCloseReason, number>> {
+    return this.#limiter.closes;
+  }
+
+  /** Connections carriers opened to us so far. */
+  get acceptedCount(): number {
+    return this.#accepted;
   }
 
   get malformedCount(): number {
@@ -174,7 +273,8 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
     });
   }
 
-  #adopt(socket: tls.TLSSocket, remote: RemoteAddress, key: string): void {
+  /** `inbound`: a connection the carrier opened; it pings us, and its loss is no flow of ours lost. */
+  #adopt(socket: tls.TLSSocket, remote: RemoteAddress, key: string, inbound = false): void {
     this.#sockets.add(socket);
     // Again on the connected socket: before the connect it may not reach the TCP handle.
     socket.setNoDelay(true);
@@ -183,7 +283,7 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
     let ping: NodeJS.Timeout | undefined;
     let pong: NodeJS.Timeout | undefined;
     const armPing = (): void => {
-      if (intervalMs <= 0) return;
+      if (intervalMs <= 0 || inbound) return;
       // RFC 5626 §4.4.1: 80–100 % of the interval, so a fleet restarted at once does not ping in step.
       ping = setTimeout(
         () => {
@@ -204,7 +304,24 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
       ping.unref();
     };
     armPing();
+    // Accepted connections only, as for TCP: one that never completes a message would hold a
+    // descriptor for ever. Ours to the carrier stay up between calls on purpose.
+    const idleMs = inbound ? this.#limiter.idleTimeoutMs : undefined;
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      if (idleMs === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => this.#limiter.closeForLimit(socket, remote, 'idle'), idleMs);
+      idle.unref();
+    };
+    armIdle();
     socket.on('data', (chunk: Buffer) => {
+      // RFC 5626 §4.4.1: the carrier's CRLFCRLF ping on its connection gets our CRLF pong.
+      if (inbound && isPing(chunk)) {
+        socket.write(PONG);
+        armIdle();
+        return;
+      }
       // Any byte back (the CRLF pong, a message) proves the flow is alive.
       if (pong !== undefined) {
         this.#pongs += 1;
@@ -220,6 +337,7 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
         socket.destroy();
         return;
       }
+      if (frames.length > 0) armIdle();
       for (const frame of frames) {
         let message;
         try {
@@ -235,6 +353,7 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
       this.#options.logger.debug({ err: error, remote: key }, 'tls connection error'),
     );
     socket.on('close', () => {
+      clearTimeout(idle);
       clearTimeout(ping);
       clearTimeout(pong);
       framer.close();
@@ -245,7 +364,9 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
         },
         () => undefined,
       );
-      if (!this.#closed) {
+      if (!this.#closed && inbound) {
+        this.#options.logger.debug({ remote: key }, 'TLS connection from the carrier closed');
+      } else if (!this.#closed) {
         this.#options.logger.info({ remote: key }, 'TLS connection to the carrier closed');
         this.#options.onFlowLost?.(remote);
       }
@@ -265,10 +386,15 @@ export class TlsTransport extends TypedEventEmitter<SipTransportEvents> implemen
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const listening = this.#server;
+    const stopped =
+      listening === undefined
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => listening.close(() => resolve()));
     const closing = [...this.#sockets].map(
       (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()).destroy()),
     );
-    await Promise.all(closing);
+    await Promise.all([...closing, stopped]);
     this.removeAllListeners();
   }
 }
