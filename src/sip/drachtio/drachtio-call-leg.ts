@@ -1,6 +1,7 @@
 import { TypedEventEmitter } from '../../kernel/index.js';
 import type { Logger } from '../../log/index.js';
 import type { CallerAttestation } from '../caller-attestation.js';
+import { dtmfOfInfo } from '../dtmf-of-info.js';
 import type { CallEnd, CallLeg, CallLegEvents, CallTimings } from '../engine.js';
 import type { SrfDialog } from './srf-api.js';
 
@@ -17,7 +18,8 @@ export interface DrachtioCallLegInit {
 
 /**
  * An answered call through drachtio-server. drachtio-srf answers in-dialog OPTIONS, re-INVITE
- * (with our SDP) and UPDATE itself; this leg maps BYE both ways onto `ended`.
+ * (with our SDP) and UPDATE itself; this leg maps BYE both ways onto `ended` and DTMF INFO onto
+ * `dtmf`.
  */
 export class DrachtioCallLeg extends TypedEventEmitter<CallLegEvents> implements CallLeg {
   readonly callId: string;
@@ -46,6 +48,12 @@ export class DrachtioCallLeg extends TypedEventEmitter<CallLegEvents> implements
           ? { by: 'local', reason: serverReason(reason), at: Date.now() }
           : { by: 'remote', reason: 'bye', at: Date.now() },
       );
+    });
+    init.dialog.on('info', (req, res) => {
+      // Answered whatever the body: an INFO we cannot read is still not an error (RFC 6086 §4.2.2).
+      res.send(200);
+      const dtmf = this.#end ? undefined : dtmfOfInfo(req.get('Content-Type'), req.body);
+      if (dtmf) this.emit('dtmf', dtmf);
     });
   }
 
@@ -76,9 +84,15 @@ export class DrachtioCallLeg extends TypedEventEmitter<CallLegEvents> implements
     return this.#finish({ by: 'local', reason, at: Date.now() });
   }
 
-  /** The control connection dropped: this process can no longer reach the dialog. */
-  lost(): void {
+  /**
+   * The control connection dropped: this process can no longer reach the dialog, so the call is
+   * over for us, but drachtio-server keeps it. Returns the dialog when the call was still up, for
+   * the engine to end once the connection is back.
+   */
+  lost(): SrfDialog | undefined {
+    if (this.#end) return undefined;
     this.#finish({ by: 'error', reason: 'transport-error', at: Date.now() });
+    return this.#init.dialog;
   }
 
   #finish(end: CallEnd): CallEnd {

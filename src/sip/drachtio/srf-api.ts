@@ -71,7 +71,17 @@ export interface SrfDialog {
   destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;
   /** A BYE came in (200 already sent). `reason` is set when drachtio-server made the BYE itself. */
   on(event: 'destroy', listener: (req: SrfRequest, reason?: string) => void): this;
+  /**
+   * An INFO in the dialog. With a listener the answer is ours to send (lib/dialog.js `handle`);
+   * without one drachtio-srf answers 200 and nobody sees the body.
+   */
+  on(event: 'info', listener: (req: SrfRequest, res: SrfServerResponse) => void): this;
   removeAllListeners(): this;
+}
+
+/** Our answer to a request the far end sent in a dialog (lib/response.js). */
+export interface SrfServerResponse {
+  send(status: number, opts?: { headers?: Record<string, string>; body?: string }): void;
 }
 
 /** `SipError` (lib/sip_error.js): a non-2xx final response to createUAC. */
@@ -95,6 +105,13 @@ export interface SrfConnectOptions {
 
 export interface SrfRequestOptions {
   readonly method: string;
+  /**
+   * Sends the request in this drachtio-server dialog (`Dialog#id`) instead of a new one: tags and
+   * route set are the server's, and a Request-URI containing `placeholder` is replaced by the
+   * dialog's remote target (sip-dialog-controller.cpp `doSendRequestInsideDialog`), as
+   * drachtio-srf's own Dialog does.
+   */
+  readonly stackDialogId?: string;
   /** `sip:host:port;transport=tcp`: where the request goes instead of the Request-URI's host. */
   readonly proxy?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -143,6 +160,8 @@ export interface SrfApi {
   /** Without a listener an 'error' (refused connection, reset) crashes the process. */
   on(event: 'error', listener: (err: Error) => void): this;
   removeAllListeners(): this;
+  /** Forgets a dialog so in-dialog requests for it are no longer routed to it (lib/srf.js). */
+  removeDialog(dialog: SrfDialog): void;
   /** The agent's wire protocol, reached only to stop a pending reconnect timer on close. */
   readonly app?: {
     readonly client?: {
