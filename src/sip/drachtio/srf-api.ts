@@ -62,8 +62,10 @@ export type SrfAuth = { readonly username: string; readonly password: string } |
 export interface SrfDialog {
   readonly id: string;
   readonly sip: { readonly callId: string; readonly localTag: string; readonly remoteTag: string };
-  readonly local: { readonly sdp: string };
-  readonly remote: { readonly sdp: string };
+  /** drachtio-srf answers hold, unhold and listener-less offers with `local.sdp`: kept current. */
+  readonly local: { sdp: string; readonly contact?: string };
+  /** drachtio-srf sets it to every re-INVITE's offer before any listener runs. */
+  readonly remote: { sdp: string };
   /** The 2xx that made a UAC dialog (lib/dialog.js keeps `opts.res`). */
   readonly res?: SrfResponse;
   readonly connected: boolean;
@@ -76,6 +78,13 @@ export interface SrfDialog {
    * without one drachtio-srf answers 200 and nobody sees the body.
    */
   on(event: 'info', listener: (req: SrfRequest, res: SrfServerResponse) => void): this;
+  /**
+   * A re-INVITE whose SDP is not a refresh, hold or unhold (with no listeners for those, every
+   * re-INVITE with a body). With a listener the answer is ours; without, 200 with `local.sdp`.
+   */
+  on(event: 'modify', listener: (req: SrfRequest, res: SrfServerResponse) => void): this;
+  /** An UPDATE; with a listener the answer is ours, without one 200 with `local.sdp`. */
+  on(event: 'update', listener: (req: SrfRequest, res: SrfServerResponse) => void): this;
   removeAllListeners(): this;
 }
 
