@@ -1,10 +1,13 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDrachtioUrl } from '../../../src/config/parse-drachtio-url.js';
 import { DrachtioSipEngine } from '../../../src/sip/drachtio/drachtio-engine.js';
 import type { StrandedDialogEnd } from '../../../src/sip/drachtio/stranded-dialogs.js';
 import type { SipDtmf, SipEngine } from '../../../src/sip/engine.js';
-import { startSipp } from '../../helpers/sipp.js';
+import { SIPP_FIXTURES, startSipp } from '../../helpers/sipp.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { endedOf, received, SDP, trunkFor } from './conformance-helpers.js';
 import { drachtioEngine, enginesUnderTest } from './engines-under-test.js';
@@ -17,11 +20,17 @@ class ControlRelay {
   readonly #pairs = new Set<[net.Socket, net.Socket]>();
   #server: net.Server | undefined;
   accepted = 0;
+  /** While true, new connections are closed at once, as by a link that is still down. */
+  refusing = false;
 
   constructor(readonly target: { host: string; port: number }) {}
 
   async listen(): Promise<number> {
     const server = net.createServer((client) => {
+      if (this.refusing) {
+        client.destroy();
+        return;
+      }
       this.accepted++;
       const upstream = net.connect(this.target.port, this.target.host);
       const pair: [net.Socket, net.Socket] = [client, upstream];
@@ -144,6 +153,52 @@ describe.skipIf(drachtioEngine.skip !== undefined || drachtio === undefined)(
       const byes = received(await peer.messages(), 'BYE');
       expect(byes).toHaveLength(1);
       expect(byes[0]!.raw).toContain(leg.callId);
+    });
+
+    it('whose far end hangs up while the connection is down is found gone after the reconnect, with no BYE sent', async () => {
+      const relay = new ControlRelay({ host: drachtio!.host, port: drachtio!.port });
+      const relayPort = await relay.listen();
+      cleanup.push(() => relay.close());
+      const ends: StrandedDialogEnd[] = [];
+      const engine = new DrachtioSipEngine({
+        host: '127.0.0.1',
+        port: relayPort,
+        secret: drachtio!.secret,
+        connectTimeoutMs: 5000,
+        retryMaxDelayMs: 200,
+        onStrandedDialogEnd: (end) => ends.push(end),
+      });
+      cleanup.push(() => engine.close());
+      await engine.start();
+      // Hangs up 300 ms after the ACK, by which time our connection is down. drachtio-server, no
+      // client owning the dialog any more, drops it and answers that BYE 481 (client-controller.cpp
+      // route_request_inside_dialog): the far end's call is over all the same (RFC 3261 §15.1.1).
+      const fixture = await readFile(join(SIPP_FIXTURES, 'uas-answer-then-bye.xml'), 'utf8');
+      const dir = await mkdtemp(join(tmpdir(), 'drachtio-bye-481-'));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const scenario = join(dir, 'uas-answer-then-bye-481.xml');
+      await writeFile(scenario, fixture.replace('<recv response="200" />', '<recv response="481" />'));
+      const peer = await startSipp({ scenario, vars: { hold_ms: '300' } });
+      const leg = await engine.invite({
+        trunk: trunkFor(peer),
+        uri: 'sip:100@carrier.test',
+        sdp: SDP,
+        ringTimeoutMs: 5000,
+      });
+      const ended = endedOf(leg);
+      await waitFor(async () => received(await peer.messages(), 'ACK').length === 1, { what: 'the ACK' });
+      relay.refusing = true;
+      relay.dropAll();
+      expect(await ended).toMatchObject({ by: 'error', reason: 'transport-error' });
+      // drachtio-server answers the far end's BYE itself though no client owns the dialog.
+      const sippExit = await peer.waitForExit();
+      const answers = (await peer.messages()).filter(
+        (m) => m.direction === 'received' && m.status !== undefined,
+      );
+      relay.refusing = false;
+      await waitFor(() => ends.length === 1, { what: 'the stranded dialog looked at after reconnecting' });
+      expect(ends[0]).toMatchObject({ callId: leg.callId, result: 'gone' });
+      expect(received(await peer.messages(), 'BYE')).toHaveLength(0);
     });
   },
 );
