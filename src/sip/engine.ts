@@ -70,8 +70,9 @@ export interface InviteOptions {
    * returns our answer, or undefined when the offer cannot be accepted (the engine answers 488
    * and the session stays as it was). Also checks the answer in an ACK to an offerless re-INVITE
    * (undefined: the call is hung up, RFC 3261 §14.2). Absent: a re-offer is answered with our
-   * SDP unchanged and an early UPDATE offer gets 488. The drachtio engine does not call it
-   * (drachtio-srf answers re-INVITEs itself).
+   * SDP unchanged and an early UPDATE offer gets 488. The drachtio engine calls it for offers
+   * in re-INVITEs and UPDATEs after the answer only: an early UPDATE is drachtio-srf's (200 with
+   * our offer), and the answer in the ACK to an offerless re-INVITE never reaches this process.
    */
   readonly answerOffer?: (offer: string, localSdp: string) => string | undefined;
   /** Called for each provisional response, in order. */

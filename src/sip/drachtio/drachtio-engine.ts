@@ -14,6 +14,7 @@ import { DrachtioInvite } from './drachtio-invite.js';
 import { drachtioTlsUnsupported } from './drachtio-tls-unsupported.js';
 import { createDrachtioRegistration } from './drachtio-registration.js';
 import type { SrfApi } from './srf-api.js';
+import { StrandedDialogs, type StrandedDialogEnd } from './stranded-dialogs.js';
 
 export interface DrachtioEngineOptions {
   /** drachtio-server's control (admin) port. */
@@ -43,6 +44,11 @@ export interface DrachtioEngineOptions {
   readonly logger?: Logger;
   /** Builds the Srf. Default: the real drachtio-srf. */
   readonly createSrf?: () => SrfApi;
+  /**
+   * Told what became of each answered call the engine hung up after the control connection came
+   * back (the call itself was reported ended when the connection dropped). Logged either way.
+   */
+  readonly onStrandedDialogEnd?: (end: StrandedDialogEnd) => void;
 }
 
 /**
@@ -58,6 +64,7 @@ export class DrachtioSipEngine implements SipEngine {
   readonly #registrations = new Map<string, RegistrationLoop>();
   readonly #invites = new Set<DrachtioInvite>();
   readonly #legs = new Set<DrachtioCallLeg>();
+  readonly #stranded: StrandedDialogs;
   readonly #giveUpMs: number;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -75,7 +82,13 @@ export class DrachtioSipEngine implements SipEngine {
       ...(options.retryMaxDelayMs !== undefined ? { retryMaxDelayMs: options.retryMaxDelayMs } : {}),
       ...(options.createSrf ? { createSrf: options.createSrf } : {}),
     });
+    this.#stranded = new StrandedDialogs({
+      srf: this.#connection.srf,
+      logger: this.#logger,
+      ...(options.onStrandedDialogEnd ? { onEnd: options.onStrandedDialogEnd } : {}),
+    });
     this.#connection.on('down', () => this.#onConnectionLost());
+    this.#connection.on('up', () => this.#stranded.endAll());
   }
 
   /** Calls answered and not yet ended. */
@@ -183,19 +196,25 @@ export class DrachtioSipEngine implements SipEngine {
     for (const invite of this.#invites) invite.abandon(new SipFailure(notConnected('engine closed')));
     await Promise.allSettled([...this.#legs].map((leg) => leg.hangup('shutdown')));
     await Promise.allSettled([...this.#registrations.values()].map((r) => r.unregister()));
+    this.#stranded.close();
     this.#connection.close();
   }
 
   /**
    * drachtio-srf leaves the promises of requests in flight pending forever when the connection
    * drops (lib/drachtio-agent.js `_onClose`); end them now, and the answered calls with them.
+   * drachtio-server keeps those calls' dialogs: they get their BYE once a connection is back.
    */
   #onConnectionLost(): void {
     const failure = new SipFailure(
       notConnected(`lost the connection to drachtio-server at ${this.#connection.target}`),
     );
+    this.#stranded.connectionLost();
     for (const invite of this.#invites) invite.abandon(failure);
-    for (const leg of [...this.#legs]) leg.lost();
+    for (const leg of [...this.#legs]) {
+      const dialog = leg.lost();
+      if (dialog && !this.#closing) this.#stranded.add(dialog);
+    }
   }
 
   #transportOf(trunk: SipTrunk): 'udp' | 'tcp' {

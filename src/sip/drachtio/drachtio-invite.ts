@@ -272,6 +272,7 @@ export class DrachtioInvite {
     return new DrachtioCallLeg({
       dialog,
       localSdp: this.#init.options.sdp,
+      ...(this.#init.options.answerOffer ? { answerOffer: this.#init.options.answerOffer } : {}),
       ...(dialog.res !== undefined ? attestationOf(dialog.res) : {}),
       logger: this.#init.logger,
       byeWaitMs: this.#init.byeWaitMs,

@@ -62,8 +62,10 @@ export type SrfAuth = { readonly username: string; readonly password: string } |
 export interface SrfDialog {
   readonly id: string;
   readonly sip: { readonly callId: string; readonly localTag: string; readonly remoteTag: string };
-  readonly local: { readonly sdp: string };
-  readonly remote: { readonly sdp: string };
+  /** drachtio-srf answers hold, unhold and listener-less offers with `local.sdp`: kept current. */
+  readonly local: { sdp: string; readonly contact?: string };
+  /** drachtio-srf sets it to every re-INVITE's offer before any listener runs. */
+  readonly remote: { sdp: string };
   /** The 2xx that made a UAC dialog (lib/dialog.js keeps `opts.res`). */
   readonly res?: SrfResponse;
   readonly connected: boolean;
@@ -71,7 +73,24 @@ export interface SrfDialog {
   destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;
   /** A BYE came in (200 already sent). `reason` is set when drachtio-server made the BYE itself. */
   on(event: 'destroy', listener: (req: SrfRequest, reason?: string) => void): this;
+  /**
+   * An INFO in the dialog. With a listener the answer is ours to send (lib/dialog.js `handle`);
+   * without one drachtio-srf answers 200 and nobody sees the body.
+   */
+  on(event: 'info', listener: (req: SrfRequest, res: SrfServerResponse) => void): this;
+  /**
+   * A re-INVITE whose SDP is not a refresh, hold or unhold (with no listeners for those, every
+   * re-INVITE with a body). With a listener the answer is ours; without, 200 with `local.sdp`.
+   */
+  on(event: 'modify', listener: (req: SrfRequest, res: SrfServerResponse) => void): this;
+  /** An UPDATE; with a listener the answer is ours, without one 200 with `local.sdp`. */
+  on(event: 'update', listener: (req: SrfRequest, res: SrfServerResponse) => void): this;
   removeAllListeners(): this;
+}
+
+/** Our answer to a request the far end sent in a dialog (lib/response.js). */
+export interface SrfServerResponse {
+  send(status: number, opts?: { headers?: Record<string, string>; body?: string }): void;
 }
 
 /** `SipError` (lib/sip_error.js): a non-2xx final response to createUAC. */
@@ -95,6 +114,13 @@ export interface SrfConnectOptions {
 
 export interface SrfRequestOptions {
   readonly method: string;
+  /**
+   * Sends the request in this drachtio-server dialog (`Dialog#id`) instead of a new one: tags and
+   * route set are the server's, and a Request-URI containing `placeholder` is replaced by the
+   * dialog's remote target (sip-dialog-controller.cpp `doSendRequestInsideDialog`), as
+   * drachtio-srf's own Dialog does.
+   */
+  readonly stackDialogId?: string;
   /** `sip:host:port;transport=tcp`: where the request goes instead of the Request-URI's host. */
   readonly proxy?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -143,6 +169,8 @@ export interface SrfApi {
   /** Without a listener an 'error' (refused connection, reset) crashes the process. */
   on(event: 'error', listener: (err: Error) => void): this;
   removeAllListeners(): this;
+  /** Forgets a dialog so in-dialog requests for it are no longer routed to it (lib/srf.js). */
+  removeDialog(dialog: SrfDialog): void;
   /** The agent's wire protocol, reached only to stop a pending reconnect timer on close. */
   readonly app?: {
     readonly client?: {

@@ -1,7 +1,8 @@
 import { TypedEventEmitter } from '../../kernel/index.js';
 import type { Logger } from '../../log/index.js';
 import { callerAttestationOf, type CallerAttestation } from '../caller-attestation.js';
-import type { CallEnd, CallLeg, CallLegEvents, CallTimings, SipDtmf } from '../engine.js';
+import { dtmfOfInfo } from '../dtmf-of-info.js';
+import type { CallEnd, CallLeg, CallLegEvents, CallTimings } from '../engine.js';
 import type { Dialog } from './dialog.js';
 import { parseCSeq } from './message/parse-cseq.js';
 import { parseNameAddr } from './message/parse-name-addr.js';
@@ -140,7 +141,9 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
         return;
       case 'INFO': {
         this.#ctx.respond(request, remote, 200, 'OK');
-        const dtmf = this.#end ? undefined : dtmfOfInfo(request);
+        const dtmf = this.#end
+          ? undefined
+          : dtmfOfInfo(request.headers.get('Content-Type'), request.body.toString('utf8'));
         if (dtmf) this.emit('dtmf', dtmf);
         return;
       }
@@ -365,37 +368,4 @@ export class EmbeddedCallLeg extends TypedEventEmitter<CallLegEvents> implements
     this.removeAllListeners();
     return end;
   }
-}
-
-const DTMF_SIGNALS = '0123456789*#ABCD';
-
-/**
- * The digit of a DTMF INFO: `application/dtmf-relay` (`Signal=5` / `Duration=160` lines, the
- * Cisco form carriers use) or `application/dtmf` (the digit alone). Some send the RFC 4733 event
- * code (10 for *, 11 for #) instead of the character. Anything else is not DTMF.
- */
-function dtmfOfInfo(request: SipRequest): SipDtmf | undefined {
-  const contentType = (request.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (contentType !== 'application/dtmf-relay' && contentType !== 'application/dtmf') return undefined;
-  const body = request.body.toString('utf8');
-  let signal: string | undefined;
-  let duration: number | undefined;
-  if (contentType === 'application/dtmf') {
-    signal = body.trim();
-  } else {
-    for (const line of body.split(/\r?\n/)) {
-      const match = /^\s*(signal|duration)\s*=\s*(\S+)\s*$/i.exec(line);
-      if (!match) continue;
-      if (match[1]!.toLowerCase() === 'signal') signal = match[2];
-      else duration = Number(match[2]);
-    }
-  }
-  if (signal === undefined) return undefined;
-  const digit = /^1[0-5]$/.test(signal) ? DTMF_SIGNALS[Number(signal)] : signal.toUpperCase();
-  if (digit === undefined || digit.length !== 1 || !DTMF_SIGNALS.includes(digit)) return undefined;
-  return {
-    digit,
-    contentType,
-    ...(duration !== undefined && Number.isFinite(duration) && duration >= 0 ? { durationMs: duration } : {}),
-  };
 }

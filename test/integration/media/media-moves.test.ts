@@ -18,9 +18,11 @@ import {
 } from '../../../src/media/index.js';
 import type { SrtpMode } from '../../../src/config/index.js';
 import { EmbeddedSipEngine } from '../../../src/sip/embedded/embedded-engine.js';
+import type { SipEngine } from '../../../src/sip/engine.js';
 import { newAttemptRecord, placeAttempt, type PlacedAttempt } from '../../../src/workers/place-attempt.js';
 import { noiseWav } from '../../fixtures/media/make-wav.js';
 import { startSipp, type SippPeer, type WireMessage } from '../../helpers/sipp.js';
+import { drachtioEngine } from '../sip/engines-under-test.js';
 import { openTestPool } from './open-test-pool.js';
 
 /**
@@ -106,7 +108,7 @@ async function moving(scenario: string): Promise<{ sipp: SippPeer; a: MediaSink;
 function call(
   sipp: SippPeer,
   script?: CallScript,
-  on: { engine: EmbeddedSipEngine; transport?: 'tcp'; srtp?: SrtpMode } = { engine },
+  on: { engine: SipEngine; transport?: 'tcp'; srtp?: SrtpMode } = { engine },
 ): Promise<PlacedAttempt> {
   const uri = 'sip:5534984149880@carrier.test';
   return placeAttempt(
@@ -195,64 +197,113 @@ function lateAt(a: MediaSink, b: MediaSink): number {
   return a.arrivals.filter((p) => p.order > first).length;
 }
 
-describe('media that moves in the dialog, against sipp', () => {
-  it('re-INVITE to a new port: 200 with our answer (our codec kept, their telephone-event type), RTP goes there; a G.729-only re-INVITE gets 488 and the call goes on', async () => {
-    const { sipp, a, b } = await moving('uas-reinvite-move.xml');
-    try {
-      const { record } = await call(sipp);
-      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
-      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
-      const wire = await sipp.messages();
-      const reinvites = answersTo(wire, 'INVITE').filter((m) => m.status !== 100);
-      expect(reinvites.map((m) => m.status)).toEqual([200, 488]);
-      const answer = reinvites[0]!.body;
-      expect(answer).toMatch(/^m=audio \d+ RTP\/AVP 0 96\r?$/m);
-      expect(answer).toMatch(/^a=rtpmap:96 telephone-event\/8000\r?$/m);
-      // Our SDP changed (one codec now): its o= version went up by one (RFC 3264 §8).
-      expect(answer).toMatch(/^o=- \d+ 1 /m);
-      expect(a.arrivals.length).toBeGreaterThan(0);
-      expect(b.arrivals.length).toBeGreaterThan(0);
-      expect(lateAt(a, b)).toBeLessThanOrEqual(2);
-      expect(new Set([...a.arrivals, ...b.arrivals].map((p) => p.payloadType))).toEqual(new Set([0]));
-      // Everything we sent reached a or b (nothing went to the refused 127.0.0.2), the last at b.
-      const media = record.media!;
-      expect(media.remote).toBe(`127.0.0.1:${b.port}`);
-      expect(a.arrivals.length + b.arrivals.length).toBeGreaterThanOrEqual(media.packetsSent - 3);
-    } finally {
-      a.close();
-      b.close();
-    }
-  });
+/** re-INVITE to a new port: 200 with our answer (our codec kept, their telephone-event type), RTP goes there; a G.729-only re-INVITE gets 488 and the call goes on. */
+async function reinviteToNewPort(using: SipEngine): Promise<void> {
+  const { sipp, a, b } = await moving('uas-reinvite-move.xml');
+  try {
+    const { record } = await call(sipp, undefined, { engine: using });
+    expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+    expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+    const wire = await sipp.messages();
+    const reinvites = answersTo(wire, 'INVITE').filter((m) => m.status !== 100);
+    expect(reinvites.map((m) => m.status)).toEqual([200, 488]);
+    const answer = reinvites[0]!.body;
+    expect(answer).toMatch(/^m=audio \d+ RTP\/AVP 0 96\r?$/m);
+    expect(answer).toMatch(/^a=rtpmap:96 telephone-event\/8000\r?$/m);
+    // Our SDP changed (one codec now): its o= version went up by one (RFC 3264 §8).
+    expect(answer).toMatch(/^o=- \d+ 1 /m);
+    expect(a.arrivals.length).toBeGreaterThan(0);
+    expect(b.arrivals.length).toBeGreaterThan(0);
+    expect(lateAt(a, b)).toBeLessThanOrEqual(2);
+    expect(new Set([...a.arrivals, ...b.arrivals].map((p) => p.payloadType))).toEqual(new Set([0]));
+    // Everything we sent reached a or b (nothing went to the refused 127.0.0.2), the last at b.
+    const media = record.media!;
+    expect(media.remote).toBe(`127.0.0.1:${b.port}`);
+    expect(a.arrivals.length + b.arrivals.length).toBeGreaterThanOrEqual(media.packetsSent - 3);
+  } finally {
+    a.close();
+    b.close();
+  }
+}
 
-  it('codec switch: a PCMA-only re-INVITE (telephone-event 97) is answered 200 with PCMA, and the prompt goes on there in A-law from where it was', async () => {
-    const { sipp, a, b } = await moving('uas-reinvite-codec.xml');
-    try {
-      const { record } = await call(sipp, { play: 'noise.wav', repeat: 5 });
-      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
-      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
-      const reinvites = answersTo(await sipp.messages(), 'INVITE').filter((m) => m.status !== 100);
-      expect(reinvites.map((m) => m.status)).toEqual([200]);
-      expect(reinvites[0]!.body).toMatch(/^m=audio \d+ RTP\/AVP 8 97\r?$/m);
-      expect(a.arrivals.length).toBeGreaterThan(0);
-      expect(b.arrivals.length).toBeGreaterThan(0);
-      expect(new Set(a.arrivals.map((p) => p.payloadType))).toEqual(new Set([0]));
-      expect(new Set(b.arrivals.map((p) => p.payloadType))).toEqual(new Set([8]));
-      expect(record.media).toMatchObject({ codec: 'PCMA', remote: `127.0.0.1:${b.port}` });
-      // Each packet is a 20 ms frame of the prompt, in the codec of its side of the move; the
-      // first at b follows the last at a (by sequence number), so the prompt went on, not over.
-      const prompt = await new PromptCache({ directory: promptsDir }).load('noise.wav');
-      const first = b.arrivals[0]!;
-      const before = a.arrivals.find((p) => ((first.seq - p.seq) & 0xffff) === 1)!;
-      expect(before).toBeDefined();
-      const at = frameOffset(prompt, 'PCMU', before.packet);
-      expect(at).toBeGreaterThanOrEqual(0);
-      expect(frameOffset(prompt, 'PCMA', first.packet)).toBe((at + 160) % prompt.encoded('PCMA').length);
-      for (const p of b.arrivals) expect(frameOffset(prompt, 'PCMA', p.packet)).toBeGreaterThanOrEqual(0);
-    } finally {
-      a.close();
-      b.close();
+/** codec switch: a PCMA-only re-INVITE (telephone-event 97) is answered 200 with PCMA, and the prompt goes on there in A-law from where it was. */
+async function reinviteCodecSwitch(using: SipEngine): Promise<void> {
+  const { sipp, a, b } = await moving('uas-reinvite-codec.xml');
+  try {
+    const { record } = await call(sipp, { play: 'noise.wav', repeat: 5 }, { engine: using });
+    expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+    expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+    const reinvites = answersTo(await sipp.messages(), 'INVITE').filter((m) => m.status !== 100);
+    expect(reinvites.map((m) => m.status)).toEqual([200]);
+    expect(reinvites[0]!.body).toMatch(/^m=audio \d+ RTP\/AVP 8 97\r?$/m);
+    expect(a.arrivals.length).toBeGreaterThan(0);
+    expect(b.arrivals.length).toBeGreaterThan(0);
+    expect(new Set(a.arrivals.map((p) => p.payloadType))).toEqual(new Set([0]));
+    expect(new Set(b.arrivals.map((p) => p.payloadType))).toEqual(new Set([8]));
+    expect(record.media).toMatchObject({ codec: 'PCMA', remote: `127.0.0.1:${b.port}` });
+    // Each packet is a 20 ms frame of the prompt, in the codec of its side of the move; the
+    // first at b follows the last at a (by sequence number), so the prompt went on, not over.
+    const prompt = await new PromptCache({ directory: promptsDir }).load('noise.wav');
+    const first = b.arrivals[0]!;
+    const before = a.arrivals.find((p) => ((first.seq - p.seq) & 0xffff) === 1)!;
+    expect(before).toBeDefined();
+    const at = frameOffset(prompt, 'PCMU', before.packet);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(frameOffset(prompt, 'PCMA', first.packet)).toBe((at + 160) % prompt.encoded('PCMA').length);
+    for (const p of b.arrivals) expect(frameOffset(prompt, 'PCMA', p.packet)).toBeGreaterThanOrEqual(0);
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+/** SRTP: a re-INVITE with a=crypto is answered with our line of its tag and suite, and our RTP there is SRTP under that key; theirs under their new key is taken, under the old one dropped and counted; one without crypto gets 488. */
+async function srtpReinvite(using: SipEngine): Promise<void> {
+  const { sipp, a, b } = await moving('uas-srtp-reinvite.xml');
+  // Once our RTP reaches b (the re-INVITE's answer taken), the far end sends under its new tag-3 key, and its old one.
+  const k1 = farEndSrtp('1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR', 0x1111);
+  const k3 = farEndSrtp('3 AES_CM_128_HMAC_SHA1_32 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF1e', 0x3333);
+  void b.first.then((us) => {
+    for (let i = 0; i < 5; i++) {
+      b.send(k3(), us);
+      b.send(k1(), us);
     }
   });
+  try {
+    const { record } = await call(sipp, undefined, { engine: using, srtp: 'required' });
+    expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
+    expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
+    const wire = await sipp.messages();
+    const offer = wire.find((m) => m.direction === 'received' && m.method === 'INVITE')!.body;
+    const reinvites = answersTo(wire, 'INVITE').filter((m) => m.status !== 100);
+    expect(reinvites.map((m) => m.status)).toEqual([200, 488]);
+    const answer = reinvites[0]!.body;
+    expect(answer).toMatch(/^m=audio \d+ RTP\/SAVP 0\r?$/m);
+    const ours = (body: string, tag: number): SrtpContext =>
+      new SrtpContext(parseSdesCrypto(new RegExp(`^a=crypto:(${tag} .*?)\\r?$`, 'm').exec(body)![1]!).key);
+    const decrypts = (sink: MediaSink, context: SrtpContext): number =>
+      sink.arrivals.filter((p) => !isSrtpDrop(context.unprotectRtp(p.packet))).length;
+    // Before the move: SRTP under our offered tag-1 key; after it, under the key of our tag-3 answer.
+    expect(a.arrivals.length).toBeGreaterThan(0);
+    expect(decrypts(a, ours(offer, 1))).toBe(a.arrivals.length);
+    expect(b.arrivals.length).toBeGreaterThan(0);
+    expect(decrypts(b, ours(answer, 3))).toBe(b.arrivals.length);
+    expect(record.media).toMatchObject({
+      packetsReceived: 5,
+      srtp: { suite: 'AES_CM_128_HMAC_SHA1_32', authFailures: 5, replayed: 0 },
+    });
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+describe('media that moves in the dialog, against sipp', () => {
+  it('re-INVITE to a new port: 200 with our answer (our codec kept, their telephone-event type), RTP goes there; a G.729-only re-INVITE gets 488 and the call goes on', () =>
+    reinviteToNewPort(engine));
+
+  it('codec switch: a PCMA-only re-INVITE (telephone-event 97) is answered 200 with PCMA, and the prompt goes on there in A-law from where it was', () =>
+    reinviteCodecSwitch(engine));
 
   it('glare: an UPDATE offer while our offer (in the 200 to an offerless re-INVITE) awaits its ACK gets 491; the ACK answer moves RTP; a lower CSeq gets 500', async () => {
     const { sipp, a, b } = await moving('uas-reinvite-glare.xml');
@@ -312,51 +363,8 @@ describe('media that moves in the dialog, against sipp', () => {
     }
   });
 
-  it('SRTP: a re-INVITE with a=crypto is answered with our line of its tag and suite, and our RTP there is SRTP under that key; theirs under their new key is taken, under the old one dropped and counted; one without crypto gets 488', async () => {
-    const { sipp, a, b } = await moving('uas-srtp-reinvite.xml');
-    // Once our RTP reaches b (the re-INVITE's answer taken), the far end sends under its new tag-3 key, and its old one.
-    const k1 = farEndSrtp(
-      '1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR',
-      0x1111,
-    );
-    const k3 = farEndSrtp(
-      '3 AES_CM_128_HMAC_SHA1_32 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF1e',
-      0x3333,
-    );
-    void b.first.then((us) => {
-      for (let i = 0; i < 5; i++) {
-        b.send(k3(), us);
-        b.send(k1(), us);
-      }
-    });
-    try {
-      const { record } = await call(sipp, undefined, { engine, srtp: 'required' });
-      expect(await sipp.waitForExit(), await sipp.errors()).toBe(0);
-      expect(record).toMatchObject({ hangupBy: 'remote', endReason: 'bye' });
-      const wire = await sipp.messages();
-      const offer = wire.find((m) => m.direction === 'received' && m.method === 'INVITE')!.body;
-      const reinvites = answersTo(wire, 'INVITE').filter((m) => m.status !== 100);
-      expect(reinvites.map((m) => m.status)).toEqual([200, 488]);
-      const answer = reinvites[0]!.body;
-      expect(answer).toMatch(/^m=audio \d+ RTP\/SAVP 0\r?$/m);
-      const ours = (body: string, tag: number): SrtpContext =>
-        new SrtpContext(parseSdesCrypto(new RegExp(`^a=crypto:(${tag} .*?)\\r?$`, 'm').exec(body)![1]!).key);
-      const decrypts = (sink: MediaSink, context: SrtpContext): number =>
-        sink.arrivals.filter((p) => !isSrtpDrop(context.unprotectRtp(p.packet))).length;
-      // Before the move: SRTP under our offered tag-1 key; after it, under the key of our tag-3 answer.
-      expect(a.arrivals.length).toBeGreaterThan(0);
-      expect(decrypts(a, ours(offer, 1))).toBe(a.arrivals.length);
-      expect(b.arrivals.length).toBeGreaterThan(0);
-      expect(decrypts(b, ours(answer, 3))).toBe(b.arrivals.length);
-      expect(record.media).toMatchObject({
-        packetsReceived: 5,
-        srtp: { suite: 'AES_CM_128_HMAC_SHA1_32', authFailures: 5, replayed: 0 },
-      });
-    } finally {
-      a.close();
-      b.close();
-    }
-  });
+  it('SRTP: a re-INVITE with a=crypto is answered with our line of its tag and suite, and our RTP there is SRTP under that key; theirs under their new key is taken, under the old one dropped and counted; one without crypto gets 488', () =>
+    srtpReinvite(engine));
 
   it("SRTP: the 200 to our session-refresh re-INVITE with a new a=crypto key rekeys what we receive: packets under the new key are taken, the old key's after it dropped and counted", async () => {
     const { sipp, a, b } = await moving('uas-srtp-refresh-rekey.xml');
@@ -469,3 +477,24 @@ describe('media that moves in the dialog, against sipp', () => {
     }
   });
 });
+
+describe.skipIf(drachtioEngine.skip !== undefined)(
+  `media that moves in the dialog, through drachtio-server${
+    drachtioEngine.skip !== undefined ? `: SKIPPED, ${drachtioEngine.skip}` : ''
+  }`,
+  () => {
+    let drachtio: SipEngine;
+    beforeAll(async () => {
+      drachtio = await drachtioEngine.create({ transport: 'udp' });
+    });
+    afterAll(async () => {
+      await drachtio?.close();
+    });
+    it('re-INVITE to a new port: 200 with our answer (our codec kept, their telephone-event type), RTP goes there; a G.729-only re-INVITE gets 488 and the call goes on', () =>
+      reinviteToNewPort(drachtio));
+    it('codec switch: a PCMA-only re-INVITE (telephone-event 97) is answered 200 with PCMA, and the prompt goes on there in A-law from where it was', () =>
+      reinviteCodecSwitch(drachtio));
+    it('SRTP: a re-INVITE with a=crypto is answered with our line of its tag and suite, and our RTP there is SRTP under that key; theirs under their new key is taken, under the old one dropped and counted; one without crypto gets 488', () =>
+      srtpReinvite(drachtio));
+  },
+);
