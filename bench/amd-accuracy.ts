@@ -2,7 +2,7 @@
  * Accuracy and cost of the call progress analyzer (src/media/analysis) on a generated corpus,
  * next to Asterisk app_amd's algorithm with its defaults on the same audio in the same run.
  *
- * Run: npx tsx bench/amd-accuracy.ts [--cache DIR] [--options '{"maxWords":3}'] [--only train|held-out] [--show-errors] [--curve]
+ * Run: npx tsx bench/amd-accuracy.ts [--cache DIR] [--options '{"maxWords":3}'] [--only train|held-out] [--show-errors] [--curve] [--rate-scale 1.35]
  *
  * Needs espeak-ng and sox (apt-get install espeak-ng sox). The corpus (test/helpers/amd-corpus.ts)
  * is rendered once into the cache directory ($TMPDIR/sip-dialer-amd-corpus by default) and reused.
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'show-errors': { type: 'boolean', default: false },
     curve: { type: 'boolean', default: false },
+    'rate-scale': { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '4' },
   },
 });
@@ -276,7 +277,9 @@ function report(name: string, outcomes: Outcome[], hasTones: boolean): Figures {
   };
 }
 
-const corpus = buildCorpus().filter((i) => values.only === undefined || i.split === values.only);
+const rateScale = Number(values['rate-scale']);
+if (!(rateScale > 0)) throw new Error(`--rate-scale must be a number above 0, not ${values['rate-scale']}`);
+const corpus = buildCorpus({ rateScale }).filter((i) => values.only === undefined || i.split === values.only);
 const t0 = performance.now();
 const audio = await renderAll(corpus);
 const counts = new Map<string, number>();
@@ -286,6 +289,7 @@ console.log(
   `corpus: ${corpus.length} items, rendered or read from cache in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 console.log(`  ${[...counts].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+if (rateScale !== 1) console.log(`speaking rate: ${rateScale} × the corpus's (--rate-scale)`);
 console.log(
   `ours: CallProgressAnalyzer with ${Object.keys(overrides).length ? JSON.stringify(overrides) : 'its defaults'}`,
 );
@@ -409,5 +413,5 @@ console.log(
   '\ngoals: live people as machine <= 2 %, accuracy >= 95 %, human p50 <= 1500 ms, beep found >= 98 %, 0 false beeps on ringback',
 );
 console.log(
-  `BENCH_RESULT ${JSON.stringify({ bench: 'amd-accuracy', options: overrides, ...result, ...(values.curve ? { curve } : {}) })}`,
+  `BENCH_RESULT ${JSON.stringify({ bench: 'amd-accuracy', options: overrides, ...(rateScale !== 1 ? { rateScale } : {}), ...result, ...(values.curve ? { curve } : {}) })}`,
 );
