@@ -65,6 +65,12 @@ const HELD_FALL_DB = 3;
  * low-passed at 2-2.5 kHz have at most 0.42 held frames, hold music with decaying notes 0.64-0.88.
  */
 const HELD_SHARE = 0.55;
+/**
+ * Consonants are not proof enough past this share of held frames: hi-hats over ringing chords
+ * (bright hold music) put energy above 2 kHz too. Training greetings with their consonants have at
+ * most 0.57 held frames in their first 1.5 s, bright hold music 0.80 or more.
+ */
+const HELD_SHARE_WITH_CONSONANTS = 0.7;
 
 /**
  * Who answered, from the callee's audio: human, machine or unknown, a voicemail beep, a special
@@ -262,8 +268,9 @@ export class CallProgressAnalyzer {
    * that are not a tone's on and off. Music, hums and noise have neither.
    */
   #soundsLikeSpeech(): boolean {
-    if (this.#consonantFrames >= CONSONANT_FRAMES) return true;
-    if (this.#heldFrames > HELD_SHARE * this.#voiceFrames) return false;
+    const held = this.#heldFrames / Math.max(1, this.#voiceFrames);
+    if (this.#consonantFrames >= CONSONANT_FRAMES) return held <= HELD_SHARE_WITH_CONSONANTS;
+    if (held > HELD_SHARE) return false;
     const depth = this.#inGreeting ? this.#minDepthDb : this.#modulation.depthDb;
     return depth !== Infinity && depth >= SYLLABIC_DEPTH_DB;
   }
