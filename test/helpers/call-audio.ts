@@ -304,3 +304,95 @@ export function music(ms: number, noteMs: number, dbfs: number, random: () => nu
   }
   return scaleTo(out, dbfs);
 }
+
+/**
+ * A line that loses the top of the band (some narrowband trunks, transcoding through low-rate
+ * codecs): a 4th-order Butterworth low-pass, two biquads, at `cutoffHz`.
+ */
+export function lowPass(x: Float64Array, cutoffHz: number): Float64Array {
+  let y = x;
+  // The two sections' Q of a 4th-order Butterworth.
+  for (const q of [0.5412, 1.3066]) {
+    const w = (2 * Math.PI * cutoffHz) / RATE;
+    const alpha = Math.sin(w) / (2 * q);
+    const cos = Math.cos(w);
+    const a0 = 1 + alpha;
+    const b0 = (1 - cos) / 2 / a0;
+    const b1 = (1 - cos) / a0;
+    const a1 = (-2 * cos) / a0;
+    const a2 = (1 - alpha) / a0;
+    const out = new Float64Array(y.length);
+    let x1 = 0;
+    let x2 = 0;
+    let y1 = 0;
+    let y2 = 0;
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i]!;
+      const o = b0 * v + b1 * x1 + b0 * x2 - a1 * y1 - a2 * y2;
+      x2 = x1;
+      x1 = v;
+      y2 = y1;
+      y1 = o;
+      out[i] = o;
+    }
+    y = out;
+  }
+  return y;
+}
+
+export type HoldMusicKind = 'chords' | 'melody' | 'pad' | 'bright';
+export const HOLD_MUSIC_KINDS: readonly HoldMusicKind[] = ['chords', 'melody', 'pad', 'bright'];
+
+/**
+ * Hold music of several kinds, for what comes before a person: `chords` (see music), `melody`
+ * (one voice, legato notes with a few overtones and vibrato: a ringback tune or a phone's hold
+ * jingle), `pad` (slow sustained chords that cross-fade, strings or an organ) and `bright`
+ * (chords with a hi-hat's noise burst on every beat: hiss above 2 kHz, as pop music on hold has).
+ */
+export function holdMusic(
+  kind: HoldMusicKind,
+  ms: number,
+  noteMs: number,
+  dbfs: number,
+  random: () => number,
+): Float64Array {
+  if (kind === 'chords') return music(ms, noteMs, dbfs, random);
+  const n = samples(ms);
+  const out = new Float64Array(n);
+  if (kind === 'bright') {
+    const base = music(ms, noteMs, 0, random);
+    const per = samples(noteMs / 2);
+    const hiss = consonant(30, -6, random);
+    for (let i = 0; i < n; i++) out[i] = base[i]!;
+    for (let start = 0; start < n; start += per) {
+      for (let i = 0; i < hiss.length && start + i < n; i++) {
+        out[start + i]! += hiss[i]! * Math.exp(-i / samples(8));
+      }
+    }
+    return scaleTo(out, dbfs);
+  }
+  const per = samples(kind === 'pad' ? noteMs * 3 : noteMs);
+  let phase = [0, 0, 0];
+  for (let start = 0; start < n; start += per) {
+    const root = 262 * 2 ** (Math.floor(random() * 12) / 12);
+    const notes = kind === 'pad' ? [root / 2, root * 2 ** (3 / 12), root * 2 ** (7 / 12)] : [root];
+    const len = Math.min(per, n - start);
+    const next = [0, 0, 0];
+    for (let i = 0; i < len; i++) {
+      const t = (start + i) / RATE;
+      // Legato: a short rise, no decay to speak of; the pad swells and fades.
+      const env = kind === 'pad' ? Math.sin((Math.PI * (i + 1)) / (len + 1)) ** 0.5 : Math.min(1, i / 160);
+      let s = 0;
+      notes.forEach((f, j) => {
+        const v = f * (1 + 0.006 * Math.sin(2 * Math.PI * 5 * t));
+        const p = phase[j]! + (2 * Math.PI * v) / RATE;
+        next[j] = p;
+        phase[j] = p;
+        for (let h = 1; h <= 3; h++) s += Math.sin(h * p) / (h * h);
+      });
+      out[start + i] = s * env;
+    }
+    phase = next;
+  }
+  return scaleTo(out, dbfs);
+}

@@ -18,6 +18,7 @@ import {
   type FrameFeatures,
 } from './spectral-frame-analyzer.js';
 import { ProgressToneTracker } from './progress-tone-tracker.js';
+import { SyllabicModulation } from './syllabic-modulation.js';
 import { ToneSegmenter, type ToneSegment } from './tone-segmenter.js';
 import { VoiceActivityDetector } from './voice-activity-detector.js';
 import type { VoiceGate } from './voice-gate.js';
@@ -39,6 +40,37 @@ const KEPT_SEGMENTS = 3;
 const CONSONANT_HIGH_SHARE = 0.2;
 /** Consonant frames a greeting needs before its length or words can make it a machine. */
 const CONSONANT_FRAMES = 2;
+/**
+ * A long sound with fewer consonant frames is still speech if its energy swings at syllable rate
+ * (SyllabicModulation) by this much, all through it: what a line that keeps nothing above 2 kHz
+ * leaves of a greeting. Tuned on the training split: its greetings low-passed at 2-2.5 kHz hold
+ * 2.4 dB or more, its hold music at most 2.2 dB (piano-like chords; held notes and pads under 1.6).
+ */
+const SYLLABIC_DEPTH_DB = 2.4;
+/**
+ * The depth counts from this long after the greeting started: the one-second average still holds
+ * the step from what came before it (the end of ringback or music, the silence before a word).
+ */
+const SETTLED_MS = 1000;
+/**
+ * A voice frame whose level rose under 0.5 dB and fell under 3 dB from the one before is held or
+ * gently decaying, as a tone or a struck note is; speech's level jumps and drops with its sounds.
+ */
+const HELD_RISE_DB = 0.5;
+const HELD_FALL_DB = 3;
+/**
+ * Past this share of held frames a long sound is not taken for speech on its rhythm: a tone
+ * switched on and off (UK ringback's 400/200 ms, a tone the tracker lost in noise) and notes that
+ * ring out (piano-like chords) swing at syllable rate too. In their first 1.5 s, training greetings
+ * low-passed at 2-2.5 kHz have at most 0.42 held frames, hold music with decaying notes 0.64-0.88.
+ */
+const HELD_SHARE = 0.55;
+/**
+ * Consonants are not proof enough past this share of held frames: hi-hats over ringing chords
+ * (bright hold music) put energy above 2 kHz too. Training greetings with their consonants have at
+ * most 0.57 held frames in their first 1.5 s, bright hold music 0.80 or more.
+ */
+const HELD_SHARE_WITH_CONSONANTS = 0.7;
 
 /**
  * Who answered, from the callee's audio: human, machine or unknown, a voicemail beep, a special
@@ -48,9 +80,11 @@ const CONSONANT_FRAMES = 2;
  *
  * The cadence follows app_amd (words, greeting length, silence after the greeting), on a voice
  * detector that tracks the line's noise and ignores call progress tones; a beep heard before the
- * decision makes it a machine. A long sound with no consonant in it (hold music before the person
- * picks up) is no greeting: it cannot make a machine, and a person after it is still heard. Where
- * the line loses the band above 2 kHz this errs toward `unknown`, never toward hanging up on a person. After the decision it keeps listening for a beep until
+ * decision makes it a machine. A long sound that does not sound like speech (hold music before
+ * the person picks up) is no greeting: it cannot make a machine, and a person after it is still
+ * heard. Speech is told by its consonants (energy above 2 kHz) or, where the line lost that band,
+ * by its level swinging at syllable rate (2–8 Hz) all through it, as held notes, hums and noise
+ * do not; when neither is clear it errs toward `unknown`. After the decision it keeps listening for a beep until
  * `beepWindowMs`, so a script can start its message after the beep.
  */
 export class CallProgressAnalyzer {
@@ -59,6 +93,7 @@ export class CallProgressAnalyzer {
   readonly #vad: VoiceGate;
   readonly #segmenter = new ToneSegmenter();
   readonly #tones = new ProgressToneTracker();
+  readonly #modulation = new SyllabicModulation();
   readonly #segments: ToneSegment[] = [];
   readonly #pending = new Int16Array(FRAME_SAMPLES);
   #pendingLength = 0;
@@ -74,11 +109,16 @@ export class CallProgressAnalyzer {
   #greetingVoiceMs = 0;
   #greetingStartMs = 0;
   #consonantFrames = 0;
+  #minDepthDb = Infinity;
+  #voiceFrames = 0;
+  #lastEnergyDb = -120;
+  #heldFrames = 0;
   #inGreeting = false;
   #decision: CallProgressDecision | undefined;
   #beep: BeepEvent | undefined;
   #candidate: ToneSegment | undefined;
   #sitFound = false;
+  #lastSegmentEndMs = -Infinity;
 
   /** `vad`: another voice detector under the same cadence (benchmarks); the energy gate by default. */
   constructor(options: Partial<CallProgressOptions> = {}, vad?: VoiceGate) {
@@ -174,10 +214,17 @@ export class CallProgressAnalyzer {
     const o = this.options;
     const inTone = this.#tones.push(f);
     const voice = this.#vad.isVoice(f, inTone);
+    this.#modulation.push(f.energyDb);
+    const levelStep = f.energyDb - this.#lastEnergyDb;
+    this.#lastEnergyDb = f.energyDb;
+    if (this.#inGreeting && this.#elapsedMs - this.#greetingStartMs >= SETTLED_MS)
+      this.#minDepthDb = Math.min(this.#minDepthDb, this.#modulation.depthDb);
     // Capped: a tone that never ends (60 s of ringback) must count at last, or nothing decides.
     if (!this.#inGreeting && inTone && this.#toneMs < MAX_EXCLUDED_TONE_MS) this.#toneMs += FRAME_MS;
     if (voice) {
       if (f.fresh && f.highShare >= CONSONANT_HIGH_SHARE) this.#consonantFrames++;
+      this.#voiceFrames++;
+      if (levelStep < HELD_RISE_DB && levelStep > -HELD_FALL_DB) this.#heldFrames++;
       this.#voiceRunMs += FRAME_MS;
       this.#silenceRunMs = 0;
       if (this.#voiceRunMs >= o.minWordMs && !this.#inWord) {
@@ -187,6 +234,7 @@ export class CallProgressAnalyzer {
           this.#inGreeting = true;
           this.#greetingVoiceMs = this.#voiceRunMs - FRAME_MS;
           this.#greetingStartMs = this.#elapsedMs - this.#voiceRunMs;
+          this.#minDepthDb = Infinity;
         }
       }
       if (this.#inGreeting) this.#greetingVoiceMs += FRAME_MS;
@@ -201,7 +249,7 @@ export class CallProgressAnalyzer {
       this.#voiceRunMs >= o.maxWordMs ||
       this.#words >= o.maxWords ||
       (this.#inGreeting && this.#greetingVoiceMs >= o.greetingMs);
-    if (long && this.#consonantFrames < CONSONANT_FRAMES) this.#notSpeech();
+    if (long && !this.#soundsLikeSpeech()) this.#notSpeech();
     const counted = this.#elapsedMs - this.#toneMs;
     if (this.#voiceRunMs >= o.maxWordMs) this.#decide('machine', 'max-word-length');
     else if (this.#words >= o.maxWords) this.#decide('machine', 'max-words');
@@ -215,7 +263,20 @@ export class CallProgressAnalyzer {
   }
 
   /**
-   * The "greeting" went on long with no consonant in it: music or a hum, not someone talking.
+   * Whether the long sound now ending the greeting is someone talking: consonants (energy above
+   * 2 kHz), or where the line lost that band, syllable-rate swings of its level all through it
+   * that are not a tone's on and off. Music, hums and noise have neither.
+   */
+  #soundsLikeSpeech(): boolean {
+    const held = this.#heldFrames / Math.max(1, this.#voiceFrames);
+    if (this.#consonantFrames >= CONSONANT_FRAMES) return held <= HELD_SHARE_WITH_CONSONANTS;
+    if (held > HELD_SHARE) return false;
+    const depth = this.#inGreeting ? this.#minDepthDb : this.#modulation.depthDb;
+    return depth !== Infinity && depth >= SYLLABIC_DEPTH_DB;
+  }
+
+  /**
+   * The "greeting" went on long and does not sound like speech: music or a hum, not someone talking.
    * It is forgotten, and its time is not counted, as a tone's is not: a person may come after it.
    */
   #notSpeech(): void {
@@ -227,6 +288,8 @@ export class CallProgressAnalyzer {
     this.#greetingVoiceMs = 0;
     this.#voiceRunMs = 0;
     this.#consonantFrames = 0;
+    this.#voiceFrames = 0;
+    this.#heldFrames = 0;
   }
 
   /**
@@ -276,9 +339,10 @@ export class CallProgressAnalyzer {
     const ms = s.endMs - s.startMs;
     const ringbackLike =
       this.#words === 0 && s.frequencyHz >= RINGBACK_BAND.minHz && s.frequencyHz <= RINGBACK_BAND.maxHz;
-    const follows = this.#candidate !== undefined && s.startMs - this.#candidate.endMs <= SEQUENCE_GAP_MS;
+    const follows = s.startMs - this.#lastSegmentEndMs <= SEQUENCE_GAP_MS;
+    this.#lastSegmentEndMs = s.endMs;
     if (follows) {
-      // Two tones back to back: the start of a SIT or a melody, not a beep.
+      // Tones back to back: a SIT or a melody, not a beep, and nor is the melody's last note.
       this.#candidate = undefined;
       return;
     }

@@ -23,6 +23,7 @@ export {
   type FrameFeatures,
   type ToneKind,
 } from './spectral-frame-analyzer.js';
+export { SyllabicModulation } from './syllabic-modulation.js';
 export { ToneSegmenter, type ToneSegment } from './tone-segmenter.js';
 export { VoiceActivityDetector, type VoiceActivityOptions } from './voice-activity-detector.js';
 export type { VoiceGate } from './voice-gate.js';

@@ -60,6 +60,12 @@ export interface FrameFeatures {
    * near 0 in hold music and hums.
    */
   highShare: number;
+  /**
+   * Flatness of 250 Hz–2 kHz alone, the part of the band every line keeps: a line that loses the
+   * top of the band tilts the whole band's spectrum, and a tilted noise looks peaky (voiced) to
+   * the whole band's flatness but not to this one.
+   */
+  lowFlatness: number;
   tone: ToneKind;
   /**
    * Whether the spectral fields were measured on this frame (false: carried over from the one
@@ -111,6 +117,7 @@ export class SpectralFrameAnalyzer {
     envelopeRatio: 1,
     flatness: 1,
     highShare: 0,
+    lowFlatness: 1,
     tone: 'none',
     fresh: false,
   };
@@ -167,6 +174,7 @@ export class SpectralFrameAnalyzer {
       f.secondPeakRatio = 0;
       f.flatness = WHITE_FLATNESS;
       f.highShare = 0;
+      f.lowFlatness = WHITE_FLATNESS;
       f.tone = 'none';
       f.fresh = true;
       this.#steady = false;
@@ -236,29 +244,43 @@ export class SpectralFrameAnalyzer {
     return f;
   }
 
-  /** Flatness and the share above 2 kHz into the features; returns the band's total power. */
+  /**
+   * Flatness (whole band and below 2 kHz) and the share above 2 kHz into the features; returns
+   * the band's total power.
+   */
   #shape(): number {
-    // Band sums in blocks of 16 bins, one logarithm per block: 16 powers (each under 7e12, plus
-    // 1e-3) multiply to between 1e-48 and 1e206, well inside a double.
+    // Band sums in blocks of at most 16 bins, one logarithm per block: 16 powers (each under
+    // 7e12, plus 1e-3) multiply to between 1e-48 and 1e206, well inside a double. A block never
+    // straddles 2 kHz, so the low band's flatness comes from the same logarithms.
     const power = this.#power;
     const f = this.#features;
     let total = 0;
     let logSum = 0;
+    let low = 0;
+    let logLow = 0;
     for (let k = LOW_BIN; k <= HIGH_BIN;) {
-      const end = Math.min(HIGH_BIN + 1, k + 16);
+      const end = Math.min(HIGH_BIN + 1, k + 16, k < HF_BIN ? HF_BIN : Infinity);
+      const lowBlock = k < HF_BIN;
       let product = 1;
+      let sum = 0;
       for (; k < end; k++) {
         const p = power[k]!;
-        total += p;
+        sum += p;
         product *= p + 1e-3;
       }
-      logSum += Math.log(product);
+      const log = Math.log(product);
+      total += sum;
+      logSum += log;
+      if (lowBlock) {
+        low += sum;
+        logLow += log;
+      }
     }
-    let high = 0;
-    for (let k = HF_BIN; k <= HIGH_BIN; k++) high += power[k]!;
-    f.highShare = total > 0 ? high / total : 0;
+    f.highShare = total > 0 ? (total - low) / total : 0;
     const bins = HIGH_BIN - LOW_BIN + 1;
+    const lowBins = HF_BIN - LOW_BIN;
     f.flatness = total > 0 ? Math.exp(logSum / bins) / (total / bins + 1e-3) : 1;
+    f.lowFlatness = low > 0 ? Math.exp(logLow / lowBins) / (low / lowBins + 1e-3) : 1;
     return total;
   }
 

@@ -21,7 +21,8 @@ const VOICED_FLATNESS = 0.2;
 
 /**
  * Voice or not for each 20 ms frame: an energy gate over an adaptive noise floor, helped by
- * spectral flatness (voiced speech has harmonics, noise is flat) and blind to call progress
+ * spectral flatness below 2 kHz (voiced speech has harmonics, noise is flat; the part of the band
+ * every line keeps, so a line that loses the top does not make its noise look voiced) and blind to call progress
  * tones (a steady single or dual tone is signalling, not someone talking). Chosen over Silero
  * and WebRTC's VAD because under the same cadence it misses fewer people and costs a fraction of
  * their CPU (bench/amd-vad-compare.ts, figures in the README); bench/amd-accuracy.ts measures it
@@ -56,11 +57,11 @@ export class VoiceActivityDetector {
       !inTone &&
       f.meanAbs >= this.#silenceThreshold &&
       (aboveFloor >= this.#marginDb * 2 ||
-        (aboveFloor >= this.#marginDb && f.flatness < NOISE_FLATNESS) ||
-        (aboveFloor >= this.#marginDb / 2 && f.flatness < VOICED_FLATNESS));
+        (aboveFloor >= this.#marginDb && f.lowFlatness < NOISE_FLATNESS) ||
+        (aboveFloor >= this.#marginDb / 2 && f.lowFlatness < VOICED_FLATNESS));
     if (e < floor) this.#floorDb = floor + FALL_RATE * (e - floor);
     else if (!inTone) {
-      const rise = f.flatness >= NOISE_FLATNESS && !voice ? RISE_DB_NOISELIKE : RISE_DB_OTHER;
+      const rise = f.lowFlatness >= NOISE_FLATNESS && !voice ? RISE_DB_NOISELIKE : RISE_DB_OTHER;
       this.#floorDb = Math.min(e, floor + rise);
     } else this.#floorDb = floor;
     return voice;

@@ -13,6 +13,8 @@ import {
   concat,
   dtmf,
   frames,
+  holdMusic,
+  lowPass,
   mix,
   music,
   pinkNoise,
@@ -80,6 +82,27 @@ describe('CallProgressAnalyzer: who answered', () => {
     // Music that never stops is not a machine either: nothing spoke. Like a tone it is not
     // counted; the caller's wall-clock deadline (forceUnknown) ends the wait.
     expect(decisionOf(analyse(music(8000, 400, -24, random)))).toBeUndefined();
+  });
+
+  it('on a line that keeps nothing above 2 kHz, still takes long talk for a machine and music for no greeting', () => {
+    const random = seededRandom(23);
+    // Low-passed, the syllables keep no consonant a 2 kHz test would see: their rhythm tells.
+    const talk = lowPass(concat(silence(300), speechLike(12, 220, 20, -20, random), silence(1000)), 2000);
+    expect(decisionOf(analyse(talk, { maxWords: 100 }))).toMatchObject({ result: 'machine' });
+    const hello = speechLike(2, 200, 30, -20, random);
+    for (const kind of ['melody', 'pad', 'chords'] as const) {
+      const person = lowPass(
+        concat(holdMusic(kind, 3000, 350, -24, random), silence(600), hello, silence(3000)),
+        2000,
+      );
+      expect(decisionOf(analyse(person)), kind).toMatchObject({ result: 'human' });
+    }
+  });
+
+  it('takes no note of a melody for a beep, not even its last one', () => {
+    const random = seededRandom(24);
+    const events = analyse(concat(holdMusic('melody', 2000, 350, -22, random), silence(2000)));
+    expect(beepsOf(events)).toEqual([]);
   });
 
   it('runs its cadence on another voice detector when given one (the benchmark seam)', () => {

@@ -6,6 +6,7 @@ import {
   dtmf,
   music,
   frames,
+  lowPass,
   mix,
   pinkNoise,
   seededRandom,
@@ -81,6 +82,24 @@ describe('SpectralFrameAnalyzer', () => {
     expect(t.flatness).toBeLessThan(0.05);
   });
 
+  it('keeps noise noise-like below 2 kHz on a line that loses the band above it, where the whole band looks voiced', () => {
+    const a = new SpectralFrameAnalyzer();
+    const shapes = [...frames(toPcm(lowPass(pinkNoise(400, -30, seededRandom(6)), 2000), 'PCMA'))]
+      .slice(2, -1)
+      .map((f) => ({ ...a.analyze(f) }))
+      .filter((f) => f.fresh);
+    for (const f of shapes) {
+      expect(f.flatness).toBeLessThan(0.2);
+      expect(f.lowFlatness).toBeGreaterThan(0.35);
+    }
+    const voiced = new SpectralFrameAnalyzer();
+    const vowel = [...frames(toPcm(lowPass(speechBurst(300, -20, seededRandom(7), 120), 2000), 'PCMA'))]
+      .slice(3, -3)
+      .map((f) => ({ ...voiced.analyze(f) }))
+      .filter((f) => f.fresh);
+    for (const f of vowel) expect(f.lowFlatness).toBeLessThan(0.2);
+  });
+
   it('measures the share above 2 kHz: high for a consonant hiss, low for vowels and music', () => {
     const share = (x: Float64Array): number[] => {
       const a = new SpectralFrameAnalyzer();
@@ -116,6 +135,10 @@ describe('SpectralFrameAnalyzer', () => {
     const f = new SpectralFrameAnalyzer().analyze(frame);
     expect(f.highShare).toBeCloseTo(high / total, 9);
     expect(f.flatness).toBeCloseTo(geo / (total / band.length + 1e-3), 9);
+    const lowBand = power.slice(8, 64);
+    const lowTotal = lowBand.reduce((a, b) => a + b, 0);
+    const lowGeo = Math.exp(lowBand.reduce((a, p) => a + Math.log(p + 1e-3), 0) / lowBand.length);
+    expect(f.lowFlatness).toBeCloseTo(lowGeo / (lowTotal / lowBand.length + 1e-3), 9);
     expect(Math.abs(f.peakHz - peak * 31.25)).toBeLessThanOrEqual(15.625);
     expect(Math.abs(f.peakHz - 1234.5)).toBeLessThan(10);
   });
