@@ -140,7 +140,7 @@ describe.skipIf(drachtioEngine.skip !== undefined || drachtio === undefined)(
       });
       const ended = endedOf(leg);
       // A call well under way: the ACK is out (drachtio-srf sends it just after createUAC resolves).
-      await waitFor(async () => received(await peer.messages(), 'ACK').length === 1, { what: 'the ACK' });
+      await waitFor(async () => received(await peer.messages(), 'ACK').length >= 1, { what: 'the ACK' });
 
       relay.dropAll();
       expect(await ended).toMatchObject({ by: 'error', reason: 'transport-error' });
@@ -186,7 +186,7 @@ describe.skipIf(drachtioEngine.skip !== undefined || drachtio === undefined)(
         ringTimeoutMs: 5000,
       });
       const ended = endedOf(leg);
-      await waitFor(async () => received(await peer.messages(), 'ACK').length === 1, { what: 'the ACK' });
+      await waitFor(async () => received(await peer.messages(), 'ACK').length >= 1, { what: 'the ACK' });
       relay.refusing = true;
       relay.dropAll();
       expect(await ended).toMatchObject({ by: 'error', reason: 'transport-error' });

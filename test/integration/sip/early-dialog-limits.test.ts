@@ -111,7 +111,10 @@ describe('early dialogs of one INVITE: bounded, and PRACKed only towards the tru
         ringTimeoutMs: 20_000,
         onProvisional: (p) => reported.push(p),
       });
-      await waitFor(() => reported.length === 10, { what: '10 provisionals reported' });
+      // At least: on a busy machine our INVITE may be resent before the first 1xx is read, and the
+      // peer then sends all ten again; the forks past the cap (no dialog, so no RSeq to drop a
+      // repeat by) are reported again, so exactly 10 could be passed between two looks.
+      await waitFor(() => reported.length >= 10, { what: '10 provisionals reported' });
       await waitFor(() => new Set(carrier.requests('PRACK').map(toTagOf)).size >= MAX_EARLY_DIALOGS, {
         what: `${MAX_EARLY_DIALOGS} forks PRACKed`,
       });
@@ -198,7 +201,8 @@ describe('early dialogs of one INVITE: bounded, and PRACKed only towards the tru
         ringTimeoutMs: 20_000,
         onProvisional: (p) => reported.push(p),
       });
-      await waitFor(() => reported.length === 1, { what: 'the 183' });
+      // At least: a resent INVITE (busy machine) gets the 183 again, which is reported again.
+      await waitFor(() => reported.length >= 1, { what: 'the 183' });
       const invite = carrier.requests('INVITE')[0]!;
       const update = (cseq: number, branch: string, contact: string): string =>
         `UPDATE sip:x@127.0.0.1:${sip.localPort} SIP/2.0\r\n` +
