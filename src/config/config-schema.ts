@@ -89,10 +89,20 @@ export interface DialFormatConfig {
   readonly prefix?: string;
 }
 
+/**
+ * Who owns TLS with `engine: drachtio`. `refuse`: nobody here can vouch for drachtio-server's
+ * certificate checks, so TLS and sips trunks are refused at start. `server`: the operator says
+ * drachtio-server terminates TLS with its own certificates and checks (its `<tls>` config); this
+ * process verifies nothing.
+ */
+export const DRACHTIO_TLS_MODES = ['refuse', 'server'] as const;
+export type DrachtioTlsMode = (typeof DRACHTIO_TLS_MODES)[number];
+
 export interface DrachtioConfig {
   readonly host: string;
   readonly port: number;
   readonly secret: string;
+  readonly tls: DrachtioTlsMode;
 }
 
 export interface SipTimersConfig {
@@ -570,7 +580,12 @@ const drachtioSchema = z.strictObject({
   host: required(host),
   port: withDefault(number({ min: 1, max: 65535, integer: true }), 9022),
   secret: required(secretText),
+  tls: withDefault(oneOf(DRACHTIO_TLS_MODES), 'refuse'),
 });
+
+// A trunk's own TLS settings that drachtio-server cannot be told per request: they would be
+// silently ignored, and an operator would believe a CA or a name was checked when it was not.
+const TRUNK_TLS_KEYS_NOT_FOR_DRACHTIO = ['ca', 'cert', 'key', 'servername', 'insecure'] as const;
 
 const sipSchema = z
   .strictObject({
@@ -891,6 +906,24 @@ export const dialerConfigSchema = z
         });
       }
     });
+    if (config.engine === 'drachtio' && config.drachtio?.tls === 'server') {
+      config.trunks.forEach((trunk, index) => {
+        if (trunk.tls === undefined) return;
+        const keys = [
+          ...TRUNK_TLS_KEYS_NOT_FOR_DRACHTIO.filter((key) => trunk.tls?.[key] !== undefined),
+          ...(trunk.tls.rejectUnauthorized ? [] : ['rejectUnauthorized' as const]),
+        ];
+        for (const key of keys) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['trunks', index, 'tls', key],
+            message:
+              'is not used with engine: drachtio and drachtio.tls: server: drachtio-server checks ' +
+              "carriers' certificates with its own <tls> config, this process checks nothing",
+          });
+        }
+      });
+    }
     const { recordings, prompts, recordingsRetention } = config.media;
     if (recordingsRetention !== 0 && resolve(recordings) === resolve(prompts)) {
       ctx.addIssue({

@@ -5,6 +5,7 @@ export { SECRET_USES, type SecretUse } from './secret-use.js';
 export {
   dialerConfigSchema,
   DIAL_FORMATS,
+  DRACHTIO_TLS_MODES,
   ENGINES,
   LOG_LEVELS,
   SIP_NAT_MODES,
@@ -17,6 +18,7 @@ export {
   type DialFormatConfig,
   type DialFormatName,
   type DrachtioConfig,
+  type DrachtioTlsMode,
   type EngineName,
   type HostAndPort,
   type LogLevel,

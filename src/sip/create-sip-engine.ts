@@ -27,12 +27,13 @@ export function createSipEngine(config: DialerConfig, options: CreateSipEngineOp
     }
     // At start, not at the first call: a worker that cannot dial its trunk should not come up.
     const tlsTrunk = config.trunks.find((trunk) => trunk.transport === 'tls' || trunk.sips === true);
-    if (tlsTrunk) throw drachtioTlsUnsupported(`trunks.${tlsTrunk.name}`);
+    if (tlsTrunk && drachtio.tls !== 'server') throw drachtioTlsUnsupported(`trunks.${tlsTrunk.name}`);
     // sip.listen is drachtio-server's business (its <sip><contacts>), so it is not used here.
     return new DrachtioSipEngine({
       host: drachtio.host,
       port: drachtio.port,
       secret: drachtio.secret,
+      tls: drachtio.tls,
       transport: config.sip.transport,
       userAgent: config.sip.userAgent,
       t1Ms: config.sip.timers.t1Ms,

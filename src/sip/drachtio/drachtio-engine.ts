@@ -23,10 +23,16 @@ export interface DrachtioEngineOptions {
   /** Never logged. */
   readonly secret: string;
   /**
-   * Transport used when a trunk does not name one. Default: `udp`. `tls` is refused: TLS is
-   * drachtio-server's (its own tls contact and certificates), which this engine cannot check.
+   * Transport used when a trunk does not name one. Default: `udp`. `tls` only with `tls: 'server'`.
    */
   readonly transport?: 'udp' | 'tcp' | 'tls';
+  /**
+   * `server`: drachtio-server terminates TLS with its own certificates and its own checks of the
+   * carrier's (its `<tls>` config); this process checks nothing and sends TLS trunks' requests
+   * with `;transport=tls` (or `sips:`) so drachtio-server picks its tls contact. `refuse`
+   * (default): TLS and sips trunks are refused, since nobody here can vouch for those checks.
+   */
+  readonly tls?: 'refuse' | 'server';
   /** Default: `sip-dialer`. */
   readonly userAgent?: string;
   /** RFC 3261 T1, ms: bounds an INVITE with no response, a CANCEL with no final answer (64·T1). Default 500. */
@@ -70,7 +76,8 @@ export class DrachtioSipEngine implements SipEngine {
   #closing: Promise<void> | undefined;
 
   constructor(options: DrachtioEngineOptions) {
-    if (options.transport === 'tls') throw drachtioTlsUnsupported('sip.transport');
+    if (options.transport === 'tls' && options.tls !== 'server')
+      throw drachtioTlsUnsupported('sip.transport');
     this.#options = options;
     this.#logger = options.logger ?? silentLogger();
     this.#giveUpMs = 64 * (options.t1Ms ?? 500);
@@ -114,8 +121,9 @@ export class DrachtioSipEngine implements SipEngine {
   }
 
   async register(trunk: SipTrunk): Promise<Registration> {
-    refuseTls(trunk);
+    this.#refuseTls(trunk);
     await this.start();
+    this.#requireTlsContact(trunk);
     const previous = this.#registrations.get(trunk.name);
     if (previous) await previous.unregister();
     const registration: RegistrationLoop = createDrachtioRegistration({
@@ -147,7 +155,7 @@ export class DrachtioSipEngine implements SipEngine {
 
   async invite(options: InviteOptions): Promise<CallLeg> {
     checkInviteOptions(options);
-    refuseTls(options.trunk);
+    this.#refuseTls(options.trunk);
     await this.start();
     // drachtio-srf asserts (AssertionError) when asked to send with no connection: wait, or say why.
     const waitMs = this.#options.reconnectWaitMs ?? 2000;
@@ -156,10 +164,13 @@ export class DrachtioSipEngine implements SipEngine {
         notConnected(`not connected to drachtio-server at ${this.#connection.target} (waited ${waitMs} ms)`),
       );
     }
+    this.#requireTlsContact(options.trunk);
     const invite = new DrachtioInvite({
       srf: this.#connection.srf,
-      options,
+      options: this.#withScheme(options),
       proxy: this.#proxyOf(options.trunk),
+      // drachtio-server writes a sip: Contact of its own; a sips dialog needs a sips: one (RFC 3261 §8.1.1.8).
+      ...(options.trunk.sips === true ? { contact: this.#contact(options.trunk) } : {}),
       userAgent: this.#options.userAgent ?? DEFAULT_USER_AGENT,
       logger: this.#logger,
       giveUpMs: this.#giveUpMs,
@@ -217,16 +228,46 @@ export class DrachtioSipEngine implements SipEngine {
     }
   }
 
-  #transportOf(trunk: SipTrunk): 'udp' | 'tcp' {
+  #transportOf(trunk: SipTrunk): 'udp' | 'tcp' | 'tls' {
     const transport = trunk.transport ?? this.#options.transport ?? 'udp';
-    if (transport === 'tls') throw drachtioTlsUnsupported(`trunk ${trunk.name}`);
+    if (transport === 'tls') this.#refuseTls({ ...trunk, transport });
     return transport;
   }
 
-  /** Where drachtio-server sends the request: the trunk's proxy, or its domain (DNS by drachtio-server). */
+  #refuseTls(trunk: SipTrunk): void {
+    if (this.#options.tls === 'server') return;
+    if (trunk.transport === 'tls' || trunk.sips === true) throw drachtioTlsUnsupported(`trunk ${trunk.name}`);
+  }
+
+  /**
+   * A TLS trunk through a drachtio-server with no tls contact would go out over whatever transport
+   * drachtio-server picks, or not at all: say so before sending anything.
+   */
+  #requireTlsContact(trunk: SipTrunk): void {
+    if (this.#transportOf(trunk) !== 'tls') return;
+    if (this.#connection.sipAddresses.some((a) => a.transport === 'tls')) return;
+    throw new EngineFeatureUnsupportedError(
+      `trunk ${trunk.name}: drachtio-server at ${this.#connection.target} has no tls contact ` +
+        '(add one such as sips:ADDRESS:5061;transport=tls to its <sip><contacts>, and <sip><tls> certificates)',
+    );
+  }
+
+  /** The worker writes every Request-URI as sip:; a sips trunk asks for TLS end to end (RFC 3261 §26.2.2). */
+  #withScheme(options: InviteOptions): InviteOptions {
+    return options.trunk.sips === true
+      ? { ...options, uri: options.uri.replace(/^sip:/i, 'sips:') }
+      : options;
+  }
+
+  /**
+   * Where drachtio-server sends the request: the trunk's proxy, or its domain (DNS by
+   * drachtio-server). The transport parameter is what makes drachtio-server send it from its
+   * contact of that transport: it reads no transport into sips: alone, and could pick udp.
+   */
   #proxyOf(trunk: SipTrunk): string {
     const target = trunk.proxy ?? trunk.domain;
-    return `sip:${target}${this.#transportOf(trunk) === 'tcp' ? ';transport=tcp' : ''}`;
+    const transport = this.#transportOf(trunk);
+    return `${trunk.sips === true ? 'sips' : 'sip'}:${target}${transport === 'udp' ? '' : `;transport=${transport}`}`;
   }
 
   /** drachtio-server's SIP address for the trunk's transport: where the carrier sends calls. */
@@ -237,14 +278,11 @@ export class DrachtioSipEngine implements SipEngine {
     const host = address ? (address.host.includes(':') ? `[${address.host}]` : address.host) : 'invalid';
     const port = address ? `:${address.port}` : '';
     const user = trunk.username ? `${trunk.username}@` : '';
-    return `<sip:${user}${host}${port}${transport === 'tcp' ? ';transport=tcp' : ''}>`;
+    if (trunk.sips === true) return `<sips:${user}${host}${port}>`;
+    return `<sip:${user}${host}${port}${transport === 'udp' ? '' : `;transport=${transport}`}>`;
   }
 }
 
 function notConnected(reason: string): ConstructorParameters<typeof SipFailure>[0] {
   return { status: 503, reason, phase: 'transport', local: true };
-}
-
-function refuseTls(trunk: SipTrunk): void {
-  if (trunk.transport === 'tls' || trunk.sips === true) throw drachtioTlsUnsupported(`trunk ${trunk.name}`);
 }

@@ -16,6 +16,8 @@ export interface DrachtioInviteInit {
   readonly options: InviteOptions;
   /** `sip:host:port;transport=tcp`: where the INVITE goes. */
   readonly proxy: string;
+  /** Our Contact, when drachtio-server's own would not do (a sips trunk). */
+  readonly contact?: string;
   readonly userAgent: string;
   readonly logger: Logger;
   /**
@@ -144,12 +146,14 @@ export class DrachtioInvite {
     const { trunk } = options;
     const presentation = callerPresentation(options);
     const headers: Record<string, string> = {
-      From: presentation.from,
+      // A sips trunk keeps sips: in From too (RFC 3261 §19.1); the Request-URI came here as sips:.
+      From: trunk.sips === true ? presentation.from.replace('<sip:', '<sips:') : presentation.from,
       To: `<${options.uri}>`,
       'User-Agent': userAgent,
       // RFC 3262: drachtio-srf's createUAC PRACKs any provisional carrying an RSeq by itself;
       // saying so lets a carrier that requires 100rel take the call instead of a 420.
       Supported: '100rel',
+      ...(this.#init.contact !== undefined ? { Contact: this.#init.contact } : {}),
       ...Object.fromEntries(presentation.headers),
     };
     Object.assign(headers, options.headers ?? {});

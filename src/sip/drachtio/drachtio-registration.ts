@@ -11,7 +11,7 @@ import type { SrfApi, SrfResponse } from './srf-api.js';
 export interface DrachtioRegistrationInit {
   readonly trunk: SipTrunk;
   readonly srf: SrfApi;
-  /** `sip:host:port;transport=tcp`: where REGISTER goes. */
+  /** `sip:host:port;transport=tcp` (or `;transport=tls`, or `sips:host`): where REGISTER goes. */
   readonly proxy: string;
   /** Our Contact for this trunk: drachtio-server's SIP address, which the carrier will call. */
   readonly contact: () => string;
@@ -49,12 +49,14 @@ class DrachtioRegisterSender {
   readonly #init: DrachtioRegistrationInit;
   readonly #callId = `${randomBytes(12).toString('hex')}@sip-dialer`;
   readonly #fromTag = randomBytes(6).toString('hex');
+  readonly #scheme: 'sip' | 'sips';
   readonly #aor: string;
   #cseq = 0;
 
   constructor(init: DrachtioRegistrationInit) {
     this.#init = init;
-    this.#aor = `sip:${init.trunk.username ?? 'dialer'}@${init.trunk.domain}`;
+    this.#scheme = init.trunk.sips === true ? 'sips' : 'sip';
+    this.#aor = `${this.#scheme}:${init.trunk.username ?? 'dialer'}@${init.trunk.domain}`;
   }
 
   async send({ expiresSec, signal }: RegisterAttempt): Promise<RegisterAnswer> {
@@ -124,7 +126,7 @@ class DrachtioRegisterSender {
       if (signal?.aborted) return timedOut();
       signal?.addEventListener('abort', timedOut, { once: true });
       // The callback form, so the listener is on before an answer that comes in the same read.
-      this.#init.srf.request(`sip:${this.#init.trunk.domain}`, options, (err, request) => {
+      this.#init.srf.request(`${this.#scheme}:${this.#init.trunk.domain}`, options, (err, request) => {
         if (err || !request) return fail(err ?? new Error('drachtio-srf sent no request'));
         timer = setTimeout(timedOut, this.#init.responseWaitMs);
         // drachtio-srf moves this listener to the credentialled re-send, so only its answer comes here.

@@ -285,7 +285,7 @@ describe('parseConfig', () => {
     const config = parseConfig(`engine: drachtio\n${minimal()}`, {
       DRACHTIO_URL: 'drachtio://:cymru@10.1.1.1:9023',
     });
-    expect(config.drachtio).toStrictEqual({ host: '10.1.1.1', port: 9023, secret: 'cymru' });
+    expect(config.drachtio).toStrictEqual({ host: '10.1.1.1', port: 9023, secret: 'cymru', tls: 'refuse' });
   });
 
   it('requires a drachtio section for engine: drachtio', () => {

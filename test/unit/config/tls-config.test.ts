@@ -110,6 +110,55 @@ describe('transport tls in the config', () => {
   });
 });
 
+describe('drachtio.tls: who owns TLS with engine: drachtio', () => {
+  const drachtio = (tls: string) =>
+    `engine: drachtio\ndrachtio: { host: 127.0.0.1, secret: cymru${tls ? `, tls: ${tls}` : ''} }\n`;
+
+  it('refuses by default, and says how to opt in', () => {
+    const config = parseConfig(`${drachtio('')}${trunk('transport: tls')}`, {});
+    expect(config.drachtio?.tls).toBe('refuse');
+    expect(() => createSipEngine(config, { logger: silentLogger() })).toThrow(/set drachtio\.tls: server/);
+  });
+
+  it('names the field and the value it does not know', () => {
+    expect(issues(`${drachtio('maybe')}${trunk('transport: tls')}`)).toStrictEqual([
+      { path: 'drachtio.tls', message: 'expected one of refuse, server (got "maybe")' },
+    ]);
+  });
+
+  it('with tls: server builds the engine for tls and sips trunks, and for sip.transport tls', () => {
+    for (const yaml of [
+      `${drachtio('server')}${trunk('transport: tls\nsips: true')}`,
+      `${drachtio('server')}sip: { transport: tls }\n${trunk('')}`,
+    ]) {
+      const config = parseConfig(yaml, {});
+      expect(config.drachtio?.tls).toBe('server');
+      const engine = createSipEngine(config, { logger: silentLogger() });
+      expect(engine.name).toBe('drachtio');
+      void engine.close();
+    }
+  });
+
+  it('refuses trunk tls settings nothing would apply, naming each field and its value', () => {
+    const found = issues(
+      `${drachtio('server')}${trunk(`transport: tls\ntls: { ca: ${ca}, servername: sbc.carrier.test, rejectUnauthorized: false, insecure: true }`)}`,
+    );
+    expect(found.map((issue) => issue.path)).toStrictEqual([
+      'trunks[0].tls.ca',
+      'trunks[0].tls.servername',
+      'trunks[0].tls.insecure',
+      'trunks[0].tls.rejectUnauthorized',
+    ]);
+    expect(found[0]?.message).toBe(
+      "is not used with engine: drachtio and drachtio.tls: server: drachtio-server checks carriers' " +
+        `certificates with its own <tls> config, this process checks nothing (got ${JSON.stringify(ca)})`,
+    );
+    expect(found[1]?.message).toMatch(/\(got "sbc\.carrier\.test"\)$/);
+    // The same trunk settings are the embedded engine's to apply.
+    expect(() => parseConfig(trunk(`transport: tls\ntls: { ca: ${ca} }`), {})).not.toThrow();
+  });
+});
+
 describe('the TLS listener in the config (sip.tls.cert, key, port)', () => {
   it('wants the certificate and its key together, naming the missing one', () => {
     expect(issues(`sip: { tls: { cert: ${cert} } }\n${trunk('')}`)).toStrictEqual([
