@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const made = new Set<NatHosts>();
+/** The router's outside UDP ports: apart from the kernel's ephemeral range the engine binds from. */
+const NAT_PORTS = '20000-20999';
 
 // A test process that dies (or is killed by vitest's timeout) must not leave namespaces behind.
 process.once('exit', () => {
@@ -83,6 +85,25 @@ export class NatHosts {
       await inNs(router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
       await inNs(router, 'nft', 'add', 'table', 'ip', 'nat');
       await inNs(router, 'nft', 'add chain ip nat post { type nat hook postrouting priority 100 ; }');
+      // `to :…` maps the source port too (plain masquerade keeps it when free), as carrier-grade
+      // NATs do: then neither address nor port the carrier sees is the Contact's.
+      await inNs(
+        router,
+        'nft',
+        'add',
+        'rule',
+        'ip',
+        'nat',
+        'post',
+        'oifname',
+        'wan0',
+        'meta',
+        'l4proto',
+        'udp',
+        'masquerade',
+        'to',
+        `:${NAT_PORTS}`,
+      );
       await inNs(router, 'nft', 'add', 'rule', 'ip', 'nat', 'post', 'oifname', 'wan0', 'masquerade');
     } catch (error) {
       await result.close();

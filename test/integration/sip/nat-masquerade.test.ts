@@ -124,6 +124,9 @@ describe.skipIf(unavailable !== undefined)(
           expect(via).toContain(`received=${hosts.routerOutside}`);
           expect(via).toMatch(/;rport=\d+/);
           const publicPort = /;rport=(\d+)/.exec(via)![1]!;
+          // The router mapped the port too: the public address differs from the Contact's in both.
+          const privatePort = /@[^:]+:(\d+)/.exec(registers[0]!.header('Contact'))![1]!;
+          expect(publicPort).not.toBe(privatePort);
           const publicContact = `@${hosts.routerOutside}:${publicPort}`;
           // Re-REGISTER and the INVITE name the public address.
           expect(registers[1]!.header('Contact')).toContain(publicContact);
