@@ -1,13 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
-import { waitFor } from './wait-for.js';
-
-const MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules';
-const STOP_GRACE_MS = 3_000;
+import { KAMAILIO_MODULES as MODULES, KamailioProcess } from './kamailio-process.js';
 
 export interface KamailioRegistrarOptions {
   /** Address and UDP port Kamailio listens on. */
@@ -25,18 +20,6 @@ export interface KamailioRegistrar {
   stop(): Promise<void>;
 }
 
-const live = new Set<KamailioRegistrar>();
-try {
-  afterAll(async () => {
-    await Promise.all([...live].map((peer) => peer.stop()));
-  });
-} catch {
-  // Imported outside a test file's collection: the test stops its own.
-}
-process.once('exit', () => {
-  for (const peer of live) void peer.stop();
-});
-
 /**
  * A UDP carrier: Kamailio as registrar (bindings in memory) and record-routing proxy to `relayTo`.
  * Kamailio writes the source it saw into the Via of every reply (`received`, and `rport` when asked,
@@ -46,46 +29,16 @@ export async function startKamailioRegistrar(options: KamailioRegistrarOptions):
   const dir = await mkdtemp(join(tmpdir(), 'sip-dialer-kamailio-'));
   const cfg = join(dir, 'kamailio.cfg');
   await writeFile(cfg, kamailioCfg(options));
-  let output = '';
-  const child: ChildProcess = spawn('kamailio', ['-DD', '-E', '-m', '32', '-M', '8', '-f', cfg], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const append = (chunk: Buffer): void => {
-    output += chunk.toString('utf8');
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let gone = false;
-  void exited.then(() => (gone = true));
-
-  let stopped: Promise<void> | undefined;
+  const kamailio = new KamailioProcess(dir, cfg, 32);
   const peer: KamailioRegistrar = {
     uri: `${options.host}:${options.port}`,
-    log: () => output,
-    stop: () => {
-      stopped ??= (async () => {
-        live.delete(peer);
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-          await exited;
-          clearTimeout(timer);
-        }
-        await rm(dir, { recursive: true, force: true });
-      })();
-      return stopped;
-    },
+    log: () => kamailio.log(),
+    stop: () => kamailio.stop(),
   };
-  live.add(peer);
   try {
-    await waitFor(
-      async () => {
-        if (gone) throw new Error(`kamailio exited at start:\n${output.slice(-3000)}`);
-        return answersOptions(options.host, options.port);
-      },
-      { what: `kamailio answering on udp ${peer.uri}`, timeoutMs: 15_000 },
+    await kamailio.start(
+      () => answersOptions(options.host, options.port),
+      `kamailio answering on udp ${peer.uri}`,
     );
   } catch (error) {
     await peer.stop();

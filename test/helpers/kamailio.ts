@@ -1,15 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
-import { waitFor } from './wait-for.js';
+import { KAMAILIO_MODULES as MODULES, KamailioProcess } from './kamailio-process.js';
 
 const HOST = '127.0.0.1';
-const MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules';
-const STOP_GRACE_MS = 3_000;
 
 /**
  * Why Kamailio tests cannot run here, or undefined when they can: the binary and its TLS module
@@ -44,15 +41,6 @@ export interface KamailioPeer {
   stop(): Promise<void>;
 }
 
-const live = new Set<KamailioPeer>();
-try {
-  afterAll(async () => {
-    await Promise.all([...live].map((peer) => peer.stop()));
-  });
-} catch {
-  // Imported outside a test file's collection: the test stops its own.
-}
-
 /**
  * A TLS carrier: Kamailio with tls.so on `tlsPort`, a registrar with bindings in memory
  * (usrloc `db_mode 0`), and INVITEs record-routed and relayed to `relayTo` over UDP. REGISTER and
@@ -80,63 +68,19 @@ export async function startKamailioTls(options: KamailioTlsOptions): Promise<Kam
     ].join('\n'),
   );
   await writeFile(cfg, kamailioCfg(options, tlsCfg));
-  let output = '';
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-
-  const start = async (): Promise<void> => {
-    // -DD: stay in the foreground, no daemon; -E: log to stderr; one worker each. 128 MB shared
-    // memory: with 32 MB, TLS under a few hundred calls ran short and Kamailio dropped connections.
-    const proc = spawn('kamailio', ['-DD', '-E', '-m', '128', '-M', '8', '-f', cfg], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    const append = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-    };
-    proc.stdout?.on('data', append);
-    proc.stderr?.on('data', append);
-    exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    let gone = false;
-    void exited.then(() => (gone = true));
-    await waitFor(
-      async () => {
-        if (gone) throw new Error(`kamailio exited at start:\n${output.slice(-3000)}`);
-        return tcpAccepts(options.tlsPort);
-      },
-      { what: `kamailio listening on tls ${HOST}:${options.tlsPort}`, timeoutMs: 15_000 },
-    );
-  };
-
-  const halt = async (): Promise<void> => {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  let stopped: Promise<void> | undefined;
+  // 128 MB shared memory: with 32 MB, TLS under a few hundred calls ran short and Kamailio dropped connections.
+  const kamailio = new KamailioProcess(dir, cfg, 128);
+  const start = (): Promise<void> =>
+    kamailio.start(() => tcpAccepts(options.tlsPort), `kamailio listening on tls ${HOST}:${options.tlsPort}`);
   const peer: KamailioPeer = {
     tlsPort: options.tlsPort,
-    log: () => output,
+    log: () => kamailio.log(),
     restart: async () => {
-      await halt();
+      await kamailio.halt();
       await start();
     },
-    stop: () => {
-      stopped ??= (async () => {
-        live.delete(peer);
-        await halt();
-        await rm(dir, { recursive: true, force: true });
-      })();
-      return stopped;
-    },
+    stop: () => kamailio.stop(),
   };
-  live.add(peer);
   try {
     await start();
   } catch (error) {
